@@ -1,0 +1,55 @@
+# Scenic Heatmap developer commands. `make test` is what CI runs (.ci/run).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+QGIS_PROCESS := /usr/bin/qgis_process.bin
+APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export QT_QPA_PLATFORM := offscreen
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: setup qgis test demo install package lint bench clean
+
+setup: qgis $(VENV)/.installed
+
+# Debian's QGIS 3.22 for the system Python; skipped when it is already there.
+qgis:
+	@if [ -x $(QGIS_PROCESS) ] && /usr/bin/python3 -c 'import qgis.core, osgeo.gdal' 2>/dev/null; then \
+		echo "QGIS is installed."; \
+	else \
+		$(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $(APT_PACKAGES); \
+	fi
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	[ -x $(PY) ] || /usr/bin/python3 -m venv --system-site-packages $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	touch $@
+
+test: setup
+	$(PY) -m pytest tests
+
+demo: setup
+	$(PY) scripts/demo.py demo_output
+
+bench: setup
+	$(PY) bench/heatmap.py
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+# Link the checkout into the default QGIS 3 profile as `scenic_heatmap`.
+install:
+	mkdir -p $(HOME)/.local/share/QGIS/QGIS3/profiles/default/python/plugins
+	ln -sfn $(CURDIR) $(HOME)/.local/share/QGIS/QGIS3/profiles/default/python/plugins/scenic_heatmap
+	@echo "Linked. Enable 'Scenic Heatmap' in QGIS: Plugins > Manage and Install Plugins."
+
+# A zip for plugins.qgis.org: the plugin folder without tests and dev files.
+package: setup
+	rm -rf dist && mkdir -p dist/scenic_heatmap
+	git archive --format=tar HEAD -- metadata.txt __init__.py plugin.py LICENSE README.md requirements.txt \
+		core algorithms processing_provider resources | tar -x -C dist/scenic_heatmap
+	cd dist && ../$(PY) -m zipfile -c scenic_heatmap.zip scenic_heatmap
+	@echo dist/scenic_heatmap.zip
+
+clean:
+	rm -rf dist demo_output bench_output .pytest_cache

@@ -1,0 +1,147 @@
+"""scenicheatmap:importphotos - a folder of geotagged photos to a point layer."""
+
+import os
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsFeature,
+    QgsFeatureSink,
+    QgsField,
+    QgsFields,
+    QgsGeometry,
+    QgsPointXY,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFile,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QDateTime, QVariant
+
+from ..core.photo_files import list_files, read_photo
+from ..core.exif_gnss import PhotoRejected
+from .base import ScenicAlgorithm
+
+PHOTO_FIELDS = (
+    ("photo_id", QVariant.String),
+    ("path", QVariant.String),
+    ("taken", QVariant.DateTime),
+    ("lat", QVariant.Double),
+    ("lon", QVariant.Double),
+    ("altitude", QVariant.Double),
+    ("direction", QVariant.Double),
+    ("gnss", QVariant.Bool),
+    ("make", QVariant.String),
+    ("model", QVariant.String),
+    ("width", QVariant.Int),
+    ("height", QVariant.Int),
+)
+
+
+def _fields(spec):
+    fields = QgsFields()
+    for name, kind in spec:
+        fields.append(QgsField(name, kind))
+    return fields
+
+
+class ImportPhotosAlgorithm(ScenicAlgorithm):
+    FOLDER = "FOLDER"
+    RECURSIVE = "RECURSIVE"
+    OUTPUT = "OUTPUT"
+    INVALID = "INVALID"
+
+    NAME = "importphotos"
+    DISPLAY = "Import geotagged photos"
+    GROUP = "Photos"
+    HELP = (
+        "Reads the GNSS position that cameras and phones write into a photo's EXIF "
+        "and makes one point per photo (EPSG:4326).<br><br>"
+        "<b>Folder</b>: where the photos are. <b>Include sub-folders</b>: search recursively.<br>"
+        "<b>Photo points</b>: photo_id (path relative to the folder), path, taken "
+        "(DateTimeOriginal), lat, lon, altitude, direction, gnss, make, model, width, height.<br>"
+        "<b>Rejected files</b>: every file that gave no point, with the reason: no GPS "
+        "position, broken or out-of-range coordinates, corrupt file, not a JPEG/HEIC photo. "
+        "A bad file never stops the run.<br><br>"
+        "Southern and western hemispheres are negative. HEIC/HEIF photos are read when "
+        "the pillow-heif package is installed."
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.FOLDER, self.tr("Folder with photos"), behavior=QgsProcessingParameterFile.Folder
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterBoolean(self.RECURSIVE, self.tr("Include sub-folders"), defaultValue=True)
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.OUTPUT, self.tr("Photo points"), type=QgsProcessing.TypeVectorPoint
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.INVALID,
+                self.tr("Rejected files"),
+                type=QgsProcessing.TypeVector,
+                optional=True,
+                createByDefault=True,
+            )
+        )
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+        folder = self.parameterAsFile(parameters, self.FOLDER, context)
+        recursive = self.parameterAsBool(parameters, self.RECURSIVE, context)
+        if not folder or not os.path.isdir(folder):
+            raise QgsProcessingException(self.tr(f"The photo folder does not exist: {folder}"))
+        try:
+            paths = list_files(folder, recursive)
+        except OSError as exc:
+            raise QgsProcessingException(self.tr(f"Cannot list the photo folder: {exc}")) from None
+
+        sink, dest = self.parameterAsSink(
+            parameters, self.OUTPUT, context, _fields(PHOTO_FIELDS), QgsWkbTypes.Point,
+            QgsCoordinateReferenceSystem("EPSG:4326"),
+        )
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        invalid_fields = _fields((("path", QVariant.String), ("reason", QVariant.String)))
+        invalid_sink, invalid_dest = self.parameterAsSink(
+            parameters, self.INVALID, context, invalid_fields, QgsWkbTypes.NoGeometry
+        )
+
+        kept = rejected = 0
+        total = max(len(paths), 1)
+        for index, path in enumerate(paths):
+            if feedback.isCanceled():
+                break
+            relative = os.path.relpath(path, folder).replace(os.sep, "/")
+            try:
+                info = read_photo(path)
+            except PhotoRejected as exc:
+                rejected += 1
+                if invalid_sink is not None:
+                    row = QgsFeature(invalid_fields)
+                    row.setAttributes([path, str(exc)])
+                    invalid_sink.addFeature(row, QgsFeatureSink.FastInsert)
+                feedback.pushDebugInfo(f"{relative}: {exc}")
+            else:
+                kept += 1
+                feature = QgsFeature(_fields(PHOTO_FIELDS))
+                feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(info.lon, info.lat)))
+                feature.setAttributes([
+                    relative, path, QDateTime(info.taken) if info.taken else None,
+                    info.lat, info.lon, info.altitude, info.direction, True,
+                    info.make, info.model, info.width, info.height,
+                ])
+                sink.addFeature(feature, QgsFeatureSink.FastInsert)
+            feedback.setProgress(100.0 * (index + 1) / total)
+
+        feedback.pushInfo(self.tr(f"{kept} photos with a GNSS position, {rejected} files rejected."))
+        results = {self.OUTPUT: dest, "PHOTOS": kept, "REJECTED": rejected}
+        if invalid_sink is not None:
+            results[self.INVALID] = invalid_dest
+        return results

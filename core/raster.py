@@ -1,0 +1,57 @@
+"""GeoTIFF writing and polygon masks with GDAL/OGR. QGIS-free."""
+
+import os
+
+import numpy as np
+from osgeo import gdal, ogr, osr
+
+gdal.UseExceptions()
+
+NODATA = -9999.0
+
+
+def polygon_mask(wkbs, grid, wkt_crs: str):
+    """Boolean [rows, cols]: True where a cell centre lies in any polygon (WKB list)."""
+    driver = ogr.GetDriverByName("Memory")
+    source = driver.CreateDataSource("mask")
+    srs = osr.SpatialReference()
+    srs.ImportFromWkt(wkt_crs)
+    layer = source.CreateLayer("mask", srs, ogr.wkbUnknown)
+    for wkb in wkbs:
+        feature = ogr.Feature(layer.GetLayerDefn())
+        feature.SetGeometry(ogr.CreateGeometryFromWkb(bytes(wkb)))
+        layer.CreateFeature(feature)
+    target = gdal.GetDriverByName("MEM").Create("", grid.cols, grid.rows, 1, gdal.GDT_Byte)
+    target.SetGeoTransform(grid.geotransform)
+    target.SetProjection(wkt_crs)
+    gdal.RasterizeLayer(target, [1], layer, burn_values=[1])
+    return target.GetRasterBand(1).ReadAsArray().astype(bool)
+
+
+def write_geotiff(path: str, values, grid, wkt_crs: str, nodata: float = NODATA):
+    """Write float32 values atomically: a temporary file, then a rename.
+
+    Cells that are NaN become nodata. Returns (min, max) of the valid cells,
+    or (None, None) when there are none."""
+    data = np.asarray(values, dtype=np.float32)
+    valid = np.isfinite(data)
+    out = np.where(valid, data, np.float32(nodata))
+    tmp = f"{path}.part.tif"
+    ds = gdal.GetDriverByName("GTiff").Create(
+        tmp, grid.cols, grid.rows, 1, gdal.GDT_Float32,
+        options=["COMPRESS=DEFLATE", "PREDICTOR=3", "TILED=YES", "BIGTIFF=IF_SAFER"],
+    )
+    ds.SetGeoTransform(grid.geotransform)
+    ds.SetProjection(wkt_crs)
+    band = ds.GetRasterBand(1)
+    band.SetNoDataValue(nodata)
+    band.WriteArray(out)
+    if valid.any():
+        vmin, vmax = float(data[valid].min()), float(data[valid].max())
+        band.SetStatistics(vmin, vmax, float(data[valid].mean()), float(data[valid].std()))
+    else:
+        vmin = vmax = None
+    ds.FlushCache()
+    ds = None
+    os.replace(tmp, path)
+    return vmin, vmax

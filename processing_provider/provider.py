@@ -1,0 +1,33 @@
+"""The `scenicheatmap` Processing provider: lists the algorithms, nothing else."""
+
+import os
+
+from qgis.core import QgsProcessingProvider
+from qgis.PyQt.QtGui import QIcon
+
+from ..algorithms.district_stats import DistrictStatsAlgorithm
+from ..algorithms.heatmap import HeatmapAlgorithm
+from ..algorithms.import_photos import ImportPhotosAlgorithm
+
+ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "icon.svg")
+
+
+class ScenicHeatmapProvider(QgsProcessingProvider):
+    def id(self):
+        return "scenicheatmap"
+
+    def name(self):
+        return "Scenic Heatmap"
+
+    def longName(self):  # noqa: N802 - QGIS API
+        return "Scenic Heatmap: where people photograph their surroundings"
+
+    def icon(self):
+        return QIcon(ICON)
+
+    def svgIconPath(self):  # noqa: N802 - QGIS API
+        return ICON
+
+    def loadAlgorithms(self):  # noqa: N802 - QGIS API
+        for algorithm in (ImportPhotosAlgorithm(), DistrictStatsAlgorithm(), HeatmapAlgorithm()):
+            self.addAlgorithm(algorithm)
