@@ -1,0 +1,121 @@
+"""Shared fixtures: the plugin importable as `scenic_heatmap`, real data, Processing.
+
+The checkout is linked as `<tmp>/plugins/scenic_heatmap`, so tests never depend
+on the checkout's folder name; the same folder is QGIS_PLUGINPATH for the
+qgis_process subprocess tests.
+"""
+
+import gc
+import os
+import pathlib
+import site
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+QGIS_PROCESS = "/usr/bin/qgis_process.bin"
+
+PLUGIN_DIR = pathlib.Path(tempfile.mkdtemp(prefix="scenic_plugins_"))
+(PLUGIN_DIR / "scenic_heatmap").symlink_to(REPO, target_is_directory=True)
+sys.path.insert(0, str(PLUGIN_DIR))
+sys.path.append("/usr/share/qgis/python/plugins")  # Debian's `processing`
+
+
+def shared_path(*parts) -> pathlib.Path:
+    """A file under ../shared, or skip the test with a clear message."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real test data not found: {path} (../shared beside the checkout)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def exif_dir():
+    return shared_path("data", "exif")
+
+
+@pytest.fixture(scope="session")
+def districts_path():
+    return shared_path("data", "vienna", "BEZIRKSGRENZEOGD_2021_epsg4326.geojson")
+
+
+@pytest.fixture(scope="session")
+def processing_provider(qgis_app):
+    """Processing initialised with the plugin's provider registered once."""
+    from processing.core.Processing import Processing
+    from qgis.core import QgsApplication
+
+    from scenic_heatmap.plugin import ScenicHeatmapPlugin
+
+    Processing.initialize()
+    plugin = ScenicHeatmapPlugin(None)
+    plugin.initProcessing()
+    yield plugin.provider
+    plugin.unload()
+
+
+@pytest.fixture()
+def run_alg(processing_provider):
+    """processing.run with a fresh context and feedback; returns the results."""
+    import processing
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject
+
+    contexts = []
+
+    def run(algorithm_id, parameters, feedback=None):
+        context = QgsProcessingContext()
+        context.setProject(QgsProject.instance())
+        contexts.append(context)  # owns TEMPORARY_OUTPUT layers until the test ends
+        return processing.run(
+            algorithm_id, parameters, context=context, feedback=feedback or QgsProcessingFeedback()
+        )
+
+    yield run
+    contexts.clear()
+    gc.collect()  # free QGIS objects while QGIS still runs, not at interpreter exit
+
+
+@pytest.fixture(scope="session")
+def qgis_process_env(tmp_path_factory):
+    """Environment for `qgis_process.bin` that finds and enables the plugin."""
+    if not os.path.exists(QGIS_PROCESS):
+        pytest.skip(f"{QGIS_PROCESS} is not installed")
+    home = tmp_path_factory.mktemp("qgis_home")
+    env = dict(os.environ)
+    env.update(
+        HOME=str(home),
+        QT_QPA_PLATFORM="offscreen",
+        QGIS_PLUGINPATH=str(PLUGIN_DIR),
+        # qgis_process embeds the system Python; give it the venv's packages
+        PYTHONPATH=os.pathsep.join(site.getsitepackages()),
+        XDG_RUNTIME_DIR=str(home),
+    )
+    subprocess.run(
+        [QGIS_PROCESS, "plugins", "enable", "scenic_heatmap"], env=env, check=True, capture_output=True, timeout=120
+    )
+    return env
+
+
+@pytest.fixture()
+def qgis_process(qgis_process_env):
+    """Run `qgis_process.bin run ALG --json -- K=V ...`; returns (returncode, json or None, output)."""
+    import json
+
+    def run(algorithm_id, parameters):
+        args = [QGIS_PROCESS, "--json", "run", algorithm_id, "--"]
+        args += [f"{key}={value}" for key, value in parameters.items()]
+        proc = subprocess.run(args, env=qgis_process_env, capture_output=True, text=True, timeout=600)
+        start = proc.stdout.find("{")
+        try:
+            payload = json.loads(proc.stdout[start:]) if start >= 0 else None
+        except json.JSONDecodeError:
+            payload = None
+        return proc.returncode, payload, proc.stdout + proc.stderr
+
+    return run

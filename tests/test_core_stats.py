@@ -1,0 +1,33 @@
+"""core.stats and core.geo without QGIS."""
+
+import pytest
+
+from scenic_heatmap.core.geo import utm_epsg
+from scenic_heatmap.core.stats import count_summary, density_per_km2, shares
+
+
+def test_summary_of_counts():
+    summary = count_summary([10, 0, 30, 20])
+    assert summary == {
+        "districts": 4, "mean": 15.0, "q25": 7.5, "median": 15.0, "q75": 22.5,
+        "sum": 60.0, "min": 0.0, "max": 30.0, "range": 30.0,
+    }
+
+
+def test_empty_summary_has_no_statistics():
+    summary = count_summary([])
+    assert summary["districts"] == 0 and summary["mean"] is None
+
+
+def test_shares_and_density():
+    assert shares([1, 3]) == [25.0, 75.0]
+    assert shares([0, 0]) == [0.0, 0.0]
+    assert density_per_km2(50, 2_500_000) == pytest.approx(20.0)
+    assert density_per_km2(3, 0) is None
+
+
+@pytest.mark.parametrize(
+    "lon,lat,epsg", [(16.37, 48.21, 32633), (-3.72, 40.45, 32630), (151.2, -33.9, 32756), (180.0, 0.0, 32660)]
+)
+def test_utm_zone(lon, lat, epsg):
+    assert utm_epsg(lon, lat) == epsg
