@@ -1,0 +1,177 @@
+"""scenicheatmap:heatmap in real QGIS: values equal QGIS's own heatmap, metres, style, errors."""
+
+import os
+
+import numpy as np
+import pytest
+from osgeo import gdal
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsFeature,
+    QgsGeometry,
+    QgsPointXY,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsRasterLayer,
+    QgsVectorLayer,
+)
+
+
+def vienna_points(n=3000, seed=11):
+    """Clustered photo-like points around Vienna's sights, EPSG:4326, with a weight."""
+    rng = np.random.default_rng(seed)
+    centres = np.array([[16.3725, 48.2085], [16.3615, 48.2035], [16.3120, 48.1860], [16.3960, 48.1910]])
+    which = rng.integers(0, len(centres), n)
+    lon = centres[which, 0] + rng.normal(0, 0.006, n)
+    lat = centres[which, 1] + rng.normal(0, 0.004, n)
+    layer = QgsVectorLayer("Point?crs=EPSG:4326&field=w:double&field=owner:string", "photos", "memory")
+    features = []
+    for x, y, w in zip(lon, lat, rng.uniform(0.5, 2.0, n)):
+        feature = QgsFeature(layer.fields())
+        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(float(x), float(y))))
+        feature.setAttributes([float(w), "someone"])
+        features.append(feature)
+    layer.dataProvider().addFeatures(features)
+    layer.updateExtents()
+    return layer
+
+
+def read_band(path):
+    ds = gdal.Open(str(path))
+    band = ds.GetRasterBand(1)
+    values = band.ReadAsArray().astype(float)
+    nodata = band.GetNoDataValue()
+    values[values == nodata] = 0.0
+    return values, ds.GetGeoTransform(), ds.GetProjection()
+
+
+@pytest.mark.parametrize(
+    "kernel,output_value,radius,pixel,weighted",
+    [(0, 0, 1000.0, 10.0, False), (0, 1, 250.0, 10.0, True), (1, 0, 300.0, 7.0, False),
+     (2, 0, 150.0, 10.0, True), (3, 1, 200.0, 20.0, False), (4, 0, 120.0, 5.0, True)],
+)
+def test_equals_qgis_heatmap_on_reprojected_points(run_alg, tmp_path, kernel, output_value, radius, pixel, weighted):
+    photos = vienna_points(1500)
+    ours = run_alg(
+        "scenicheatmap:heatmap",
+        {"POINTS": photos, "RADIUS": radius, "PIXEL_SIZE": pixel, "KERNEL": kernel,
+         "OUTPUT_VALUE": output_value, "WEIGHT": "w" if weighted else None,
+         "TARGET_CRS": "EPSG:31256", "OUTPUT": str(tmp_path / "ours.tif")},
+    )
+    projected = run_alg(
+        "native:reprojectlayer",
+        {"INPUT": photos, "TARGET_CRS": QgsCoordinateReferenceSystem("EPSG:31256"), "OUTPUT": "TEMPORARY_OUTPUT"},
+    )["OUTPUT"]
+    native = run_alg(
+        "qgis:heatmapkerneldensityestimation",
+        {"INPUT": projected, "RADIUS": radius, "PIXEL_SIZE": pixel, "KERNEL": kernel,
+         "OUTPUT_VALUE": output_value, "WEIGHT_FIELD": "w" if weighted else None,
+         "OUTPUT": str(tmp_path / "native.tif")},
+    )
+    a, a_transform, _ = read_band(ours["OUTPUT"])
+    b, b_transform, _ = read_band(native["OUTPUT"])
+    assert a.shape == b.shape
+    assert np.allclose(a_transform, b_transform)
+    assert np.abs(a - b).max() <= 0.01 * b.max()
+
+
+def test_radius_is_metres_for_points_in_degrees(run_alg, tmp_path):
+    result = run_alg(
+        "scenicheatmap:heatmap",
+        {"POINTS": vienna_points(200), "RADIUS": 500, "PIXEL_SIZE": 25, "OUTPUT": str(tmp_path / "h.tif")},
+    )
+    assert result["TARGET_CRS"] == "EPSG:32633"  # UTM zone of Vienna by default
+    ds = gdal.Open(result["OUTPUT"])
+    assert ds.GetGeoTransform()[1] == pytest.approx(25.0)
+    srs = ds.GetSpatialRef()
+    assert srs.GetAuthorityCode(None) == "32633"
+    # a single point's footprint is 2 * 500 m wide: about 40 pixels, not 500 degrees
+    values, _, _ = read_band(result["OUTPUT"])
+    assert values.shape[1] < 2000
+
+
+def test_output_loads_styled_and_writes_a_qml(run_alg, tmp_path):
+    out = tmp_path / "styled.tif"
+    result = run_alg(
+        "scenicheatmap:heatmap",
+        {"POINTS": vienna_points(300), "RADIUS": 300, "PIXEL_SIZE": 20, "CLASSES": 7, "OUTPUT": str(out)},
+    )
+    qml = tmp_path / "styled.qml"
+    assert result["STYLE"] == str(qml) and qml.exists()
+    layer = QgsRasterLayer(str(out), "reopened")  # picks up the .qml like a reopened project
+    renderer = layer.renderer()
+    assert renderer.type() == "singlebandpseudocolor"
+    shader = renderer.shader().rasterShaderFunction()
+    items = shader.colorRampItemList()
+    assert len(items) == 7
+    assert shader.classificationMode() == shader.EqualInterval
+    assert items[0].value == pytest.approx(result["MIN"], rel=1e-6)
+    assert items[-1].value == pytest.approx(result["MAX"], rel=1e-6)
+    steps = np.diff([item.value for item in items])
+    assert np.allclose(steps, steps[0])
+    assert items[0].color.name() == "#ffffb2" and items[-1].color.name() == "#bd0026"  # YlOrRd
+
+
+def test_clip_makes_outside_cells_nodata(run_alg, tmp_path, districts_path):
+    photos = vienna_points(500)
+    outside = QgsFeature(photos.fields())  # Schwechat airport, outside Vienna
+    outside.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(16.5697, 48.1103)))
+    photos.dataProvider().addFeatures([outside])
+    photos.updateExtents()
+    result = run_alg(
+        "scenicheatmap:heatmap",
+        {"POINTS": photos, "RADIUS": 1000, "PIXEL_SIZE": 50, "TARGET_CRS": "EPSG:31256",
+         "CLIP": str(districts_path), "OUTPUT": str(tmp_path / "clipped.tif")},
+    )
+    unclipped = run_alg(
+        "scenicheatmap:heatmap",
+        {"POINTS": photos, "RADIUS": 1000, "PIXEL_SIZE": 50, "TARGET_CRS": "EPSG:31256",
+         "OUTPUT": str(tmp_path / "full.tif")},
+    )
+    ds = gdal.Open(result["OUTPUT"])
+    band = ds.GetRasterBand(1)
+    clipped = band.ReadAsArray()
+    full_ds = gdal.Open(unclipped["OUTPUT"])  # keep the dataset alive while reading its band
+    full = full_ds.GetRasterBand(1).ReadAsArray()
+    nodata = band.GetNoDataValue()
+    assert (clipped == nodata).sum() > (full == nodata).sum()
+    inside = clipped != nodata
+    assert np.allclose(clipped[inside], full[inside])
+
+
+@pytest.mark.parametrize(
+    "changes,message",
+    [({"RADIUS": 0}, "radius"), ({"RADIUS": 100, "PIXEL_SIZE": 100}, "smaller than the radius"),
+     ({"TARGET_CRS": "EPSG:4326"}, "geographic"), ({"OUTPUT": "/proc/nope/h.tif"}, "folder"),
+     ({"OUTPUT": "h.png"}, "GeoTIFF")],
+)
+def test_bad_parameters_are_clear_errors(run_alg, tmp_path, changes, message):
+    parameters = {"POINTS": vienna_points(20), "RADIUS": 200, "PIXEL_SIZE": 10, "OUTPUT": str(tmp_path / "h.tif")}
+    parameters.update(changes)
+    if parameters["OUTPUT"] == "h.png":
+        parameters["OUTPUT"] = str(tmp_path / "h.png")
+    with pytest.raises(QgsProcessingException, match=message):
+        run_alg("scenicheatmap:heatmap", parameters)
+    assert not (tmp_path / "h.tif").exists()
+
+
+def test_empty_layer_and_wrong_geometry_are_refused(run_alg, tmp_path):
+    empty = QgsVectorLayer("Point?crs=EPSG:4326", "empty", "memory")
+    with pytest.raises(QgsProcessingException, match="no points"):
+        run_alg("scenicheatmap:heatmap", {"POINTS": empty, "OUTPUT": str(tmp_path / "h.tif")})
+    lines = QgsVectorLayer("LineString?crs=EPSG:4326", "lines", "memory")
+    with pytest.raises(QgsProcessingException):
+        run_alg("scenicheatmap:heatmap", {"POINTS": lines, "OUTPUT": str(tmp_path / "h.tif")})
+    assert not os.path.exists(tmp_path / "h.tif")
+
+
+def test_cancel_writes_nothing(run_alg, tmp_path):
+    feedback = QgsProcessingFeedback()
+    feedback.progressChanged.connect(lambda progress: feedback.cancel() if progress > 5 else None)
+    with pytest.raises(QgsProcessingException, match="Cancelled"):
+        run_alg(
+            "scenicheatmap:heatmap",
+            {"POINTS": vienna_points(60000), "RADIUS": 300, "PIXEL_SIZE": 10, "OUTPUT": str(tmp_path / "h.tif")},
+            feedback=feedback,
+        )
+    assert not (tmp_path / "h.tif").exists()

@@ -1,0 +1,112 @@
+"""The plugin as QGIS sees it: metadata, provider, and a graphical-modeler chain."""
+
+import configparser
+import pathlib
+import tempfile
+
+import pytest
+from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback, QgsVectorLayer
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+
+
+def test_metadata_is_complete():
+    meta = configparser.ConfigParser()
+    meta.read(REPO / "metadata.txt")
+    general = meta["general"]
+    assert general["name"] == "Scenic Heatmap"
+    assert general["qgisMinimumVersion"] == "3.22"
+    assert general["hasProcessingProvider"] == "yes"
+    assert general["license"] == "GPL-2.0-or-later"
+    for key in ("description", "about", "tags", "version", "author", "email", "repository", "tracker", "icon"):
+        assert general[key].strip(), key
+    assert (REPO / general["icon"]).exists()
+
+
+def test_init_processing_registers_without_iface(processing_provider):
+    registry = QgsApplication.processingRegistry()
+    provider = registry.providerById("scenicheatmap")
+    assert provider is processing_provider
+    assert not provider.icon().isNull()
+    ids = sorted(a.id() for a in provider.algorithms())
+    assert ids == ["scenicheatmap:districtstats", "scenicheatmap:heatmap", "scenicheatmap:importphotos"]
+    for algorithm in provider.algorithms():
+        assert algorithm.shortHelpString()
+        assert algorithm.displayName()
+
+
+def test_model_chain_import_districts_heatmap(processing_provider, exif_dir, tmp_path):
+    """import -> districtstats -> heatmap as a graphical model, the way the modeler builds it."""
+    from qgis.core import (
+        QgsProcessingModelAlgorithm,
+        QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelChildParameterSource,
+        QgsProcessingModelOutput,
+        QgsProcessingModelParameter,
+        QgsProcessingParameterFile,
+        QgsProcessingParameterVectorLayer,
+    )
+
+    # districts around the Italian GPS samples: two squares that split them
+    folder = pathlib.Path(tempfile.mkdtemp(dir=tmp_path))
+    squares = folder / "squares.geojson"
+    squares.write_text(
+        '{"type":"FeatureCollection","features":['
+        '{"type":"Feature","properties":{"id":1},"geometry":{"type":"Polygon","coordinates":'
+        '[[[11.87,43.46],[11.882,43.46],[11.882,43.47],[11.87,43.47],[11.87,43.46]]]}},'
+        '{"type":"Feature","properties":{"id":2},"geometry":{"type":"Polygon","coordinates":'
+        '[[[11.882,43.46],[11.89,43.46],[11.89,43.47],[11.882,43.47],[11.882,43.46]]]}}]}'
+    )
+
+    model = QgsProcessingModelAlgorithm("chain", "tests")
+    model.addModelParameter(
+        QgsProcessingParameterFile("folder", "folder", behavior=QgsProcessingParameterFile.Folder),
+        QgsProcessingModelParameter("folder"),
+    )
+    model.addModelParameter(QgsProcessingParameterVectorLayer("districts", "districts"),
+                            QgsProcessingModelParameter("districts"))
+
+    def child(child_id, algorithm_id, sources, outputs):
+        alg = QgsProcessingModelChildAlgorithm(algorithm_id)
+        alg.setChildId(child_id)
+        for name, source in sources.items():
+            alg.addParameterSources(name, [source])
+        model_outputs = {}
+        for name in outputs:
+            output = QgsProcessingModelOutput(f"{child_id}_{name}")
+            output.setChildOutputName(name)
+            output.setChildId(child_id)
+            model_outputs[f"{child_id}_{name}"] = output
+        alg.setModelOutputs(model_outputs)
+        model.addChildAlgorithm(alg)
+
+    static = QgsProcessingModelChildParameterSource.fromStaticValue
+    child("import", "scenicheatmap:importphotos",
+          {"FOLDER": QgsProcessingModelChildParameterSource.fromModelParameter("folder"),
+           "RECURSIVE": static(True)}, ["OUTPUT"])
+    child("stats", "scenicheatmap:districtstats",
+          {"POINTS": QgsProcessingModelChildParameterSource.fromChildOutput("import", "OUTPUT"),
+           "DISTRICTS": QgsProcessingModelChildParameterSource.fromModelParameter("districts"),
+           "DISTRICT_ID": static("id")}, ["CLIPPED", "DISTRICTS_OUT", "SUMMARY"])
+    child("heat", "scenicheatmap:heatmap",
+          {"POINTS": QgsProcessingModelChildParameterSource.fromChildOutput("stats", "CLIPPED"),
+           "RADIUS": static(100.0), "PIXEL_SIZE": static(5.0)}, ["OUTPUT"])
+
+    context = QgsProcessingContext()
+    feedback = QgsProcessingFeedback()
+    results, ok = model.run(
+        {"folder": str(exif_dir / "jpg" / "gps"), "districts": str(squares),
+         "import:import_OUTPUT": "TEMPORARY_OUTPUT",
+         "stats:stats_CLIPPED": "TEMPORARY_OUTPUT", "stats:stats_DISTRICTS_OUT": str(folder / "d.gpkg"),
+         "stats:stats_SUMMARY": "TEMPORARY_OUTPUT", "heat:heat_OUTPUT": str(folder / "heat.tif")},
+        context, feedback,
+    )
+    assert ok
+    districts = QgsVectorLayer(results["stats:stats_DISTRICTS_OUT"], "d")
+    assert sum(f["images"] for f in districts.getFeatures()) == 9  # all nine DSCN photos
+    assert (folder / "heat.tif").exists() and (folder / "heat.qml").exists()
+
+
+@pytest.mark.parametrize("name", ["core", "algorithms", "processing_provider", "resources", "tests"])
+def test_layout(name):
+    assert (REPO / name).is_dir()
