@@ -13,8 +13,9 @@ from here equals `qgis:heatmapkerneldensityestimation` on the same points:
   sub-pixel amount when the bounds height is not a multiple of the pixel size;
   we keep it so the two rasters agree.
 
-The hot loop runs in numba (parallel over row bands, no write races); without
-numba a numpy fallback gives the same values, slower.
+The hot loop runs in numba (parallel over row bands, no write races; see
+`_accumulate_numba` for the difference-array trick); without numba a numpy
+fallback gives the same values, much slower.
 """
 
 import math
@@ -159,6 +160,15 @@ if HAVE_NUMBA:
     @numba.njit(parallel=True, cache=True)
     def _accumulate_numba(xs, ys, ws, col0, rb0, rt0, xmin, ymin, pixel, rows, cols,
                           radius, buffer, code, decay, out):  # pragma: no cover - compiled
+        """Adds every point's kernel to `out`, exactly on QGIS's cells.
+
+        Polynomial kernels (all but triangular) are powers of t = 1 - (d/r)^2,
+        and along one row t is a quadratic in the column. So a point adds, per
+        row it reaches, one polynomial over a column span: we record its
+        coefficients at the span's ends (difference arrays) and evaluate all
+        rows once, instead of touching every cell of every point's disc.
+        Coefficients are relative to a tile origin to keep them small.
+        """
         # Points sorted by first written row; each band of output rows is owned
         # by one thread and only visits the points whose block reaches it.
         order = np.argsort(rt0)
@@ -166,6 +176,17 @@ if HAVE_NUMBA:
         side = 2 * buffer + 1
         r2 = radius * radius
         inv_r2 = 1.0 / r2
+        power = -1  # triangular: direct evaluation (it needs a square root)
+        if code == 0:
+            power = 2
+        elif code == 2:
+            power = 0
+        elif code == 3:
+            power = 3
+        elif code == 4:
+            power = 1
+        ncoef = 2 * power + 1 if power >= 0 else 1
+        tile = max(16, min(1024, 8 * buffer))
         band = 32
         nbands = (rows + band - 1) // band
         for b in numba.prange(nbands):
@@ -173,6 +194,14 @@ if HAVE_NUMBA:
             r_end = min(rows, r_start + band)
             lo = np.searchsorted(rt_sorted, r_start - side + 1)
             hi = np.searchsorted(rt_sorted, r_end)
+            if lo >= hi:
+                continue
+            nr = r_end - r_start
+            # always allocated: numba must not see a maybe-undefined array
+            span_cols = cols + 1 if power >= 0 else 1
+            coef = np.zeros((nr, span_cols, ncoef))
+            active = np.zeros((nr, span_cols), dtype=np.int32)
+            poly = np.empty(ncoef)
             for k in range(lo, hi):
                 i = order[k]
                 x = xs[i]
@@ -187,22 +216,71 @@ if HAVE_NUMBA:
                     if dy2 > r2:
                         continue
                     row = rt0[i] + yp
-                    # columns whose centre can be within the radius, widened by one
+                    # columns whose centre can be within the radius, widened by
+                    # one, then trimmed to those really within it
                     half = math.sqrt(r2 - dy2) / pixel
                     centre = (x - xmin) / pixel - 0.5 - c0
                     xp_lo = max(0, max(-c0, int(math.floor(centre - half)) - 1))
                     xp_hi = min(side, min(cols - c0, int(math.ceil(centre + half)) + 2))
-                    # trim the one or two columns past the circle, so that the
-                    # inner loop has no branch and vectorises
                     base = (c0 + 0.5) * pixel + xmin - x
                     while xp_lo < xp_hi and (base + xp_lo * pixel) ** 2 + dy2 > r2:
                         xp_lo += 1
                     while xp_hi > xp_lo and (base + (xp_hi - 1) * pixel) ** 2 + dy2 > r2:
                         xp_hi -= 1
-                    out_row = out[row]
-                    for xp in range(xp_lo, xp_hi):
-                        dx = base + xp * pixel
-                        out_row[c0 + xp] += w * _kernel_shape_nb(code, (dx * dx + dy2) * inv_r2, decay)
+                    if xp_lo >= xp_hi:
+                        continue
+                    if power < 0:
+                        for xp in range(xp_lo, xp_hi):
+                            dx = base + xp * pixel
+                            out[row, c0 + xp] += w * _kernel_shape_nb(code, (dx * dx + dy2) * inv_r2, decay)
+                        continue
+                    lr = row - r_start
+                    c = c0 + xp_lo
+                    c_end = c0 + xp_hi
+                    while c < c_end:
+                        origin = (c // tile) * tile
+                        stop = min(c_end, origin + tile)
+                        # t(s) = g0 + g1 s + g2 s^2 with s = column - origin
+                        e = (origin + 0.5) * pixel + xmin - x
+                        g0 = 1.0 - (e * e + dy2) * inv_r2
+                        g1 = -2.0 * pixel * e * inv_r2
+                        g2 = -pixel * pixel * inv_r2
+                        poly[0] = w
+                        deg = 0
+                        for _ in range(power):  # poly *= t, highest degree first
+                            for q in range(deg + 2, -1, -1):
+                                v = 0.0
+                                if q <= deg:
+                                    v += poly[q] * g0
+                                if 1 <= q <= deg + 1:
+                                    v += poly[q - 1] * g1
+                                if q >= 2:
+                                    v += poly[q - 2] * g2
+                                poly[q] = v
+                            deg += 2
+                        for q in range(ncoef):
+                            coef[lr, c, q] += poly[q]
+                            coef[lr, stop, q] -= poly[q]
+                        active[lr, c] += 1
+                        active[lr, stop] -= 1
+                        c = stop
+            if power >= 0:
+                running = np.zeros(ncoef)
+                for lr in range(nr):
+                    running[:] = 0.0
+                    count = 0
+                    for j in range(cols):
+                        count += active[lr, j]
+                        for q in range(ncoef):
+                            running[q] += coef[lr, j, q]
+                        if count == 0:
+                            running[:] = 0.0  # drop rounding residue between spans
+                            continue
+                        s = j % tile
+                        value = running[ncoef - 1]
+                        for q in range(ncoef - 2, -1, -1):
+                            value = value * s + running[q]
+                        out[r_start + lr, j] += value
 
 
 def density(

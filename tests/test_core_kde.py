@@ -51,7 +51,9 @@ def test_numba_and_numpy_paths_agree(kernel):
     ws = rng.uniform(0.5, 2.0, 300)
     fast, grid = kde.density(xs, ys, 97.3, 7.0, kernel, weights=ws, scaled=True)
     slow, _ = kde.density(xs, ys, 97.3, 7.0, kernel, weights=ws, scaled=True, grid=grid, use_numba=False)
-    assert np.allclose(fast, slow, rtol=1e-9, atol=1e-15)
+    # the numba path sums polynomials (difference arrays): same cells, rounding-level differences
+    assert np.abs(fast - slow).max() <= 1e-7 * slow.max()
+    assert ((fast == 0) == (slow == 0)).mean() > 0.9999
 
 
 def test_progress_can_cancel():
