@@ -46,9 +46,9 @@ install:
 # A zip for plugins.qgis.org: the plugin folder without tests and dev files.
 package: setup
 	rm -rf dist && mkdir -p dist/scenic_heatmap
-	git archive --format=tar HEAD -- metadata.txt __init__.py plugin.py LICENSE README.md requirements.txt \
-		core algorithms processing_provider resources | tar -x -C dist/scenic_heatmap
-	cd dist && ../$(PY) -m zipfile -c scenic_heatmap.zip scenic_heatmap
+	tar -c --exclude=__pycache__ --exclude='*.pyc' metadata.txt __init__.py plugin.py LICENSE README.md \
+		requirements.txt core algorithms processing_provider resources | tar -x -C dist/scenic_heatmap
+	cd dist && ../$(PY) -m zipfile -c scenic_heatmap.zip scenic_heatmap/
 	@echo dist/scenic_heatmap.zip
 
 clean:

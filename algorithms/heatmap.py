@@ -126,7 +126,9 @@ class HeatmapAlgorithm(ScenicAlgorithm):
             )
         )
         self.addParameter(
-            QgsProcessingParameterNumber(self.CLASSES, self.tr("Colour classes"), defaultValue=5, minValue=2, maxValue=255)
+            QgsProcessingParameterNumber(
+                self.CLASSES, self.tr("Colour classes"), defaultValue=5, minValue=2, maxValue=255
+            )
         )
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Heat map")))
 

@@ -19,8 +19,8 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QDateTime, QVariant
 
-from ..core.photo_files import list_files, read_photo
 from ..core.exif_gnss import PhotoRejected
+from ..core.photo_files import list_files, read_photo
 from .base import ScenicAlgorithm
 
 PHOTO_FIELDS = (

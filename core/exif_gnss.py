@@ -19,7 +19,7 @@ logging.getLogger("exifread").setLevel(logging.ERROR)
 JPEG_MAGIC = b"\xff\xd8\xff"
 
 
-class PhotoRejected(Exception):
+class PhotoRejected(Exception):  # noqa: N818 - a rejection, not an error
     """A file that cannot give a photo point; str(exc) is the reason."""
 
 
@@ -143,8 +143,8 @@ def photo_info_from_tags(tags: dict) -> PhotoInfo:
     except (ValueError, TypeError, ZeroDivisionError) as exc:
         raise PhotoRejected(f"invalid GPS coordinates: {exc}") from None
     if position is None:
-        reason = "GPS block has no coordinates" if any(k.startswith("GPS ") for k in tags) else "no GPS position in EXIF"
-        raise PhotoRejected(reason)
+        has_gps_block = any(k.startswith("GPS ") for k in tags)
+        raise PhotoRejected("GPS block has no coordinates" if has_gps_block else "no GPS position in EXIF")
     lat, lon = position
     width = _optional_number(tags, "EXIF ExifImageWidth")
     height = _optional_number(tags, "EXIF ExifImageLength")

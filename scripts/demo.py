@@ -85,8 +85,15 @@ def sample_photos(folder: pathlib.Path, count=400, seed=2016):
 def sample_districts(path: pathlib.Path):
     """3 x 3 invented square districts of 1.4 km around CENTRE, as GeoJSON in EPSG:4326."""
     from qgis.core import (
-        QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsFeature, QgsField, QgsGeometry,
-        QgsPointXY, QgsProject, QgsVectorFileWriter, QgsVectorLayer,
+        QgsCoordinateReferenceSystem,
+        QgsCoordinateTransform,
+        QgsFeature,
+        QgsField,
+        QgsGeometry,
+        QgsPointXY,
+        QgsProject,
+        QgsVectorFileWriter,
+        QgsVectorLayer,
     )
     from qgis.PyQt.QtCore import QVariant
 

@@ -49,7 +49,6 @@ def districts_path():
 def processing_provider(qgis_app):
     """Processing initialised with the plugin's provider registered once."""
     from processing.core.Processing import Processing
-    from qgis.core import QgsApplication
 
     from scenic_heatmap.plugin import ScenicHeatmapPlugin
 
