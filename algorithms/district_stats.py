@@ -6,8 +6,6 @@ from qgis.core import (
     QgsDistanceArea,
     QgsFeature,
     QgsFeatureSink,
-    QgsField,
-    QgsFields,
     QgsGeometry,
     QgsProcessing,
     QgsProcessingException,
@@ -22,6 +20,7 @@ from qgis.PyQt.QtCore import QVariant
 
 from ..core.stats import SUMMARY_FIELDS, count_summary, density_per_km2, shares
 from .base import ScenicAlgorithm
+from .fields import make_fields
 
 COUNT_FIELDS = (
     ("images", QVariant.Int),
@@ -30,13 +29,6 @@ COUNT_FIELDS = (
     ("area_km2", QVariant.Double),
     ("images_per_km2", QVariant.Double),
 )
-
-
-def _fields(spec):
-    fields = QgsFields()
-    for name, kind in spec:
-        fields.append(QgsField(name, kind))
-    return fields
 
 
 def _district_geometries(source, context, feedback):
@@ -154,7 +146,7 @@ class DistrictStatsAlgorithm(ScenicAlgorithm):
 
         id_type = districts.fields().at(id_index)
         clipped_fields = QgsProcessingUtils.combineFields(
-            points.fields(), _fields((("district_id", id_type.type()),))
+            points.fields(), make_fields((("district_id", id_type.type()),))
         )
         clipped, clipped_dest = self.parameterAsSink(
             parameters, self.CLIPPED, context, clipped_fields, points.wkbType(), points.sourceCrs()
@@ -192,7 +184,7 @@ class DistrictStatsAlgorithm(ScenicAlgorithm):
         if skipped:
             feedback.pushWarning(f"{skipped} points could not be transformed to the districts' CRS.")
         calculator = _area_calculator(districts, context)
-        out_fields = QgsProcessingUtils.combineFields(districts.fields(), _fields(COUNT_FIELDS))
+        out_fields = QgsProcessingUtils.combineFields(districts.fields(), make_fields(COUNT_FIELDS))
         district_sink, district_dest = self.parameterAsSink(
             parameters, self.DISTRICTS_OUT, context, out_fields, districts.wkbType(), districts.sourceCrs()
         )
@@ -209,7 +201,7 @@ class DistrictStatsAlgorithm(ScenicAlgorithm):
             district_sink.addFeature(out, QgsFeatureSink.FastInsert)
 
         summary = count_summary(counts)
-        summary_fields = _fields(
+        summary_fields = make_fields(
             [(name, QVariant.Int if name == "districts" else QVariant.Double) for name in SUMMARY_FIELDS]
         )
         summary_sink, summary_dest = self.parameterAsSink(

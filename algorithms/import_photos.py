@@ -6,8 +6,6 @@ from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsFeature,
     QgsFeatureSink,
-    QgsField,
-    QgsFields,
     QgsGeometry,
     QgsPointXY,
     QgsProcessing,
@@ -22,6 +20,7 @@ from qgis.PyQt.QtCore import QDateTime, QVariant
 from ..core.exif_gnss import PhotoRejected
 from ..core.photo_files import list_files, read_photo
 from .base import ScenicAlgorithm
+from .fields import make_fields
 
 PHOTO_FIELDS = (
     ("photo_id", QVariant.String),
@@ -37,13 +36,6 @@ PHOTO_FIELDS = (
     ("width", QVariant.Int),
     ("height", QVariant.Int),
 )
-
-
-def _fields(spec):
-    fields = QgsFields()
-    for name, kind in spec:
-        fields.append(QgsField(name, kind))
-    return fields
 
 
 class ImportPhotosAlgorithm(ScenicAlgorithm):
@@ -102,13 +94,14 @@ class ImportPhotosAlgorithm(ScenicAlgorithm):
         except OSError as exc:
             raise QgsProcessingException(self.tr(f"Cannot list the photo folder: {exc}")) from None
 
+        photo_fields = make_fields(PHOTO_FIELDS)
         sink, dest = self.parameterAsSink(
-            parameters, self.OUTPUT, context, _fields(PHOTO_FIELDS), QgsWkbTypes.Point,
+            parameters, self.OUTPUT, context, photo_fields, QgsWkbTypes.Point,
             QgsCoordinateReferenceSystem("EPSG:4326"),
         )
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        invalid_fields = _fields((("path", QVariant.String), ("reason", QVariant.String)))
+        invalid_fields = make_fields((("path", QVariant.String), ("reason", QVariant.String)))
         invalid_sink, invalid_dest = self.parameterAsSink(
             parameters, self.INVALID, context, invalid_fields, QgsWkbTypes.NoGeometry
         )
@@ -130,7 +123,7 @@ class ImportPhotosAlgorithm(ScenicAlgorithm):
                 feedback.pushDebugInfo(f"{relative}: {exc}")
             else:
                 kept += 1
-                feature = QgsFeature(_fields(PHOTO_FIELDS))
+                feature = QgsFeature(photo_fields)
                 feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(info.lon, info.lat)))
                 feature.setAttributes([
                     relative, path, QDateTime(info.taken) if info.taken else None,

@@ -6,6 +6,7 @@ from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from ..algorithms.district_stats import DistrictStatsAlgorithm
+from ..algorithms.harvest_flickr import HarvestFlickrAlgorithm
 from ..algorithms.heatmap import HeatmapAlgorithm
 from ..algorithms.import_photos import ImportPhotosAlgorithm
 
@@ -29,5 +30,7 @@ class ScenicHeatmapProvider(QgsProcessingProvider):
         return ICON
 
     def loadAlgorithms(self):  # noqa: N802 - QGIS API
-        for algorithm in (ImportPhotosAlgorithm(), DistrictStatsAlgorithm(), HeatmapAlgorithm()):
+        for algorithm in (
+            ImportPhotosAlgorithm(), HarvestFlickrAlgorithm(), DistrictStatsAlgorithm(), HeatmapAlgorithm()
+        ):
             self.addAlgorithm(algorithm)
