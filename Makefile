@@ -33,6 +33,7 @@ demo: setup
 
 bench: setup
 	$(PY) bench/heatmap.py
+	$(PY) bench/harvest.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -162,7 +162,9 @@ class HarvestFlickrAlgorithm(ScenicAlgorithm):
         extent = self.parameterAsExtent(parameters, self.EXTENT, context, QgsCoordinateReferenceSystem("EPSG:4326"))
         start = self.parameterAsDateTime(parameters, self.START, context).date()
         end = self.parameterAsDateTime(parameters, self.END, context).date()
-        licenses = self.parameterAsEnums(parameters, self.LICENSES, context)
+        # an unset optional multi-enum still reads as [0]: look at the raw value
+        chosen = parameters.get(self.LICENSES) not in (None, "", [])
+        licenses = self.parameterAsEnums(parameters, self.LICENSES, context) if chosen else []
         return HarvestParams(
             bbox=(extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum()),
             start=datetime.date(start.year(), start.month(), start.day()),

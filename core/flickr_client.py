@@ -50,12 +50,15 @@ class RateLimiter:
 
     `history` restores the timestamps of calls made before a restart."""
 
-    def __init__(self, max_calls: int, history: Iterable[float] = (), clock=time.time, sleep=time.sleep):
+    def __init__(self, max_calls: int, history: Iterable[float] = (), clock=time.time, sleep=time.sleep,
+                 on_wait: Callable[[float], None] = lambda seconds: None):
         if max_calls < 1:
             raise ValueError("The call limit must be at least 1 per hour.")
         self.max_calls = max_calls
         self._clock = clock
         self._sleep = sleep
+        self.on_wait = on_wait
+        self._waiting = False
         self._lock = threading.Lock()
         now = clock()
         self._calls = deque(sorted(t for t in history if now - t < 3600))
@@ -69,8 +72,13 @@ class RateLimiter:
                     self._calls.popleft()
                 if len(self._calls) < self.max_calls:
                     self._calls.append(now)
+                    self._waiting = False
                     return now
                 wait = 3600 - (now - self._calls[0])
+                announce = not self._waiting
+                self._waiting = True
+            if announce:
+                self.on_wait(wait)
             if cancelled():
                 raise HarvestCancelled()
             self._sleep(min(wait, 1.0))
@@ -129,6 +137,10 @@ class FlickrClient:
         self.on_call = on_call
         self.cancelled = cancelled
         self._session = requests.Session()
+
+    def close(self):
+        self._session.close()
+        self._api.flickr_oauth.session.close()
 
     def _retry(self, attempt_call, counts_as_call: bool):
         for attempt in range(self.retries + 1):

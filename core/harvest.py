@@ -216,8 +216,15 @@ class Harvester:
         self.stats = HarvestStats()
         os.makedirs(folder, exist_ok=True)
         self.journal = Journal(folder, params.fingerprint())
+        for name in os.listdir(folder):  # half-written downloads of a killed run
+            if _PHOTO_ID.match(name.split(".")[0]) and name.endswith(".jpg.part"):
+                os.remove(os.path.join(folder, name))
         self._replay()
-        limiter = RateLimiter(max_calls_per_hour, history=self._call_times)
+        limiter = RateLimiter(
+            max_calls_per_hour, history=self._call_times,
+            on_wait=lambda s: log(f"The hourly limit of {max_calls_per_hour} API calls is reached; "
+                                  f"waiting {s / 60:.0f} min (cancel and resume later if you like)."),
+        )
         self.client = client_factory(limiter=limiter, on_call=self._on_call, cancelled=cancelled)
 
     def _replay(self):
@@ -378,11 +385,11 @@ class Harvester:
                     fh.write(body)
                 write_gnss(tmp, position[0], position[1], taken)
                 os.replace(tmp, path)
+            with Image.open(path) as image:  # the size really served
+                width, height = image.size
         except TransientError as exc:
             self.log(f"photo {photo_id}: image download failed ({exc})")
             return "failed", None
-            with Image.open(path) as image:  # the size really served
-                width, height = image.size
         except (ValueError, OSError) as exc:
             self.log(f"photo {photo_id}: could not write the image ({exc})")
             return "failed", None
@@ -437,6 +444,7 @@ class Harvester:
                     self.progress(self.stats)
         finally:
             self.journal.close()
+            self.client.close()
         return self.results()
 
     def results(self) -> List[dict]:

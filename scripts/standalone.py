@@ -11,11 +11,16 @@ import tempfile
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
 
-def start_qgis():
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+def link_plugin():
+    """Makes `import scenic_heatmap` work, whatever the checkout folder is called."""
     link_dir = pathlib.Path(tempfile.mkdtemp(prefix="scenic_plugin_"))
     (link_dir / "scenic_heatmap").symlink_to(REPO, target_is_directory=True)
     sys.path.insert(0, str(link_dir))
+
+
+def start_qgis():
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    link_plugin()
     sys.path.append("/usr/share/qgis/python/plugins")
 
     from qgis.core import QgsApplication

@@ -24,6 +24,7 @@ QGIS_PROCESS = "/usr/bin/qgis_process.bin"
 PLUGIN_DIR = pathlib.Path(tempfile.mkdtemp(prefix="scenic_plugins_"))
 (PLUGIN_DIR / "scenic_heatmap").symlink_to(REPO, target_is_directory=True)
 sys.path.insert(0, str(PLUGIN_DIR))
+sys.path.insert(0, str(REPO / "tests"))  # helpers such as fake_flickr
 sys.path.append("/usr/share/qgis/python/plugins")  # Debian's `processing`
 
 
@@ -43,6 +44,23 @@ def exif_dir():
 @pytest.fixture(scope="session")
 def districts_path():
     return shared_path("data", "vienna", "BEZIRKSGRENZEOGD_2021_epsg4326.geojson")
+
+
+@pytest.fixture()
+def fake_flickr():
+    """Starts FakeFlickr servers on 127.0.0.1 (ephemeral ports); stops them after the test."""
+    from fake_flickr import FakeFlickr
+
+    servers = []
+
+    def start(photos, **options):
+        server = FakeFlickr(photos, **options).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
