@@ -4,6 +4,7 @@ import datetime
 import os
 
 import pytest
+from fake_flickr import make_photos
 from qgis.core import (
     QgsApplication,
     QgsAuthMethodConfig,
@@ -11,8 +12,6 @@ from qgis.core import (
     QgsProcessingFeedback,
     QgsVectorLayer,
 )
-
-from fake_flickr import make_photos
 
 VIENNA = (16.18, 48.11, 16.58, 48.33)
 START = datetime.date(2016, 6, 30)
