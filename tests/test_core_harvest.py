@@ -180,7 +180,8 @@ def test_secrets_never_reach_files(vienna_fake, tmp_path):
     assert SECRET not in json.dumps(records)
     for root, _, files in os.walk(tmp_path):
         for name in files:
-            data = open(os.path.join(root, name), "rb").read()
+            with open(os.path.join(root, name), "rb") as fh:
+                data = fh.read()
             assert SECRET.encode() not in data and KEY.encode() not in data, name
 
 
@@ -239,3 +240,26 @@ def test_killed_runs_resume_to_the_same_layer_and_folder(vienna_fake, tmp_path):
     downloads = sum(vienna_fake.image_gets.values()) - gets_before
     assert len(expected) <= downloads <= len(expected) + 4
     assert not [n for n in os.listdir(tmp_path / "killed") if n.endswith(".part")]
+
+
+def test_hourly_limit_holds_across_workers_and_restarts(vienna_fake, tmp_path):
+    messages = []
+
+    def factory(**options):
+        return FlickrClient(KEY, SECRET, endpoint=vienna_fake.rest_url, backoff=0.005, **options)
+
+    deadline = time.monotonic() + 3
+
+    def cancelled():
+        return time.monotonic() > deadline
+
+    with pytest.raises(HarvestCancelled):
+        Harvester(params(), str(tmp_path), factory, max_calls_per_hour=15, parallel=3, cancelled=cancelled,
+                  log=messages.append).run()
+    assert sum(vienna_fake.calls.values()) == 15  # three workers, one budget
+    assert any("hourly limit of 15" in m for m in messages)
+    # a restart within the hour remembers the 15 calls and makes none
+    deadline = time.monotonic() + 1.5
+    with pytest.raises(HarvestCancelled):
+        Harvester(params(), str(tmp_path), factory, max_calls_per_hour=15, parallel=3, cancelled=cancelled).run()
+    assert sum(vienna_fake.calls.values()) == 15

@@ -133,3 +133,17 @@ def test_through_qgis_process(qgis_process, qgis_process_env, fake, tmp_path, mo
     assert result["results"]["PHOTOS"] == sum(p.exif in ("dms", "rational", "letters") for p in fake.photos)
     assert QgsVectorLayer(str(tmp_path / "photos.gpkg"), "p").featureCount() == result["results"]["PHOTOS"]
     assert KEY not in log and SECRET not in log
+
+
+def test_licence_filter_and_extent_in_another_crs(run_alg, fake, tmp_path):
+    # the Vienna box in EPSG:31256 (MGI / Austria GK East); it is turned into a WGS 84 bbox
+    extent = "-12000,18000,331000,356000 [EPSG:31256]"
+    result = run_alg("scenicheatmap:harvestflickr", parameters(
+        fake, tmp_path, EXTENT=extent, LICENSES=[4, 9], API_KEY=KEY, API_SECRET=SECRET))
+    layer = QgsVectorLayer(result["OUTPUT"], "flickr")
+    licences = {f["license"] for f in layer.getFeatures()}
+    assert licences and licences <= {"4", "9"}
+    searches = [dict(query) for query, _ in fake.searches]
+    assert all(q["license"] == "4,9" for q in searches)
+    west, south, east, north = (float(v) for v in searches[0]["bbox"].split(","))
+    assert 16.1 < west < 16.3 and 48.0 < south < 48.2 and 16.5 < east < 16.7 and 48.3 < north < 48.4

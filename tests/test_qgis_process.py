@@ -11,7 +11,7 @@ def test_algorithms_are_listed(qgis_process_env):
     out = subprocess.run(
         ["/usr/bin/qgis_process.bin", "list"], env=qgis_process_env, capture_output=True, text=True, timeout=300
     ).stdout
-    for alg in ("importphotos", "districtstats", "heatmap"):
+    for alg in ("importphotos", "harvestflickr", "districtstats", "heatmap"):
         assert f"scenicheatmap:{alg}" in out
 
 
