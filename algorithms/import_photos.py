@@ -110,7 +110,7 @@ class ImportPhotosAlgorithm(ScenicAlgorithm):
         total = max(len(paths), 1)
         for index, path in enumerate(paths):
             if feedback.isCanceled():
-                break
+                raise QgsProcessingException(self.tr("Cancelled."))
             relative = os.path.relpath(path, folder).replace(os.sep, "/")
             try:
                 info = read_photo(path)

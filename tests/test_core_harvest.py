@@ -263,3 +263,15 @@ def test_hourly_limit_holds_across_workers_and_restarts(vienna_fake, tmp_path):
     with pytest.raises(HarvestCancelled):
         Harvester(params(), str(tmp_path), factory, max_calls_per_hour=15, parallel=3, cancelled=cancelled).run()
     assert sum(vienna_fake.calls.values()) == 15
+
+
+def test_taken_dates_select_by_capture_time(vienna_fake, tmp_path):
+    # photos are taken up to 3 days before their upload; a window on taken dates differs
+    window = (datetime.date(2016, 7, 5), datetime.date(2016, 7, 12))
+    _, records = harvest(vienna_fake, tmp_path, start=window[0], end=window[1], date_field="taken")
+    searches = [dict(query) for query, _ in vienna_fake.searches]
+    assert all("min_taken_date" in q and "min_upload_date" not in q for q in searches)
+    assert searches[0]["min_taken_date"] == "2016-07-05 00:00:00"
+    expected = sorted((p.id for p in vienna_fake.photos if p.exif in ("dms", "rational", "letters")
+                       and "2016-07-05" <= p.datetaken[:10] <= "2016-07-12"), key=int)
+    assert [r["photo_id"] for r in records] == expected
