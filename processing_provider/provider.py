@@ -5,6 +5,7 @@ import os
 from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
+from ..algorithms.classify_photos import ClassifyPhotosAlgorithm
 from ..algorithms.district_stats import DistrictStatsAlgorithm
 from ..algorithms.harvest_flickr import HarvestFlickrAlgorithm
 from ..algorithms.heatmap import HeatmapAlgorithm
@@ -31,6 +32,7 @@ class ScenicHeatmapProvider(QgsProcessingProvider):
 
     def loadAlgorithms(self):  # noqa: N802 - QGIS API
         for algorithm in (
-            ImportPhotosAlgorithm(), HarvestFlickrAlgorithm(), DistrictStatsAlgorithm(), HeatmapAlgorithm()
+            ImportPhotosAlgorithm(), HarvestFlickrAlgorithm(), ClassifyPhotosAlgorithm(), DistrictStatsAlgorithm(),
+            HeatmapAlgorithm(),
         ):
             self.addAlgorithm(algorithm)

@@ -29,8 +29,8 @@ def test_init_processing_registers_without_iface(processing_provider):
     assert provider is processing_provider
     assert not provider.icon().isNull()
     ids = sorted(a.id() for a in provider.algorithms())
-    assert ids == ["scenicheatmap:districtstats", "scenicheatmap:harvestflickr", "scenicheatmap:heatmap",
-                   "scenicheatmap:importphotos"]
+    assert ids == ["scenicheatmap:classifyphotos", "scenicheatmap:districtstats", "scenicheatmap:harvestflickr",
+                   "scenicheatmap:heatmap", "scenicheatmap:importphotos"]
     for algorithm in provider.algorithms():
         assert algorithm.shortHelpString()
         assert algorithm.displayName()

@@ -1,0 +1,190 @@
+"""scenicheatmap:classifyphotos - keep the photos that show the surroundings."""
+
+import os
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsFeature,
+    QgsFeatureSink,
+    QgsGeometry,
+    QgsPointXY,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+    QgsProcessingUtils,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QDateTime, QVariant
+
+from ..core.classifier import ClassifierError, WorkerClassifier, study_csv_rows
+from ..core.exif_gnss import PhotoRejected
+from ..core.photo_files import list_files, read_photo
+from .base import ScenicAlgorithm, check_writable
+from .fields import make_fields
+
+RESULT_FIELDS = (("class", QVariant.String), ("category", QVariant.String), ("score", QVariant.Double),
+                 ("valid", QVariant.Bool), ("error", QVariant.String))
+FOLDER_FIELDS = (("photo_id", QVariant.String), ("path", QVariant.String), ("taken", QVariant.DateTime),
+                 ("lat", QVariant.Double), ("lon", QVariant.Double))
+PATH_FIELD_GUESSES = ("image_path", "path")
+
+
+class ClassifyPhotosAlgorithm(ScenicAlgorithm):
+    INPUT = "INPUT"
+    PATH_FIELD = "PATH_FIELD"
+    FOLDER = "FOLDER"
+    RECURSIVE = "RECURSIVE"
+    VALID_CLASS = "VALID_CLASS"
+    THRESHOLD = "THRESHOLD"
+    CLASSIFIED = "CLASSIFIED"
+    VALID = "VALID"
+    CSV = "CSV"
+
+    NAME = "classifyphotos"
+    DISPLAY = "Classify photos"
+    GROUP = "Photos"
+    HELP = (
+        "Scores each photo: does it show the surroundings (streets, architecture, landmarks, parks, "
+        "landscapes) or not (selfies, food, indoor shots, memes, products, vehicles, animals)?<br><br>"
+        "<b>Photo points</b> with an image-path field (from the harvest or import algorithms; "
+        "image_path or path is found by itself), or a <b>folder</b> of photos.<br>"
+        "The built-in classifier works offline and needs no training data: an ImageNet network "
+        "(EfficientNet-Lite0) whose 1000 classes are mapped to valid and non-valid categories "
+        "(resources/imagenet_scenic_categories.csv); the score is the probability on valid classes, and "
+        "a photo where a face dominates the frame is non-valid.<br>"
+        "<b>Valid class</b> and <b>threshold</b> (0.9, as in the study) choose what counts as valid.<br>"
+        "<b>Classified</b>: all features plus class, category, score, valid and error. <b>Valid</b>: "
+        "only valid features with score >= threshold. <b>CSV</b>: the study's LAT;LON;PATH;TIME;SCORE. "
+        "Unreadable images or missing files are reported in error and left out of Valid."
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.INPUT, self.tr("Photo points"), [QgsProcessing.TypeVectorPoint], optional=True))
+        self.addParameter(QgsProcessingParameterField(
+            self.PATH_FIELD, self.tr("Image path field"), parentLayerParameterName=self.INPUT,
+            type=QgsProcessingParameterField.String, optional=True))
+        self.addParameter(QgsProcessingParameterFile(
+            self.FOLDER, self.tr("or a folder of photos"), behavior=QgsProcessingParameterFile.Folder, optional=True))
+        self.addParameter(QgsProcessingParameterBoolean(self.RECURSIVE, self.tr("Include sub-folders"), True))
+        self.addParameter(QgsProcessingParameterString(self.VALID_CLASS, self.tr("Valid class"), "valid"))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.THRESHOLD, self.tr("Score threshold"), QgsProcessingParameterNumber.Double, 0.9,
+            minValue=0.0, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterFeatureSink(self.CLASSIFIED, self.tr("Classified photos")))
+        self.addParameter(QgsProcessingParameterFeatureSink(self.VALID, self.tr("Valid photos")))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.CSV, self.tr("Study CSV (LAT;LON;PATH;TIME;SCORE)"), "CSV files (*.csv)", optional=True,
+            createByDefault=False))
+
+    def _inputs(self, parameters, context):
+        """(fields, [(attributes, geometry, path, taken)], crs, wkb type) from a layer or a folder."""
+        source = self.parameterAsSource(parameters, self.INPUT, context)
+        folder = self.parameterAsFile(parameters, self.FOLDER, context)
+        if source is not None:
+            field = self.parameterAsString(parameters, self.PATH_FIELD, context)
+            names = source.fields().names()
+            if not field:
+                field = next((name for name in PATH_FIELD_GUESSES if name in names), "")
+            if field not in names:
+                raise QgsProcessingException(
+                    "Choose the field that holds the image paths (none is called image_path or path).")
+            items = []
+            for feature in source.getFeatures():
+                taken = feature["taken"] if "taken" in names else None
+                items.append((feature.attributes(), feature.geometry(), str(feature[field] or ""), taken))
+            return source.fields(), items, source.sourceCrs(), source.wkbType()
+        if folder:
+            if not os.path.isdir(folder):
+                raise QgsProcessingException(f"The photo folder does not exist: {folder}")
+            items = []
+            for path in list_files(folder, self.parameterAsBool(parameters, self.RECURSIVE, context)):
+                relative = os.path.relpath(path, folder).replace(os.sep, "/")
+                try:
+                    info = read_photo(path)
+                    geometry = QgsGeometry.fromPointXY(QgsPointXY(info.lon, info.lat))
+                    taken = QDateTime(info.taken) if info.taken else None
+                    values = [relative, path, taken, info.lat, info.lon]
+                except PhotoRejected:  # photos without a position are classified too
+                    geometry, values = QgsGeometry(), [relative, path, None, None, None]
+                items.append((values, geometry, path, values[2]))
+            return make_fields(FOLDER_FIELDS), items, QgsCoordinateReferenceSystem("EPSG:4326"), QgsWkbTypes.Point
+        raise QgsProcessingException("Give either photo points with an image-path field or a folder of photos.")
+
+    @staticmethod
+    def _write(items, predictions, out_fields, valid_class, threshold, classified, valid_sink, feedback):
+        """Adds one feature per photo; returns (study CSV rows, valid count, unreadable count)."""
+        csv_rows, kept, failed = [], 0, 0
+        for (attributes, geometry, path, taken), prediction in zip(items, predictions):
+            score = prediction.scores[valid_class] if prediction.scores else None
+            is_valid = score is not None and score >= threshold
+            feature = QgsFeature(out_fields)
+            feature.setGeometry(geometry)
+            feature.setAttributes(list(attributes) + [
+                prediction.label or None, prediction.category or None, score, is_valid, prediction.error or None])
+            classified.addFeature(feature, QgsFeatureSink.FastInsert)
+            if prediction.error:
+                failed += 1
+                feedback.pushWarning(f"{path}: {prediction.error}")
+                continue
+            if is_valid:
+                kept += 1
+                valid_sink.addFeature(feature, QgsFeatureSink.FastInsert)
+            point = geometry.asPoint() if not geometry.isNull() else None
+            when = taken.toString("yyyy-MM-dd HH:mm:ss") if hasattr(taken, "toString") else taken
+            csv_rows.append({"lat": point.y() if point else None, "lon": point.x() if point else None,
+                             "path": path, "taken": when, "score": score})
+        return csv_rows, kept, failed
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+        fields, items, crs, wkb_type = self._inputs(parameters, context)
+        valid_class = self.parameterAsString(parameters, self.VALID_CLASS, context)
+        threshold = self.parameterAsDouble(parameters, self.THRESHOLD, context)
+        csv_path = self.parameterAsFileOutput(parameters, self.CSV, context)
+        if csv_path:
+            check_writable(csv_path, "CSV")
+        classifier = WorkerClassifier()  # TensorFlow runs in its own process, never inside QGIS
+        if valid_class not in classifier.classes:
+            raise QgsProcessingException(
+                f"Valid class {valid_class!r} is not one of the classifier's classes: "
+                f"{', '.join(classifier.classes)}.")
+
+        out_fields = QgsProcessingUtils.combineFields(fields, make_fields(RESULT_FIELDS))
+        classified, classified_dest = self.parameterAsSink(
+            parameters, self.CLASSIFIED, context, out_fields, wkb_type, crs)
+        valid_sink, valid_dest = self.parameterAsSink(parameters, self.VALID, context, out_fields, wkb_type, crs)
+        if classified is None or valid_sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, self.CLASSIFIED))
+
+        total = max(len(items), 1)
+
+        def progress(done):
+            feedback.setProgress(100.0 * done / total)
+            return not feedback.isCanceled()
+
+        feedback.pushInfo("Starting the classifier (EfficientNet-Lite0, ImageNet weights) ...")
+        predictions = classifier.classify([path for _, _, path, _ in items], progress)
+        try:
+            csv_rows, kept, failed = self._write(
+                items, predictions, out_fields, valid_class, threshold, classified, valid_sink, feedback)
+        except ClassifierError as exc:
+            raise QgsProcessingException(f"The classifier failed: {exc}") from None
+        if feedback.isCanceled():
+            raise QgsProcessingException("Cancelled.")
+        if csv_path:
+            with open(csv_path, "w", encoding="utf-8") as fh:
+                fh.write("LAT;LON;PATH;TIME;SCORE\n")
+                fh.writelines(line + "\n" for line in study_csv_rows(csv_rows))
+        feedback.pushInfo(f"{kept} of {len(items)} photos are valid (score >= {threshold}); {failed} unreadable.")
+        results = {self.CLASSIFIED: classified_dest, self.VALID: valid_dest, "VALID_COUNT": kept,
+                   "UNREADABLE": failed}
+        if csv_path:
+            results[self.CSV] = csv_path
+        return results

@@ -1,0 +1,246 @@
+"""Photo classification: is a photo of the surroundings? QGIS-free.
+
+The built-in default needs no training data and no internet: the offline
+EfficientNet-Lite0 (core/backbone.py) predicts ImageNet's 1000 classes, and
+resources/imagenet_scenic_categories.csv maps each class to a category
+(landscape, architecture, landmark, street, park count as valid; food, text,
+indoor, vehicle, people, animal, plant and product do not). The score is the
+probability mass on valid classes. A face check (OpenCV's Haar cascade) turns
+photos where a face dominates the frame (selfies, posed portraits) non-valid.
+
+Decoding runs on a thread pool, JPEGs decoded at reduced size with Pillow's
+draft() (DCT scaling); inference runs in fixed-size batches.
+"""
+
+import csv
+import os
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator, List, Optional
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from . import backbone
+
+CATEGORY_CSV = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "imagenet_scenic_categories.csv")
+CLASSES = ("valid", "non_valid")
+PORTRAIT = "portrait"
+
+
+@dataclass
+class Prediction:
+    path: str
+    label: str = ""  # the most probable of CLASSES
+    category: str = ""  # the dominant ImageNet category, or "portrait"
+    scores: Optional[dict] = None  # {class: probability}
+    faces: int = 0
+    error: str = ""
+
+
+def load_categories(path: str = CATEGORY_CSV):
+    """(category per ImageNet index, valid mask) from the reviewed CSV."""
+    categories, valid = [""] * 1000, np.zeros(1000, dtype=bool)
+    with open(path, newline="") as fh:
+        for row in csv.DictReader(fh):
+            index = int(row["index"])
+            categories[index] = row["category"]
+            valid[index] = row["valid"] == "1"
+    if "" in categories:
+        raise ValueError(f"{path} does not map all 1000 ImageNet classes")
+    return categories, valid
+
+
+class FaceCheck:
+    """Largest frontal face's share of the frame, with OpenCV's bundled Haar cascade."""
+
+    def __init__(self):
+        import cv2
+
+        self._cv2 = cv2
+        self._path = os.path.join(cv2.data.haarcascades, "haarcascade_frontalface_default.xml")
+        self._local = threading.local()
+
+    def largest_share(self, gray: np.ndarray):
+        cascade = getattr(self._local, "cascade", None)
+        if cascade is None:  # one per thread: detectMultiScale is not thread-safe
+            cascade = self._local.cascade = self._cv2.CascadeClassifier(self._path)
+        faces = cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(24, 24))
+        if len(faces) == 0:
+            return 0, 0.0
+        largest = max(int(w) * int(h) for _, _, w, h in faces)
+        return len(faces), largest / float(gray.shape[0] * gray.shape[1])
+
+
+def decode(path: str, face_size: int = 320):
+    """(network input 224x224x3, small grayscale for the face check); raises on unreadable files."""
+    with Image.open(path) as image:
+        if image.format == "JPEG":
+            image.draft("RGB", (backbone.IMAGE_SIZE * 2, backbone.IMAGE_SIZE * 2))
+        image = ImageOps.exif_transpose(image).convert("RGB")
+    gray = image.convert("L")
+    gray.thumbnail((face_size, face_size))
+    return backbone.preprocess(image), np.asarray(gray)
+
+
+class DefaultClassifier:
+    classes = CLASSES
+
+    def __init__(self, face_share: float = 0.06, batch_size: int = 32, workers: int = 0):
+        self.categories, self.valid_mask = load_categories()
+        self._category_names = sorted(set(self.categories))
+        self._category_matrix = np.zeros((1000, len(self._category_names)), dtype=np.float32)
+        for index, name in enumerate(self.categories):
+            self._category_matrix[index, self._category_names.index(name)] = 1.0
+        self.face_share = face_share
+        self.faces = FaceCheck()
+        self.batch_size = batch_size
+        self.workers = workers or min(4, os.cpu_count() or 1)
+        self.model = backbone.load_backbone()
+        self._predict = self._compiled()
+
+    def _compiled(self):
+        backbone.import_keras()  # TensorFlow loaded RTLD_LOCAL first
+        import tensorflow as tf
+
+        model = self.model
+
+        @tf.function(reduce_retracing=True)
+        def logits(batch):
+            return model(batch, training=False)
+
+        return lambda batch: logits(tf.convert_to_tensor(batch)).numpy()
+
+    def _decode_one(self, path):
+        try:
+            image, gray = decode(path)
+            return image, gray, ""
+        except Image.DecompressionBombError:
+            return None, None, "image too large"
+        except FileNotFoundError:
+            return None, None, "file not found"
+        except Exception as exc:  # Pillow raises many kinds on corrupt data
+            return None, None, f"unreadable image ({type(exc).__name__})"
+
+    def _finish(self, path, logits, gray):
+        shifted = np.exp(logits - logits.max())
+        probabilities = shifted / shifted.sum()
+        valid = float(probabilities[self.valid_mask].sum())
+        by_category = probabilities @ self._category_matrix
+        category = self._category_names[int(by_category.argmax())]
+        faces, share = self.faces.largest_share(gray)
+        if share >= self.face_share:
+            category, valid = PORTRAIT, 0.0
+        scores = {"valid": valid, "non_valid": 1.0 - valid}
+        label = "valid" if valid >= 0.5 else "non_valid"
+        return Prediction(path, label, category, scores, faces)
+
+    def classify(self, paths: Iterable[str], progress: Callable[[int], bool] = lambda done: True
+                 ) -> Iterator[Prediction]:
+        """Predictions in input order; a bad file gives a Prediction with `error`, never an exception.
+
+        Stops early when progress(done) returns False."""
+        paths = list(paths)
+        done = 0
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            for start in range(0, len(paths), self.batch_size):
+                chunk = paths[start:start + self.batch_size]
+                decoded = list(pool.map(self._decode_one, chunk))
+                good = [i for i, (image, _, _) in enumerate(decoded) if image is not None]
+                logits = None
+                if good:
+                    batch = np.zeros((self.batch_size, backbone.IMAGE_SIZE, backbone.IMAGE_SIZE, 3), np.float32)
+                    for row, i in enumerate(good):
+                        batch[row] = decoded[i][0]
+                    logits = self._predict(batch)  # fixed shape: one trace
+                rows = {i: row for row, i in enumerate(good)}
+                for i, path in enumerate(chunk):
+                    image, gray, error = decoded[i]
+                    if error:
+                        yield Prediction(path, error=error)
+                    else:
+                        yield self._finish(path, logits[rows[i]], gray)
+                done += len(chunk)
+                if progress(done) is False:
+                    return
+
+
+def study_csv_rows(rows: List[dict]) -> List[str]:
+    """The study's `LAT;LON;PATH;TIME;SCORE` lines (no header), for rows with lat, lon, path, taken, score."""
+    lines = []
+    for row in rows:
+        lat = "" if row.get("lat") is None else f"{row['lat']:.7f}"
+        lon = "" if row.get("lon") is None else f"{row['lon']:.7f}"
+        fields = [lat, lon, str(row.get("path", "")), str(row.get("taken") or ""), f"{row['score']:.4f}"]
+        lines.append(";".join(f.replace(";", ",").replace("\n", " ") for f in fields))
+    return lines
+
+
+class ClassifierError(RuntimeError):
+    pass
+
+
+def python_executable() -> str:
+    """A Python interpreter for the worker (inside QGIS, sys.executable is QGIS itself)."""
+    import shutil
+
+    if os.path.basename(sys.executable).lower().startswith("python"):
+        return sys.executable
+    candidates = [os.path.join(sys.exec_prefix, "bin", f"python{sys.version_info.major}.{sys.version_info.minor}"),
+                  os.path.join(sys.exec_prefix, "bin", "python3"), os.path.join(sys.exec_prefix, "python.exe"),
+                  shutil.which("python3"), shutil.which("python")]
+    for candidate in candidates:
+        if candidate and os.path.exists(candidate):
+            return candidate
+    raise ClassifierError("No Python interpreter was found to run the classifier in.")
+
+
+class WorkerClassifier:
+    """DefaultClassifier in a child process (see core/classify_worker.py); same interface."""
+
+    classes = CLASSES
+
+    def __init__(self, batch_size: int = 32):
+        self.batch_size = batch_size
+
+    def classify(self, paths: Iterable[str], progress: Callable[[int], bool] = lambda done: True
+                 ) -> Iterator[Prediction]:
+        import json
+        import subprocess
+        import tempfile
+
+        paths = list(paths)
+        package = __name__.rsplit(".", 2)[0]  # the plugin's folder name, e.g. scenic_heatmap
+        plugin_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([plugin_parent] + [p for p in sys.path if p and os.path.isdir(p)])
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        with tempfile.TemporaryFile() as errors:
+            child = subprocess.Popen(
+                [python_executable(), "-m", f"{package}.core.classify_worker"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=errors, env=env, text=True, bufsize=1,
+            )
+            try:
+                child.stdin.write(json.dumps({"paths": paths, "batch_size": self.batch_size}) + "\n")
+                child.stdin.close()
+                ready = child.stdout.readline()
+                if not ready:
+                    child.wait()
+                    errors.seek(0)
+                    tail = errors.read().decode("utf-8", "replace").strip().splitlines()[-3:]
+                    raise ClassifierError("; ".join(tail) or f"the classifier process ended ({child.returncode})")
+                for done, path in enumerate(paths, start=1):
+                    line = child.stdout.readline()
+                    if not line:
+                        raise ClassifierError("the classifier process stopped unexpectedly")
+                    answer = json.loads(line)
+                    yield Prediction(path, answer["label"], answer["category"], answer["scores"],
+                                     answer["faces"], answer["error"])
+                    if progress(done) is False:
+                        return
+            finally:
+                if child.poll() is None:
+                    child.kill()
+                child.wait()

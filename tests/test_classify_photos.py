@@ -1,0 +1,74 @@
+"""scenicheatmap:classifyphotos in real QGIS and through qgis_process."""
+
+import pytest
+from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsProcessingException, QgsVectorLayer
+
+
+def photo_layer(exif_dir, extra_paths=()):
+    """Points with an image_path field: the nine GPS photos plus extra (bad) paths."""
+    layer = QgsVectorLayer("Point?crs=EPSG:4326&field=photo_id:string&field=image_path:string", "photos", "memory")
+    paths = [str(p) for p in sorted((exif_dir / "jpg" / "gps").glob("*.jpg"))] + list(extra_paths)
+    features = []
+    for i, path in enumerate(paths):
+        feature = QgsFeature(layer.fields())
+        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(11.88 + i * 1e-4, 43.46)))
+        feature.setAttributes([f"p{i}", path])
+        features.append(feature)
+    layer.dataProvider().addFeatures(features)
+    return layer
+
+
+def test_classifies_a_layer(run_alg, exif_dir, tmp_path):
+    layer = photo_layer(exif_dir, [str(tmp_path / "gone.jpg")])
+    result = run_alg("scenicheatmap:classifyphotos", {
+        "INPUT": layer, "THRESHOLD": 0.8, "CLASSIFIED": "TEMPORARY_OUTPUT", "VALID": "TEMPORARY_OUTPUT",
+        "CSV": str(tmp_path / "study.csv")})
+    classified = list(result["CLASSIFIED"].getFeatures())
+    assert len(classified) == 10
+    assert [f.name() for f in result["CLASSIFIED"].fields()][-5:] == ["class", "category", "score", "valid", "error"]
+    gone = [f for f in classified if f["error"]]
+    assert len(gone) == 1 and gone[0]["error"] == "file not found" and gone[0]["valid"] is False
+    valid = list(result["VALID"].getFeatures())
+    assert valid and all(f["score"] >= 0.8 and f["valid"] for f in valid)
+    assert {f["photo_id"] for f in valid} == {f["photo_id"] for f in classified if f["valid"]}
+    assert result["VALID_COUNT"] == len(valid) and result["UNREADABLE"] == 1
+    lines = (tmp_path / "study.csv").read_text().splitlines()
+    assert lines[0] == "LAT;LON;PATH;TIME;SCORE" and len(lines) == 10  # header + nine readable photos
+    assert lines[1].split(";")[0].startswith("43.46")
+
+
+def test_classifies_a_folder(run_alg, exif_dir):
+    result = run_alg("scenicheatmap:classifyphotos", {
+        "FOLDER": str(exif_dir / "jpg" / "hdr"), "CLASSIFIED": "TEMPORARY_OUTPUT", "VALID": "TEMPORARY_OUTPUT"})
+    features = {f["photo_id"]: f for f in result["CLASSIFIED"].getFeatures()}
+    assert set(features) == {"README", "canon_hdr_NO.jpg", "canon_hdr_YES.jpg", "iphone_hdr_NO.jpg",
+                             "iphone_hdr_YES.jpg"}
+    assert features["README"]["error"]  # not an image: reported, not fatal
+    assert not features["iphone_hdr_YES.jpg"]["error"] and features["iphone_hdr_YES.jpg"]["lat"] > 40
+
+
+def test_needs_a_path_field_or_a_folder(run_alg):
+    layer = QgsVectorLayer("Point?crs=EPSG:4326&field=name:string", "no paths", "memory")
+    with pytest.raises(QgsProcessingException, match="image paths"):
+        run_alg("scenicheatmap:classifyphotos", {"INPUT": layer, "CLASSIFIED": "TEMPORARY_OUTPUT",
+                                                 "VALID": "TEMPORARY_OUTPUT"})
+    with pytest.raises(QgsProcessingException, match="either"):
+        run_alg("scenicheatmap:classifyphotos", {"CLASSIFIED": "TEMPORARY_OUTPUT", "VALID": "TEMPORARY_OUTPUT"})
+
+
+def test_unknown_valid_class_is_refused(run_alg, exif_dir):
+    with pytest.raises(QgsProcessingException, match="not one of"):
+        run_alg("scenicheatmap:classifyphotos", {"INPUT": photo_layer(exif_dir), "VALID_CLASS": "pretty",
+                                                 "CLASSIFIED": "TEMPORARY_OUTPUT", "VALID": "TEMPORARY_OUTPUT"})
+
+
+def test_through_qgis_process(qgis_process, exif_dir, tmp_path):
+    rc, result, log = qgis_process("scenicheatmap:classifyphotos", {
+        "FOLDER": exif_dir / "jpg" / "gps", "THRESHOLD": 0.85, "CLASSIFIED": tmp_path / "all.gpkg",
+        "VALID": tmp_path / "valid.gpkg", "CSV": tmp_path / "study.csv"})
+    assert rc == 0, log
+    assert QgsVectorLayer(str(tmp_path / "all.gpkg"), "all").featureCount() == 10  # 9 photos and a README
+    valid = QgsVectorLayer(str(tmp_path / "valid.gpkg"), "valid")
+    assert valid.featureCount() == result["results"]["VALID_COUNT"] > 0
+    assert all(f["score"] >= 0.85 for f in valid.getFeatures())
+
