@@ -34,6 +34,7 @@ demo: setup
 bench: setup
 	$(PY) bench/heatmap.py
 	$(PY) bench/harvest.py
+	$(PY) bench/classify.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -88,13 +88,14 @@ def decode(path: str, face_size: int = 320):
 class DefaultClassifier:
     classes = CLASSES
 
-    def __init__(self, face_share: float = 0.06, batch_size: int = 32, workers: int = 0):
+    def __init__(self, face_share: float = 0.06, batch_size: int = 32, workers: int = 0, face_gate: float = 0.1):
         self.categories, self.valid_mask = load_categories()
         self._category_names = sorted(set(self.categories))
         self._category_matrix = np.zeros((1000, len(self._category_names)), dtype=np.float32)
         for index, name in enumerate(self.categories):
             self._category_matrix[index, self._category_names.index(name)] = 1.0
         self.face_share = face_share
+        self.face_gate = face_gate
         self.faces = FaceCheck()
         self.batch_size = batch_size
         self.workers = workers or min(4, os.cpu_count() or 1)
@@ -130,9 +131,11 @@ class DefaultClassifier:
         valid = float(probabilities[self.valid_mask].sum())
         by_category = probabilities @ self._category_matrix
         category = self._category_names[int(by_category.argmax())]
-        faces, share = self.faces.largest_share(gray)
-        if share >= self.face_share:
-            category, valid = PORTRAIT, 0.0
+        faces = 0
+        if valid >= self.face_gate:  # a face can only veto, so skip the check when nothing is to veto
+            faces, share = self.faces.largest_share(gray)
+            if share >= self.face_share:
+                category, valid = PORTRAIT, 0.0
         scores = {"valid": valid, "non_valid": 1.0 - valid}
         label = "valid" if valid >= 0.5 else "non_valid"
         return Prediction(path, label, category, scores, faces)
@@ -143,11 +146,15 @@ class DefaultClassifier:
 
         Stops early when progress(done) returns False."""
         paths = list(paths)
+        chunks = [paths[i:i + self.batch_size] for i in range(0, len(paths), self.batch_size)]
         done = 0
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            for start in range(0, len(paths), self.batch_size):
-                chunk = paths[start:start + self.batch_size]
-                decoded = list(pool.map(self._decode_one, chunk))
+            # decode the next batch on the pool while the network runs on this one
+            pending = [pool.submit(self._decode_one, p) for p in chunks[0]] if chunks else []
+            for number, chunk in enumerate(chunks):
+                decoded = [future.result() for future in pending]
+                if number + 1 < len(chunks):
+                    pending = [pool.submit(self._decode_one, p) for p in chunks[number + 1]]
                 good = [i for i, (image, _, _) in enumerate(decoded) if image is not None]
                 logits = None
                 if good:
@@ -164,6 +171,8 @@ class DefaultClassifier:
                         yield self._finish(path, logits[rows[i]], gray)
                 done += len(chunk)
                 if progress(done) is False:
+                    for future in pending:
+                        future.cancel()
                     return
 
 

@@ -54,9 +54,13 @@ def test_food_text_and_animals_are_not(default, skimage_photos):
 
 
 def test_a_dominant_face_makes_a_portrait(default, exif_dir):
-    (portrait,) = default.classify([str(exif_dir / "jpg" / "Konica_Minolta_DiMAGE_Z3.jpg")])
+    path = str(exif_dir / "jpg" / "Konica_Minolta_DiMAGE_Z3.jpg")  # a woman's portrait at a desk
+    always_check = classifier.DefaultClassifier(face_gate=0.0)
+    (portrait,) = always_check.classify([path])
     assert portrait.category == classifier.PORTRAIT and portrait.faces >= 1
     assert portrait.scores["valid"] == 0 and portrait.label == "non_valid"
+    (gated,) = default.classify([path])  # the scene alone is already non-valid, so no face check is needed
+    assert gated.label == "non_valid" and gated.scores["valid"] < default.face_gate
 
 
 def test_bad_files_are_reported_not_raised(default, tmp_path, exif_dir):
