@@ -89,3 +89,17 @@ def test_study_csv_format():
         {"lat": None, "lon": None, "path": "/p/x.jpg", "taken": None, "score": 0.1},
     ])
     assert lines == ["48.2085000;16.3725000;/p/1,2.jpg;2016-07-01 10:00:00;0.9300", ";;/p/x.jpg;;0.1000"]
+
+
+def test_fast_inference_path_matches_the_network(default, skimage_photos):
+    import numpy as np
+
+    from scenic_heatmap.core import backbone
+
+    image = backbone.preprocess(Image.open(skimage_photos / "coffee.jpg"))
+    batch = np.zeros((default.batch_size, 224, 224, 3), np.float32)
+    batch[0] = image
+    logits = default._predict(batch)[0]  # TFLite/XNNPACK where available
+    reference = backbone.load_backbone().predict(image[None], verbose=0)[0]
+    np.testing.assert_allclose(logits, reference, atol=1e-3)
+    assert logits.argmax() == backbone.ESPRESSO
