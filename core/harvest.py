@@ -16,7 +16,7 @@ import os
 import re
 import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Callable, List, Optional, Tuple
 
 from PIL import Image
@@ -97,7 +97,6 @@ class HarvestStats:
     downloads: int = 0
     splits: int = 0
     duplicates: int = 0
-    notes: List[str] = field(default_factory=list)
 
 
 def time_blocks(start: datetime.date, end: datetime.date, block_days: float) -> List[Tuple[int, int]]:

@@ -332,10 +332,3 @@ def density(
             return None
     return out, grid
 
-
-def equal_interval_breaks(vmin: float, vmax: float, classes: int):
-    """Upper class limits of `classes` equal intervals from vmin to vmax."""
-    if classes < 1:
-        raise KdeError("There must be at least one class.")
-    step = (vmax - vmin) / classes
-    return [vmin + step * (i + 1) for i in range(classes)]

@@ -82,6 +82,3 @@ def test_no_points_and_huge_grids_are_refused():
     with pytest.raises(kde.KdeError, match="cells"):
         kde.grid_for_points(np.array([0.0, 1e7]), np.array([0.0, 1e7]), 1000.0, 1.0)
 
-
-def test_equal_interval_breaks():
-    assert kde.equal_interval_breaks(0.0, 10.0, 5) == [2.0, 4.0, 6.0, 8.0, 10.0]
