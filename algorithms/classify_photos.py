@@ -23,9 +23,11 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QDateTime, QVariant
 
-from ..core.classifier import ClassifierError, WorkerClassifier, study_csv_rows
+from ..core.classifier import WorkerClassifier, study_csv_rows
 from ..core.exif_gnss import PhotoRejected
 from ..core.photo_files import list_files, read_photo
+from ..core.training import TrainingError
+from ..core.worker import WorkerError
 from .base import ScenicAlgorithm, check_writable
 from .fields import make_fields
 
@@ -41,6 +43,7 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
     PATH_FIELD = "PATH_FIELD"
     FOLDER = "FOLDER"
     RECURSIVE = "RECURSIVE"
+    MODEL = "MODEL"
     VALID_CLASS = "VALID_CLASS"
     THRESHOLD = "THRESHOLD"
     CLASSIFIED = "CLASSIFIED"
@@ -55,7 +58,8 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
         "landscapes) or not (selfies, food, indoor shots, memes, products, vehicles, animals)?<br><br>"
         "<b>Photo points</b> with an image-path field (from the harvest or import algorithms; "
         "image_path or path is found by itself), or a <b>folder</b> of photos.<br>"
-        "The built-in classifier works offline and needs no training data: an ImageNet network "
+        "<b>Classifier</b>: a model from Train photo classifier, or empty for the built-in one, which works "
+        "offline and needs no training data: an ImageNet network "
         "(EfficientNet-Lite0) whose 1000 classes are mapped to valid and non-valid categories "
         "(resources/imagenet_scenic_categories.csv); the score is the probability on valid classes, and "
         "a photo where a face dominates the frame is non-valid.<br>"
@@ -74,6 +78,9 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
         self.addParameter(QgsProcessingParameterFile(
             self.FOLDER, self.tr("or a folder of photos"), behavior=QgsProcessingParameterFile.Folder, optional=True))
         self.addParameter(QgsProcessingParameterBoolean(self.RECURSIVE, self.tr("Include sub-folders"), True))
+        self.addParameter(QgsProcessingParameterFile(
+            self.MODEL, self.tr("Classifier from Train photo classifier (empty: built-in)"),
+            extension="scenicmodel", optional=True))
         self.addParameter(QgsProcessingParameterString(self.VALID_CLASS, self.tr("Valid class"), "valid"))
         self.addParameter(QgsProcessingParameterNumber(
             self.THRESHOLD, self.tr("Score threshold"), QgsProcessingParameterNumber.Double, 0.9,
@@ -150,7 +157,11 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
         csv_path = self.parameterAsFileOutput(parameters, self.CSV, context)
         if csv_path:
             check_writable(csv_path, "CSV")
-        classifier = WorkerClassifier()  # TensorFlow runs in its own process, never inside QGIS
+        model_path = self.parameterAsFile(parameters, self.MODEL, context)
+        try:
+            classifier = WorkerClassifier(model_path)  # TensorFlow runs in its own process, never inside QGIS
+        except TrainingError as exc:
+            raise QgsProcessingException(str(exc)) from None
         if valid_class not in classifier.classes:
             raise QgsProcessingException(
                 f"Valid class {valid_class!r} is not one of the classifier's classes: "
@@ -174,7 +185,7 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
         try:
             csv_rows, kept, failed = self._write(
                 items, predictions, out_fields, valid_class, threshold, classified, valid_sink, feedback)
-        except ClassifierError as exc:
+        except WorkerError as exc:
             raise QgsProcessingException(f"The classifier failed: {exc}") from None
         if feedback.isCanceled():
             raise QgsProcessingException("Cancelled.")

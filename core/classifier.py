@@ -14,7 +14,6 @@ draft() (DCT scaling); inference runs in fixed-size batches.
 
 import csv
 import os
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -88,6 +87,7 @@ def decode(path: str, face_size: int = 320):
 
 class DefaultClassifier:
     classes = CLASSES
+    include_top = True  # ImageNet logits; trained models use the pooled features
 
     def __init__(self, face_share: float = 0.06, batch_size: int = 32, workers: int = 0, face_gate: float = 0.1):
         self.categories, self.valid_mask = load_categories()
@@ -100,7 +100,7 @@ class DefaultClassifier:
         self.faces = FaceCheck()
         self.batch_size = batch_size
         self.workers = workers or min(4, os.cpu_count() or 1)
-        self.model = backbone.load_backbone()
+        self.model = backbone.load_backbone(include_top=self.include_top)
         self._predict = self._compiled()
 
     def _compiled(self):
@@ -111,8 +111,8 @@ class DefaultClassifier:
         model = self.model
         shape = (self.batch_size, backbone.IMAGE_SIZE, backbone.IMAGE_SIZE, 3)
         try:
-            interpreter = tf.lite.Interpreter(model_content=self._tflite_bytes(tf, model, shape),
-                                              num_threads=self.workers)
+            content = self._tflite_bytes(tf, model, shape, "top" if self.include_top else "features")
+            interpreter = tf.lite.Interpreter(model_content=content, num_threads=self.workers)
             interpreter.allocate_tensors()
             source = interpreter.get_input_details()[0]["index"]
             target = interpreter.get_output_details()[0]["index"]
@@ -133,10 +133,10 @@ class DefaultClassifier:
             return lambda batch: logits(tf.convert_to_tensor(batch)).numpy()
 
     @staticmethod
-    def _tflite_bytes(tf, model, shape) -> bytes:
+    def _tflite_bytes(tf, model, shape, variant: str) -> bytes:
         """The network as TFLite for a fixed batch, converted once and cached on disk."""
         cache_dir = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "scenic_heatmap")
-        path = os.path.join(cache_dir, f"efficientnet_lite0_{tf.__version__}_b{shape[0]}.tflite")
+        path = os.path.join(cache_dir, f"efficientnet_lite0_{variant}_{tf.__version__}_b{shape[0]}.tflite")
         if os.path.exists(path):
             with open(path, "rb") as fh:
                 return fh.read()
@@ -226,69 +226,56 @@ def study_csv_rows(rows: List[dict]) -> List[str]:
     return lines
 
 
-class ClassifierError(RuntimeError):
-    pass
 
+class TrainedClassifier(DefaultClassifier):
+    """A head from trainclassifier on the backbone's pooled features; its labels are the classes."""
 
-def python_executable() -> str:
-    """A Python interpreter for the worker (inside QGIS, sys.executable is QGIS itself)."""
-    import shutil
+    include_top = False
 
-    if os.path.basename(sys.executable).lower().startswith("python"):
-        return sys.executable
-    candidates = [os.path.join(sys.exec_prefix, "bin", f"python{sys.version_info.major}.{sys.version_info.minor}"),
-                  os.path.join(sys.exec_prefix, "bin", "python3"), os.path.join(sys.exec_prefix, "python.exe"),
-                  shutil.which("python3"), shutil.which("python")]
-    for candidate in candidates:
-        if candidate and os.path.exists(candidate):
-            return candidate
-    raise ClassifierError("No Python interpreter was found to run the classifier in.")
+    def __init__(self, model_path: str, batch_size: int = 32, workers: int = 0):
+        from .training import load_model_file
+
+        meta, self.kernel, self.bias = load_model_file(model_path)
+        self.classes = tuple(meta["labels"])
+        self.batch_size = batch_size
+        self.workers = workers or min(4, os.cpu_count() or 1)
+        self.model = backbone.load_backbone(include_top=False)
+        self._predict = self._compiled()
+
+    def _finish(self, path, features, gray):
+        logits = features @ self.kernel + self.bias
+        shifted = np.exp(logits - logits.max())
+        probabilities = shifted / shifted.sum()
+        label = self.classes[int(probabilities.argmax())]
+        return Prediction(path, label, label, {c: float(p) for c, p in zip(self.classes, probabilities)})
 
 
 class WorkerClassifier:
-    """DefaultClassifier in a child process (see core/classify_worker.py); same interface."""
+    """A classifier in a child process (core/classify_worker.py), so TensorFlow never loads in QGIS."""
 
-    classes = CLASSES
-
-    def __init__(self, batch_size: int = 32):
+    def __init__(self, model_path: str = "", batch_size: int = 32):
+        self.model_path = model_path
         self.batch_size = batch_size
+        if model_path:
+            from .training import load_model_file
+
+            self.classes = tuple(load_model_file(model_path)[0]["labels"])
+        else:
+            self.classes = CLASSES
 
     def classify(self, paths: Iterable[str], progress: Callable[[int], bool] = lambda done: True
                  ) -> Iterator[Prediction]:
-        import json
-        import subprocess
-        import tempfile
+        from .worker import run_worker
 
         paths = list(paths)
-        package = __name__.rsplit(".", 2)[0]  # the plugin's folder name, e.g. scenic_heatmap
-        plugin_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join([plugin_parent] + [p for p in sys.path if p and os.path.isdir(p)])
-        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        with tempfile.TemporaryFile() as errors:
-            child = subprocess.Popen(
-                [python_executable(), "-m", f"{package}.core.classify_worker"], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=errors, env=env, text=True, bufsize=1,
-            )
-            try:
-                child.stdin.write(json.dumps({"paths": paths, "batch_size": self.batch_size}) + "\n")
-                child.stdin.close()
-                ready = child.stdout.readline()
-                if not ready:
-                    child.wait()
-                    errors.seek(0)
-                    tail = errors.read().decode("utf-8", "replace").strip().splitlines()[-3:]
-                    raise ClassifierError("; ".join(tail) or f"the classifier process ended ({child.returncode})")
-                for done, path in enumerate(paths, start=1):
-                    line = child.stdout.readline()
-                    if not line:
-                        raise ClassifierError("the classifier process stopped unexpectedly")
-                    answer = json.loads(line)
-                    yield Prediction(path, answer["label"], answer["category"], answer["scores"],
-                                     answer["faces"], answer["error"])
-                    if progress(done) is False:
-                        return
-            finally:
-                if child.poll() is None:
-                    child.kill()
-                child.wait()
+        lines = run_worker("classify_worker", {"paths": paths, "batch_size": self.batch_size,
+                                               "model": self.model_path})
+        try:
+            next(lines)  # "ready": the model is loaded
+            for done, (path, answer) in enumerate(zip(paths, lines), start=1):
+                yield Prediction(path, answer["label"], answer["category"], answer["scores"],
+                                 answer["faces"], answer["error"])
+                if progress(done) is False:
+                    return
+        finally:
+            lines.close()  # kills the worker if it is still running

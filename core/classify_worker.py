@@ -1,10 +1,7 @@
-"""The classifier in a process of its own: TensorFlow must not load inside QGIS.
+"""The classifier in a process of its own (see core/worker.py for why).
 
-TensorFlow carries its own protobuf and SQLite; inside qgis_process (and QGIS
-desktop), whose executables link the system libprotobuf, its descriptors clash
-and the process aborts. So the Processing algorithm starts this module with a
-plain Python: one JSON request on stdin, one JSON line per photo on stdout.
-"""
+Request: {"paths": [...], "batch_size": 32, "model": "" or a trainclassifier file}.
+Answers: {"ready": true, "classes": [...]}, then one JSON line per photo."""
 
 import json
 import sys
@@ -12,9 +9,13 @@ import sys
 
 def main():
     request = json.loads(sys.stdin.readline())
-    from .classifier import DefaultClassifier
+    from .classifier import DefaultClassifier, TrainedClassifier
 
-    classifier = DefaultClassifier(batch_size=int(request.get("batch_size", 32)))
+    batch_size = int(request.get("batch_size", 32))
+    if request.get("model"):
+        classifier = TrainedClassifier(request["model"], batch_size=batch_size)
+    else:
+        classifier = DefaultClassifier(batch_size=batch_size)
     print(json.dumps({"ready": True, "classes": list(classifier.classes)}), flush=True)
     for prediction in classifier.classify(request["paths"]):
         print(json.dumps({"label": prediction.label, "category": prediction.category, "scores": prediction.scores,

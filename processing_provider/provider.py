@@ -10,6 +10,7 @@ from ..algorithms.district_stats import DistrictStatsAlgorithm
 from ..algorithms.harvest_flickr import HarvestFlickrAlgorithm
 from ..algorithms.heatmap import HeatmapAlgorithm
 from ..algorithms.import_photos import ImportPhotosAlgorithm
+from ..algorithms.train_classifier import TrainClassifierAlgorithm
 
 ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "icon.svg")
 
@@ -32,7 +33,7 @@ class ScenicHeatmapProvider(QgsProcessingProvider):
 
     def loadAlgorithms(self):  # noqa: N802 - QGIS API
         for algorithm in (
-            ImportPhotosAlgorithm(), HarvestFlickrAlgorithm(), ClassifyPhotosAlgorithm(), DistrictStatsAlgorithm(),
-            HeatmapAlgorithm(),
+            ImportPhotosAlgorithm(), HarvestFlickrAlgorithm(), TrainClassifierAlgorithm(), ClassifyPhotosAlgorithm(),
+            DistrictStatsAlgorithm(), HeatmapAlgorithm(),
         ):
             self.addAlgorithm(algorithm)

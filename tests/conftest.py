@@ -136,3 +136,31 @@ def qgis_process(qgis_process_env):
         return proc.returncode, payload, proc.stdout + proc.stderr
 
     return run
+
+
+@pytest.fixture(scope="session")
+def labelled_photos(tmp_path_factory):
+    """A small real training set: street/architecture/landscape camera photos against CC0 objects.
+
+    valid: the nine GPS photos of Arezzo and four alpine/landscape samples (../shared);
+    non_valid: scikit-image's CC0 photos (coffee, cat, astronaut, cameraman, rocket, text ...)."""
+    from PIL import Image
+
+    data = pytest.importorskip("skimage.data")
+    exif = shared_path("data", "exif", "jpg")
+    root = tmp_path_factory.mktemp("labelled")
+    (root / "valid").mkdir()
+    (root / "food").mkdir()
+    (root / "stuff").mkdir()
+    valid = sorted((exif / "gps").glob("*.jpg")) + [exif / "tests" / n for n in (
+        "11-tests.jpg", "28-hex_value.jpg", "30-type_error.jpg", "36-memory_error.jpg")]
+    for path in valid:
+        (root / "valid" / path.name).write_bytes(path.read_bytes())
+    for folder, names in (("food", ("coffee",)), ("stuff", ("chelsea", "astronaut", "camera", "rocket", "page",
+                                                             "text", "moon", "coins", "brick", "grass"))):
+        for name in names:
+            image = Image.fromarray(getattr(data, name)()).convert("RGB")
+            image.save(root / folder / f"{name}.jpg", quality=90)
+            if folder == "food":  # a second food photo: the cup from another angle
+                image.transpose(Image.FLIP_LEFT_RIGHT).crop((40, 0, 400, 400)).save(root / folder / f"{name}_2.jpg")
+    return root

@@ -1,0 +1,62 @@
+"""Run a core module in a child Python process, talking JSON lines. QGIS-free.
+
+TensorFlow must not load inside QGIS: it carries its own protobuf and SQLite,
+and inside qgis_process (and QGIS desktop), whose executables link the system
+libprotobuf, its descriptors clash and the process aborts. The CNN work runs
+in `python -m <plugin>.core.<worker>` instead: one JSON request on stdin, JSON
+lines back on stdout.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from typing import Iterator
+
+
+class WorkerError(RuntimeError):
+    pass
+
+
+def python_executable() -> str:
+    """A Python interpreter (inside QGIS, sys.executable is QGIS itself)."""
+    if os.path.basename(sys.executable).lower().startswith("python"):
+        return sys.executable
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    candidates = [os.path.join(sys.exec_prefix, "bin", version), os.path.join(sys.exec_prefix, "bin", "python3"),
+                  os.path.join(sys.exec_prefix, "python.exe"), shutil.which("python3"), shutil.which("python")]
+    for candidate in candidates:
+        if candidate and os.path.exists(candidate):
+            return candidate
+    raise WorkerError("No Python interpreter was found to run the CNN in.")
+
+
+def run_worker(module: str, request: dict) -> Iterator[dict]:
+    """Yields the worker's JSON lines; raises WorkerError with its last stderr lines if it dies.
+
+    Closing the generator early kills the worker (cancel)."""
+    package = __name__.rsplit(".", 2)[0]  # the plugin's folder name, e.g. scenic_heatmap
+    plugin_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([plugin_parent] + [p for p in sys.path if p and os.path.isdir(p)])
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with tempfile.TemporaryFile() as errors:
+        child = subprocess.Popen(
+            [python_executable(), "-m", f"{package}.core.{module}"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=errors, env=env, text=True, bufsize=1,
+        )
+        try:
+            child.stdin.write(json.dumps(request) + "\n")
+            child.stdin.close()
+            for line in child.stdout:
+                yield json.loads(line)
+            if child.wait() != 0:
+                errors.seek(0)
+                tail = errors.read().decode("utf-8", "replace").strip().splitlines()[-3:]
+                raise WorkerError("; ".join(tail) or f"the worker ended with code {child.returncode}")
+        finally:
+            if child.poll() is None:
+                child.kill()
+            child.wait()
