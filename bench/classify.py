@@ -7,6 +7,7 @@ decoding on threads, plus the face check. Both timed here, end to end from
 file to score. Goal: >= 100 images/s on 2 cores.
 
 Usage: python bench/classify.py [IMAGES]
+       python bench/classify.py --memory N   (resident memory every 1,000 of N images)
 """
 
 import os
@@ -58,7 +59,20 @@ def ours(paths):
     return count / (time.perf_counter() - start)
 
 
+def memory(n):
+    """Peak resident memory after each 1,000 images: flat means no leak per image."""
+    paths = sample_jpegs(64)
+    classifier = DefaultClassifier()
+    stream = (paths[i % len(paths)] for i in range(n))
+    for done, _ in enumerate(classifier.classify(stream), start=1):
+        if done % 1000 == 0:
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"{done} images: peak memory {rss:.0f} MiB", flush=True)
+
+
 def main():
+    if len(sys.argv) > 2 and sys.argv[1] == "--memory":
+        return memory(int(sys.argv[2]))
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 192
     paths = sample_jpegs(n)
     fast = ours(paths)

@@ -30,8 +30,8 @@ def params(**kw):
 
 
 def harvest(fake, folder, parallel=3, key=KEY, max_calls=3600, **kw):
-    def factory(**options):
-        return FlickrClient(key, SECRET, endpoint=fake.rest_url, backoff=0.005, **options)
+    def factory(**options):  # 10 retries: injected faults must not exhaust them by chance
+        return FlickrClient(key, SECRET, endpoint=fake.rest_url, backoff=0.005, retries=10, **options)
 
     harvester = Harvester(params(**kw), str(folder), factory, parallel=parallel, max_calls_per_hour=max_calls)
     return harvester, harvester.run()
