@@ -79,6 +79,14 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.METRICS, self.tr("Metrics"), QgsProcessing.TypeVector))
 
+    @staticmethod
+    def _cache_dir(folder):
+        """Bottlenecks beside the photos, or in the user's cache when that folder is read-only."""
+        if os.access(folder, os.W_OK):
+            return os.path.join(folder, ".scenic_bottlenecks")
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+        return os.path.join(base, "scenic_heatmap", "bottlenecks")
+
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
         folder = self.parameterAsFile(parameters, self.INPUT, context)
         groups_text = self.parameterAsString(parameters, self.CLASS_GROUPS, context)
@@ -93,7 +101,7 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
         feedback.pushInfo(f"{len(dataset.paths)} photos in the classes {', '.join(dataset.label_names)}.")
         request = {
             "folder": folder, "groups": groups_text, "report": report_path, "model_path": model_path,
-            "cache_dir": os.path.join(folder, ".scenic_bottlenecks"),
+            "cache_dir": self._cache_dir(folder),
             "epochs": self.parameterAsInt(parameters, self.EPOCHS, context),
             "learning_rate": self.parameterAsDouble(parameters, self.LEARNING_RATE, context),
             "batch": self.parameterAsInt(parameters, self.BATCH, context),
