@@ -274,42 +274,50 @@ class Harvester:
             raise TransientError("search answer with unreadable totals") from None
         return photos.get("photo") or [], total, pages
 
-    def _harvest_block(self, block, pool):
+    def _harvest_block(self, block, pool) -> bool:
+        """True when every photo of the block is decided; only then is it journaled as done,
+        so photos that failed (after their retries) are tried again by the next run."""
         key = f"{block[0]}-{block[1]}"
         if key in self.blocks_done:
-            return
+            return True
+        complete = True
         if key in self.splits:
-            self._split(block, pool)
+            complete = self._split(block, pool)
         else:
             done_pages = {p: n for (b, p), n in self.pages_done.items() if b == key}
             page, pages = 1, max(done_pages.values(), default=1)
-            while page in done_pages and page < pages:
-                page += 1
-            if page not in done_pages:
-                while True:
+            while True:
+                if page not in done_pages:  # pages of an earlier run are not asked for again
                     photos, total, reported = self._search(block, page)
                     if page == 1 and total > RESULT_CAP and block[1] - block[0] > 1:
                         self.journal.add(t="split", block=key)
                         self.stats.splits += 1
-                        self._split(block, pool)
+                        complete = self._split(block, pool)
                         break
                     pages = max(pages, min(reported, MAX_PAGES))
-                    self._process_candidates(photos, pool)
-                    self.journal.add(t="page", block=key, page=page, pages=pages)
-                    if page >= pages or len(photos) < PER_PAGE:
+                    if self._process_candidates(photos, pool) == 0:
+                        self.journal.add(t="page", block=key, page=page, pages=pages)
+                    else:
+                        complete = False
+                    if len(photos) < PER_PAGE:
                         break
-                    page += 1
-        self.journal.add(t="block", block=key)
-        self.blocks_done.add(key)
+                if page >= pages:
+                    break
+                page += 1
+        if complete:
+            self.journal.add(t="block", block=key)
+            self.blocks_done.add(key)
+        return complete
 
-    def _split(self, block, pool):
+    def _split(self, block, pool) -> bool:
         middle = (block[0] + block[1]) // 2
-        for half in ((block[0], middle), (middle, block[1])):
-            self._harvest_block(half, pool)
+        results = [self._harvest_block(half, pool) for half in ((block[0], middle), (middle, block[1]))]
+        return all(results)
 
     # -- candidates --------------------------------------------------------
-    def _process_candidates(self, photos, pool):
-        fresh = []
+    def _process_candidates(self, photos, pool) -> int:
+        """Decides the new photos of one page; returns how many failed (left undecided)."""
+        fresh, failed = [], 0
         for photo in photos:
             photo_id = str(photo.get("id", ""))
             if photo_id in self.decided or photo_id in (p["id"] for p in fresh):
@@ -329,6 +337,7 @@ class Harvester:
                     status, record = future.result()
                     if status == "failed":
                         self.stats.failed += 1  # not journaled: a later run tries again
+                        failed += 1
                         continue
                     self.journal.add(t="photo", id=photo_id, status=status, record=record)
                     self.decided.add(photo_id)
@@ -341,6 +350,7 @@ class Harvester:
         finally:
             for future in pending:
                 future.cancel()
+        return failed
 
     def _candidate(self, photo):
         """('kept', record) or (reason, None); only HarvestCancelled and permanent errors raise."""

@@ -101,6 +101,7 @@ class Faults:
     slow_seconds: float = 0.0
     malformed: float = 0.0
     truncated: float = 0.0
+    image_error500: float = 0.0  # static images only
 
 
 @dataclass
@@ -351,6 +352,8 @@ class FakeFlickr:
             return self._send(handler, 404, b"not found", "text/plain")
         if self._injected_fault(handler):
             return
+        if self._roll(self.faults.image_error500):
+            return self._send(handler, 500, b"Internal Server Error", "text/plain")
         body = self._image_bytes(photo, match.group(2))
         if self._roll(self.faults.truncated):
             # promise the whole body, send half, hang up

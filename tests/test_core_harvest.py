@@ -29,9 +29,9 @@ def params(**kw):
     return HarvestParams(**kw)
 
 
-def harvest(fake, folder, parallel=3, key=KEY, max_calls=3600, **kw):
+def harvest(fake, folder, parallel=3, key=KEY, max_calls=3600, retries=10, **kw):
     def factory(**options):  # 10 retries: injected faults must not exhaust them by chance
-        return FlickrClient(key, SECRET, endpoint=fake.rest_url, backoff=0.005, retries=10, **options)
+        return FlickrClient(key, SECRET, endpoint=fake.rest_url, backoff=0.005, retries=retries, **options)
 
     harvester = Harvester(params(**kw), str(folder), factory, parallel=parallel, max_calls_per_hour=max_calls)
     return harvester, harvester.run()
@@ -275,3 +275,16 @@ def test_taken_dates_select_by_capture_time(vienna_fake, tmp_path):
     expected = sorted((p.id for p in vienna_fake.photos if p.exif in ("dms", "rational", "letters")
                        and "2016-07-05" <= p.datetaken[:10] <= "2016-07-12"), key=int)
     assert [r["photo_id"] for r in records] == expected
+
+
+def test_photos_that_failed_are_tried_again_by_the_next_run(vienna_fake, tmp_path):
+    vienna_fake.faults.image_error500 = 1.0  # every image download fails, after its retries
+    harvester, records = harvest(vienna_fake, tmp_path, retries=1)
+    assert records == [] and harvester.stats.failed == len(expected_ids(vienna_fake))
+    vienna_fake.faults.image_error500 = 0.0
+    exif_calls = vienna_fake.calls["flickr.photos.getExif"]
+    harvester, records = harvest(vienna_fake, tmp_path, retries=1)
+    assert [r["photo_id"] for r in records] == expected_ids(vienna_fake)
+    # only the failed photos are asked for again; the decided ones are not
+    assert vienna_fake.calls["flickr.photos.getExif"] - exif_calls == len(expected_ids(vienna_fake))
+    assert harvester.stats.candidates == len(expected_ids(vienna_fake))
