@@ -1,8 +1,8 @@
 """`make demo`: the main job end to end on a generated SAMPLE.
 
 import photos -> clip and count per district -> styled heat map, then a PNG
-rendering and a .qgz project. The sample is made here: CC0 photos from
-scikit-image, written as JPEGs with GPS put in by piexif at invented positions,
+rendering and a .qgz project. The sample is made here: scikit-image's CC0
+and public-domain sample photos, written as JPEGs with GPS put in by piexif at invented positions,
 and invented square "districts". It is labelled SAMPLE everywhere; it is not
 survey data.
 
@@ -55,7 +55,7 @@ def gps_exif(lon, lat, taken):
 
 
 def sample_photos(folder: pathlib.Path, count=400, seed=2016):
-    """JPEGs of scikit-image's CC0 photos with GPS at clustered invented positions."""
+    """JPEGs of scikit-image's sample photos (CC0, public domain) with GPS at clustered invented positions."""
     from skimage import data
 
     sources = [data.coffee(), data.chelsea(), data.rocket(), data.astronaut()]
@@ -158,7 +158,7 @@ def main(out: pathlib.Path):
     photos_dir = out / "SAMPLE_photos"
     n = sample_photos(photos_dir)
     sample_districts(out / "SAMPLE_districts.geojson")
-    print(f"SAMPLE: {n} CC0 photos with invented GPS positions in {photos_dir}")
+    print(f"SAMPLE: {n} scikit-image sample photos with invented GPS positions in {photos_dir}")
 
     imported = processing.run("scenicheatmap:importphotos", {
         "FOLDER": str(photos_dir), "RECURSIVE": True,

@@ -140,10 +140,10 @@ def qgis_process(qgis_process_env):
 
 @pytest.fixture(scope="session")
 def labelled_photos(tmp_path_factory):
-    """A small real training set: street/architecture/landscape camera photos against CC0 objects.
+    """A small real training set: street/architecture/landscape camera photos against scikit-image's sample photos.
 
     valid: the nine GPS photos of Arezzo and four alpine/landscape samples (../shared);
-    non_valid: scikit-image's CC0 photos (coffee, cat, astronaut, cameraman, rocket, text ...)."""
+    non_valid: scikit-image's CC0/public-domain photos (coffee, cat, astronaut, cameraman, rocket, text ...)."""
     from PIL import Image
 
     data = pytest.importorskip("skimage.data")
