@@ -8,6 +8,7 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
@@ -17,6 +18,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
+from ..core.backbone import BACKBONES
 from ..core.training import TrainingError, parse_class_groups, scan_dataset
 from ..core.worker import WorkerError, run_worker
 from .base import ScenicAlgorithm, check_writable
@@ -34,6 +36,7 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
     LEARNING_RATE = "LEARNING_RATE"
     BATCH = "BATCH"
     AUGMENT = "AUGMENT"
+    BACKBONE = "BACKBONE"
     MODEL = "MODEL"
     REPORT = "REPORT"
     METRICS = "METRICS"
@@ -50,7 +53,9 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
         "<b>Validation/test percent</b>: stratified, seeded splits. The backbone (EfficientNet-Lite0, ImageNet) "
         "features of every photo are cached by content, so training again with other settings is quick. "
         "<b>Augment</b> adds flipped, cropped and brightened copies of the training photos. A softmax head "
-        "is trained with class weights against imbalance.<br>"
+        "is trained with class weights against imbalance. <b>Backbone</b>: EfficientNet-Lite0 (offline, "
+        "default) or InceptionV3 as in the study (Keras downloads its weights on first use; offline you "
+        "get a message).<br>"
         "<b>Model</b>: one file with the head and its labels, for Classify photos. <b>Report</b>: HTML with "
         "accuracy and cross-entropy per epoch, test accuracy, precision and recall per class and the "
         "confusion matrix. <b>Metrics</b>: the same numbers as a table."
@@ -72,6 +77,8 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
                                                        minValue=1))
         self.addParameter(QgsProcessingParameterBoolean(self.AUGMENT, self.tr("Augment (flip, crop, brightness)"),
                                                         True))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.BACKBONE, self.tr("Backbone"), options=list(BACKBONES), defaultValue=0))
         self.addParameter(QgsProcessingParameterFileDestination(
             self.MODEL, self.tr("Classifier model"), "Scenic Heatmap classifier (*.scenicmodel)"))
         self.addParameter(QgsProcessingParameterFileDestination(
@@ -108,6 +115,7 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
             "validation_percent": self.parameterAsDouble(parameters, self.VALIDATION_PERCENT, context),
             "test_percent": self.parameterAsDouble(parameters, self.TEST_PERCENT, context),
             "augment": self.parameterAsBool(parameters, self.AUGMENT, context),
+            "backbone_name": list(BACKBONES)[self.parameterAsEnum(parameters, self.BACKBONE, context)],
         }
         result = None
         lines = run_worker("train_worker", request)

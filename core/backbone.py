@@ -250,3 +250,67 @@ def preprocess(image) -> np.ndarray:
     left, top = (width - side) / 2.0, (height - side) / 2.0
     crop = image.resize((IMAGE_SIZE, IMAGE_SIZE), Image.BICUBIC, box=(left, top, left + side, top + side))
     return (np.asarray(crop, dtype=np.float32) - 127.0) / 128.0
+
+
+# -- feature extractors for transfer learning -------------------------------------------------
+
+INCEPTION_WEIGHTS = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
+
+
+@dataclass(frozen=True)
+class FeatureBackbone:
+    name: str
+    size: int  # input edge in pixels
+    dims: int  # pooled feature width
+
+
+BACKBONES = {
+    "efficientnet-lite0": FeatureBackbone("efficientnet-lite0", IMAGE_SIZE, 1280),
+    "inceptionv3": FeatureBackbone("inceptionv3", 299, 2048),
+}
+
+
+def preprocess_inception(image) -> np.ndarray:
+    """PIL image -> float32 299x299x3 scaled to [-1, 1], the whole frame (as the study's retrain)."""
+    from PIL import Image
+
+    resized = image.convert("RGB").resize((299, 299), Image.BICUBIC)
+    return np.asarray(resized, dtype=np.float32) / 127.5 - 1.0
+
+
+def preprocess_for(name: str):
+    return preprocess_inception if name == "inceptionv3" else preprocess
+
+
+def _inception_reachable() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("storage.googleapis.com", 443), timeout=5).close()
+        return True
+    except OSError:
+        return False
+
+
+def load_features(name: str):
+    """The pooled-feature model of a backbone, built once per process.
+
+    InceptionV3 (for parity with the study) needs Keras's ImageNet weights, which
+    Keras downloads on first use; offline that fails with a clear message."""
+    if name not in BACKBONES:
+        raise BackboneError(f"Unknown backbone {name!r}; choose one of {', '.join(BACKBONES)}.")
+    if name == "efficientnet-lite0":
+        return load_backbone(include_top=False)
+    key = ("inceptionv3", False)
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            cached = os.path.join(os.path.expanduser("~"), ".keras", "models", INCEPTION_WEIGHTS)
+            if not os.path.exists(cached) and not _inception_reachable():
+                raise BackboneError(
+                    "InceptionV3's ImageNet weights are not on this machine and cannot be downloaded "
+                    "(no internet). Connect once so that Keras can save them in ~/.keras/models, or use "
+                    "the default backbone efficientnet-lite0, which works offline."
+                )
+            keras = import_keras()
+            _CACHE[key] = keras.applications.InceptionV3(weights="imagenet", include_top=False, pooling="avg")
+        return _CACHE[key]

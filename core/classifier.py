@@ -73,8 +73,8 @@ class FaceCheck:
         return len(faces), largest / float(gray.shape[0] * gray.shape[1])
 
 
-def decode(path: str, face_size: int = 320):
-    """(network input 224x224x3, small grayscale for the face check); raises on unreadable files."""
+def decode(path: str, face_size: int = 320, preprocess=backbone.preprocess):
+    """(network input, small grayscale for the face check); raises on unreadable files."""
     with Image.open(path) as image:
         if image.format == "JPEG":
             # DCT scaling to a short side of at least 256, what the centre crop needs
@@ -82,12 +82,13 @@ def decode(path: str, face_size: int = 320):
         image = ImageOps.exif_transpose(image).convert("RGB")
     gray = image.convert("L")
     gray.thumbnail((face_size, face_size))
-    return backbone.preprocess(image), np.asarray(gray)
+    return preprocess(image), np.asarray(gray)
 
 
 class DefaultClassifier:
     classes = CLASSES
     include_top = True  # ImageNet logits; trained models use the pooled features
+    backbone_name = "efficientnet-lite0"
 
     def __init__(self, face_share: float = 0.06, batch_size: int = 32, workers: int = 0, face_gate: float = 0.1):
         self.categories, self.valid_mask = load_categories()
@@ -109,9 +110,11 @@ class DefaultClassifier:
         import tensorflow as tf
 
         model = self.model
-        shape = (self.batch_size, backbone.IMAGE_SIZE, backbone.IMAGE_SIZE, 3)
+        size = backbone.BACKBONES[self.backbone_name].size
+        shape = (self.batch_size, size, size, 3)
         try:
-            content = self._tflite_bytes(tf, model, shape, "top" if self.include_top else "features")
+            variant = f"{self.backbone_name}_{'top' if self.include_top else 'features'}"
+            content = self._tflite_bytes(tf, model, shape, variant)
             interpreter = tf.lite.Interpreter(model_content=content, num_threads=self.workers)
             interpreter.allocate_tensors()
             source = interpreter.get_input_details()[0]["index"]
@@ -136,7 +139,7 @@ class DefaultClassifier:
     def _tflite_bytes(tf, model, shape, variant: str) -> bytes:
         """The network as TFLite for a fixed batch, converted once and cached on disk."""
         cache_dir = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "scenic_heatmap")
-        path = os.path.join(cache_dir, f"efficientnet_lite0_{variant}_{tf.__version__}_b{shape[0]}.tflite")
+        path = os.path.join(cache_dir, f"{variant}_{tf.__version__}_b{shape[0]}.tflite")
         if os.path.exists(path):
             with open(path, "rb") as fh:
                 return fh.read()
@@ -155,7 +158,7 @@ class DefaultClassifier:
 
     def _decode_one(self, path):
         try:
-            image, gray = decode(path)
+            image, gray = decode(path, preprocess=backbone.preprocess_for(self.backbone_name))
             return image, gray, ""
         except Image.DecompressionBombError:
             return None, None, "image too large"
@@ -197,7 +200,8 @@ class DefaultClassifier:
                 good = [i for i, (image, _, _) in enumerate(decoded) if image is not None]
                 logits = None
                 if good:
-                    batch = np.zeros((self.batch_size, backbone.IMAGE_SIZE, backbone.IMAGE_SIZE, 3), np.float32)
+                    size = backbone.BACKBONES[self.backbone_name].size
+                    batch = np.zeros((self.batch_size, size, size, 3), np.float32)
                     for row, i in enumerate(good):
                         batch[row] = decoded[i][0]
                     logits = self._predict(batch)  # fixed shape: one trace
@@ -237,9 +241,10 @@ class TrainedClassifier(DefaultClassifier):
 
         meta, self.kernel, self.bias = load_model_file(model_path)
         self.classes = tuple(meta["labels"])
+        self.backbone_name = meta["backbone"]
         self.batch_size = batch_size
         self.workers = workers or min(4, os.cpu_count() or 1)
-        self.model = backbone.load_backbone(include_top=False)
+        self.model = backbone.load_features(self.backbone_name)
         self._predict = self._compiled()
 
     def _finish(self, path, features, gray):

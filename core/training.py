@@ -23,7 +23,6 @@ import numpy as np
 from PIL import Image, ImageEnhance, ImageOps
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png"}
-FEATURES = 1280
 AUGMENTATIONS = ("flip", "crop", "bright")
 
 
@@ -132,15 +131,18 @@ class FeatureCache:
         return digest.hexdigest()
 
     def features(self, paths: List[str], kind: str, model, batch: int = 32,
-                 progress: Callable[[int], None] = lambda n: None):
-        """[N, 1280] features (NaN rows for unreadable images) and the unreadable paths with reasons."""
+                 progress: Callable[[int], None] = lambda n: None, backbone_name: str = "efficientnet-lite0"):
+        """[N, dims] features (NaN rows for unreadable images) and the unreadable paths with reasons."""
         from . import backbone
 
-        out = np.full((len(paths), FEATURES), np.nan, dtype=np.float32)
+        spec = backbone.BACKBONES[backbone_name]
+        preprocess = backbone.preprocess_for(backbone_name)
+        suffix = kind if backbone_name == "efficientnet-lite0" else f"{backbone_name}_{kind}"
+        out = np.full((len(paths), spec.dims), np.nan, dtype=np.float32)
         unreadable, todo = [], []
         for i, path in enumerate(paths):
             try:
-                key = os.path.join(self.directory, f"{self.content_key(path)}_{kind}.npy")
+                key = os.path.join(self.directory, f"{self.content_key(path)}_{suffix}.npy")
             except OSError as exc:
                 unreadable.append((path, f"cannot read ({exc.strerror})"))
                 continue
@@ -153,7 +155,7 @@ class FeatureCache:
             for i, path, key in chunk:
                 try:
                     with Image.open(path) as image:
-                        images.append((i, key, backbone.preprocess(augmented(image.convert("RGB"), kind))))
+                        images.append((i, key, preprocess(augmented(image.convert("RGB"), kind))))
                 except Exception as exc:  # Pillow raises many kinds on corrupt data
                     unreadable.append((path, f"unreadable image ({type(exc).__name__})"))
             if images:
@@ -165,8 +167,9 @@ class FeatureCache:
         return out, unreadable
 
 
-def save_model_file(path: str, labels: List[str], kernel: np.ndarray, bias: np.ndarray, metrics: dict):
-    meta = {"format": "scenic-heatmap-classifier", "version": 1, "backbone": "efficientnet-lite0",
+def save_model_file(path: str, labels: List[str], kernel: np.ndarray, bias: np.ndarray, metrics: dict,
+                    backbone_name: str = "efficientnet-lite0"):
+    meta = {"format": "scenic-heatmap-classifier", "version": 1, "backbone": backbone_name,
             "labels": list(labels), "metrics": metrics}
     buffer = io.BytesIO()
     np.savez(buffer, kernel=kernel.astype(np.float32), bias=bias.astype(np.float32))
@@ -178,7 +181,9 @@ def save_model_file(path: str, labels: List[str], kernel: np.ndarray, bias: np.n
 
 
 def load_model_file(path: str):
-    """(meta, kernel [1280, n], bias [n]); raises TrainingError for anything else."""
+    """(meta, kernel [dims, n], bias [n]); raises TrainingError for anything else."""
+    from .backbone import BACKBONES
+
     try:
         with zipfile.ZipFile(path) as archive:
             meta = json.loads(archive.read("meta.json"))
@@ -187,8 +192,9 @@ def load_model_file(path: str):
     except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise TrainingError(f"{path} is not a classifier made by trainclassifier ({exc})") from None
     labels = meta.get("labels")
-    if (meta.get("format") != "scenic-heatmap-classifier" or not isinstance(labels, list)
-            or kernel.shape != (FEATURES, len(labels)) or bias.shape != (len(labels),)):
+    spec = BACKBONES.get(meta.get("backbone"))
+    if (meta.get("format") != "scenic-heatmap-classifier" or not isinstance(labels, list) or spec is None
+            or kernel.shape != (spec.dims, len(labels)) or bias.shape != (len(labels),)):
         raise TrainingError(f"{path} is not a classifier made by trainclassifier")
     return meta, kernel, bias
 
@@ -212,15 +218,20 @@ def _class_weights(labels: np.ndarray, n: int) -> Dict[int, float]:
 
 def train(dataset: Dataset, cache_dir: str, model_path: str, epochs: int = 30, learning_rate: float = 0.01,
           batch: int = 32, validation_percent: float = 10, test_percent: float = 10, augment: bool = True,
-          seed: int = 42, progress: Callable[[str, float], None] = lambda stage, fraction: None) -> TrainResult:
+          seed: int = 42, progress: Callable[[str, float], None] = lambda stage, fraction: None,
+          backbone_name: str = "efficientnet-lite0") -> TrainResult:
     from . import backbone
 
     keras = backbone.import_keras()
     keras.utils.set_random_seed(seed)
-    features_model = backbone.load_backbone(include_top=False)
+    try:
+        features_model = backbone.load_features(backbone_name)
+    except backbone.BackboneError as exc:
+        raise TrainingError(str(exc)) from None
+    dims = backbone.BACKBONES[backbone_name].dims
     cache = FeatureCache(cache_dir)
     progress("features", 0.0)
-    base, unreadable = cache.features(dataset.paths, "plain", features_model,
+    base, unreadable = cache.features(dataset.paths, "plain", features_model, backbone_name=backbone_name,
                                       progress=lambda n: progress("features", n / max(1, len(dataset.paths))))
     labels = np.array(dataset.labels)
     usable = ~np.isnan(base).any(axis=1)
@@ -235,12 +246,12 @@ def train(dataset: Dataset, cache_dir: str, model_path: str, epochs: int = 30, l
     if augment:
         train_paths = [dataset.paths[i] for i in train_idx]
         for kind in AUGMENTATIONS:
-            extra, _ = cache.features(train_paths, kind, features_model)
+            extra, _ = cache.features(train_paths, kind, features_model, backbone_name=backbone_name)
             keep = ~np.isnan(extra).any(axis=1)
             x_train = np.concatenate([x_train, extra[keep]])
             y_train = np.concatenate([y_train, labels[train_idx][keep]])
 
-    head = keras.Sequential([keras.Input((FEATURES,)), keras.layers.Dropout(0.2),
+    head = keras.Sequential([keras.Input((dims,)), keras.layers.Dropout(0.2),
                              keras.layers.Dense(n, activation="softmax", name="head")])
     head.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
                  metrics=["accuracy"])
@@ -271,7 +282,8 @@ def train(dataset: Dataset, cache_dir: str, model_path: str, epochs: int = 30, l
     kernel, bias = head.get_layer("head").get_weights()
     result = TrainResult(names, history, test_accuracy, precision, recall, confusion.tolist(), counts, unreadable)
     save_model_file(model_path, names, kernel, bias, {"test_accuracy": test_accuracy, "precision": precision,
-                                                      "recall": recall, "confusion": confusion.tolist()})
+                                                      "recall": recall, "confusion": confusion.tolist()},
+                    backbone_name=backbone_name)
     return result
 
 

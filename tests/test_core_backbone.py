@@ -76,3 +76,11 @@ def test_a_non_torch_file_is_refused(tmp_path):
     path.write_bytes(pickle.dumps("hello", protocol=2))
     with pytest.raises(backbone.BackboneError):
         backbone.load_legacy_state_dict(str(path))
+
+
+def test_inception_preprocessing_keeps_the_whole_frame():
+    image = Image.new("RGB", (600, 300), (255, 0, 0))
+    x = backbone.preprocess_inception(image)
+    assert x.shape == (299, 299, 3) and x[..., 0].min() == pytest.approx(1.0) and x[..., 1].max() == -1.0
+    assert backbone.BACKBONES["inceptionv3"].dims == 2048 and backbone.preprocess_for("inceptionv3") is \
+        backbone.preprocess_inception

@@ -51,3 +51,18 @@ def test_through_qgis_process(qgis_process, labelled_photos, tmp_path):
     assert rc == 0, log
     assert (tmp_path / "m.scenicmodel").exists() and (tmp_path / "r.html").exists()
     assert QgsVectorLayer(str(tmp_path / "metrics.csv"), "m").featureCount() == 5
+
+
+def test_inceptionv3_offline_gives_a_clear_message(run_alg, labelled_photos, tmp_path, monkeypatch):
+    from scenic_heatmap.core import backbone
+
+    weights = tmp_path / "home" / ".keras" / "models" / backbone.INCEPTION_WEIGHTS
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no cached weights; this machine has no internet
+    if backbone._inception_reachable():
+        pytest.skip("this machine can reach Keras's weight server")
+    with pytest.raises(QgsProcessingException, match="InceptionV3's ImageNet weights are not on this machine"):
+        run_alg("scenicheatmap:trainclassifier", {
+            "INPUT": str(labelled_photos), "CLASS_GROUPS": GROUPS, "BACKBONE": 1, "EPOCHS": 1,
+            "MODEL": str(tmp_path / "m.scenicmodel"), "REPORT": str(tmp_path / "r.html"),
+            "METRICS": "TEMPORARY_OUTPUT"})
+    assert not weights.exists() and not (tmp_path / "m.scenicmodel").exists()
