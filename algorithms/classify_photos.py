@@ -24,8 +24,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QDateTime, QVariant
 
 from ..core.classifier import WorkerClassifier, study_csv_rows
-from ..core.exif_gnss import PhotoRejected
-from ..core.photo_files import list_files, read_photo
+from ..core.photo_files import scan_folder
 from ..core.training import TrainingError
 from ..core.worker import WorkerError
 from .base import ScenicAlgorithm, check_writable
@@ -112,15 +111,14 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
             if not os.path.isdir(folder):
                 raise QgsProcessingException(f"The photo folder does not exist: {folder}")
             items = []
-            for path in list_files(folder, self.parameterAsBool(parameters, self.RECURSIVE, context)):
-                relative = os.path.relpath(path, folder).replace(os.sep, "/")
-                try:
-                    info = read_photo(path)
+            for result in scan_folder(folder, self.parameterAsBool(parameters, self.RECURSIVE, context)):
+                info, path = result.info, result.path
+                if info is None:  # photos without a position are classified too
+                    geometry, values = QgsGeometry(), [result.relative_path, path, None, None, None]
+                else:
                     geometry = QgsGeometry.fromPointXY(QgsPointXY(info.lon, info.lat))
                     taken = QDateTime(info.taken) if info.taken else None
-                    values = [relative, path, taken, info.lat, info.lon]
-                except PhotoRejected:  # photos without a position are classified too
-                    geometry, values = QgsGeometry(), [relative, path, None, None, None]
+                    values = [result.relative_path, path, taken, info.lat, info.lon]
                 items.append((values, geometry, path, values[2]))
             return make_fields(FOLDER_FIELDS), items, QgsCoordinateReferenceSystem("EPSG:4326"), QgsWkbTypes.Point
         raise QgsProcessingException("Give either photo points with an image-path field or a folder of photos.")

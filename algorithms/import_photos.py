@@ -17,8 +17,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QDateTime, QVariant
 
-from ..core.exif_gnss import PhotoRejected
-from ..core.photo_files import list_files, read_photo
+from ..core.photo_files import list_files, scan_paths
 from .base import ScenicAlgorithm
 from .fields import make_fields
 
@@ -108,19 +107,17 @@ class ImportPhotosAlgorithm(ScenicAlgorithm):
 
         kept = rejected = 0
         total = max(len(paths), 1)
-        for index, path in enumerate(paths):
+        for index, result in enumerate(scan_paths(folder, paths)):
             if feedback.isCanceled():
                 raise QgsProcessingException(self.tr("Cancelled."))
-            relative = os.path.relpath(path, folder).replace(os.sep, "/")
-            try:
-                info = read_photo(path)
-            except PhotoRejected as exc:
+            info, path, relative = result.info, result.path, result.relative_path
+            if info is None:
                 rejected += 1
                 if invalid_sink is not None:
                     row = QgsFeature(invalid_fields)
-                    row.setAttributes([path, str(exc)])
+                    row.setAttributes([path, result.reason])
                     invalid_sink.addFeature(row, QgsFeatureSink.FastInsert)
-                feedback.pushDebugInfo(f"{relative}: {exc}")
+                feedback.pushDebugInfo(f"{relative}: {result.reason}")
             else:
                 kept += 1
                 feature = QgsFeature(photo_fields)

@@ -18,7 +18,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-from ..core.backbone import BACKBONES
+from ..core.backbone import BACKBONES, user_cache_dir
 from ..core.training import TrainingError, parse_class_groups, scan_dataset
 from ..core.worker import WorkerError, run_worker
 from .base import ScenicAlgorithm, check_writable
@@ -91,8 +91,7 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
         """Bottlenecks beside the photos, or in the user's cache when that folder is read-only."""
         if os.access(folder, os.W_OK):
             return os.path.join(folder, ".scenic_bottlenecks")
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
-        return os.path.join(base, "scenic_heatmap", "bottlenecks")
+        return user_cache_dir("bottlenecks")
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
         folder = self.parameterAsFile(parameters, self.INPUT, context)

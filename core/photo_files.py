@@ -80,7 +80,12 @@ def read_photo(path: str) -> PhotoInfo:
 
 def scan_folder(folder: str, recursive: bool = True) -> Iterator[PhotoResult]:
     """Yield one PhotoResult per file; never raises for a bad file."""
-    for path in list_files(folder, recursive):
+    return scan_paths(folder, list_files(folder, recursive))
+
+
+def scan_paths(folder: str, paths) -> Iterator[PhotoResult]:
+    """scan_folder for files already listed (callers that need the count for progress)."""
+    for path in paths:
         rel = os.path.relpath(path, folder).replace(os.sep, "/")
         try:
             yield PhotoResult(path, rel, info=read_photo(path))
