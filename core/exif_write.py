@@ -42,14 +42,19 @@ def gps_exif_bytes(jpeg_path: str, lat: float, lon: float, taken: Optional[datet
     return piexif.dump(exif)
 
 
+def holds_position(tags: dict, lat: float, lon: float) -> bool:
+    """True when the EXIF tags carry this position to within 1e-6 degrees."""
+    position = gps_position(tags)
+    return position is not None and abs(position[0] - lat) <= 1e-6 and abs(position[1] - lon) <= 1e-6
+
+
 def write_gnss(jpeg_path: str, lat: float, lon: float, taken: Optional[datetime.datetime]):
     """Puts position and time into the JPEG in place, then reads them back with exifread.
 
     Raises ValueError when the file does not read back as written."""
     piexif.insert(gps_exif_bytes(jpeg_path, lat, lon, taken), jpeg_path)
     tags = read_tags(jpeg_path)
-    position = gps_position(tags)
-    if position is None or abs(position[0] - lat) > 1e-6 or abs(position[1] - lon) > 1e-6:
+    if not holds_position(tags, lat, lon):
         raise ValueError(f"GPS did not read back from {jpeg_path}")
     if taken is not None and taken_time(tags) != taken.replace(microsecond=0):
         raise ValueError(f"DateTimeOriginal did not read back from {jpeg_path}")

@@ -21,8 +21,8 @@ from typing import Callable, List, Optional, Tuple
 
 from PIL import Image
 
-from .exif_gnss import gps_position, read_tags
-from .exif_write import write_gnss
+from .exif_gnss import read_tags
+from .exif_write import holds_position, write_gnss
 from .flickr_client import (
     ExifPrivate,
     FlickrClient,
@@ -433,10 +433,9 @@ class Harvester:
         if not os.path.exists(path):
             return False
         try:
-            found = gps_position(read_tags(path))
-        except Exception:
+            return holds_position(read_tags(path), *position)
+        except Exception:  # a damaged file is downloaded again
             return False
-        return found is not None and abs(found[0] - position[0]) < 1e-6 and abs(found[1] - position[1]) < 1e-6
 
     # -- the run -----------------------------------------------------------
     def run(self) -> List[dict]:
