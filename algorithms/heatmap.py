@@ -3,9 +3,6 @@
 import numpy as np
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsCoordinateTransform,
-    QgsCsException,
-    QgsFeatureRequest,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterCrs,
@@ -14,51 +11,16 @@ from qgis.core import (
     QgsProcessingParameterField,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
-    QgsUnitTypes,
     QgsWkbTypes,
 )
 
 from ..core import kde
-from ..core.geo import utm_epsg
 from ..core.raster import polygon_mask, write_geotiff
 from .base import ScenicAlgorithm, check_writable
+from .density_common import WEIGHTING_HELP, add_weighting_parameters, clip_wkbs, read_weighted_points, target_crs
 from .styling import LoadStyleOnCompletion, write_density_style
 
 OUTPUT_VALUES = ("raw", "scaled")
-
-
-def default_target_crs(source, context) -> QgsCoordinateReferenceSystem:
-    """The UTM zone of the centre of the points' extent."""
-    to_wgs84 = QgsCoordinateTransform(
-        source.sourceCrs(), QgsCoordinateReferenceSystem("EPSG:4326"), context.transformContext()
-    )
-    centre = to_wgs84.transformBoundingBox(source.sourceExtent()).center()
-    return QgsCoordinateReferenceSystem(f"EPSG:{utm_epsg(centre.x(), centre.y())}")
-
-
-def read_points(source, target, weight_field, context, feedback):
-    """x, y (in target CRS) and weights of every point part, as numpy arrays."""
-    request = QgsFeatureRequest().setDestinationCrs(target, context.transformContext())
-    request.setSubsetOfAttributes([weight_field] if weight_field else [], source.fields())
-    xs, ys, ws = [], [], []
-    for feature in source.getFeatures(request):
-        if feedback.isCanceled():
-            return None
-        geometry = feature.geometry()
-        if geometry.isNull() or geometry.isEmpty():
-            continue
-        weight = 1.0
-        if weight_field:
-            value = feature[weight_field]
-            try:
-                weight = float(value) if value is not None else 0.0
-            except (TypeError, ValueError):
-                weight = 0.0
-        for vertex in geometry.vertices():
-            xs.append(vertex.x())
-            ys.append(vertex.y())
-            ws.append(weight)
-    return np.array(xs, dtype=float), np.array(ys, dtype=float), np.array(ws, dtype=float)
 
 
 class HeatmapAlgorithm(ScenicAlgorithm):
@@ -86,7 +48,8 @@ class HeatmapAlgorithm(ScenicAlgorithm):
         "on the same grid, only faster.<br>"
         "<b>Target CRS</b>: the projected CRS to compute in; default the UTM zone of the points' "
         "centre. <b>Clip</b>: cells outside these polygons become nodata. <b>Classes</b>: number "
-        "of colour classes. Cells that no point reaches are nodata."
+        "of colour classes. Cells that no point reaches are nodata.<br>"
+        + WEIGHTING_HELP
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
@@ -130,6 +93,7 @@ class HeatmapAlgorithm(ScenicAlgorithm):
                 self.CLASSES, self.tr("Colour classes"), defaultValue=5, minValue=2, maxValue=255
             )
         )
+        add_weighting_parameters(self, self.POINTS)
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Heat map")))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
@@ -155,26 +119,15 @@ class HeatmapAlgorithm(ScenicAlgorithm):
         if source.featureCount() == 0:
             raise QgsProcessingException("The point layer has no points.")
 
-        target = self.parameterAsCrs(parameters, self.TARGET_CRS, context)
-        if not target.isValid():
-            target = default_target_crs(source, context)
-        if target.isGeographic():
-            raise QgsProcessingException(
-                f"The target CRS {target.authid()} is geographic; choose a projected CRS (metres), e.g. a UTM zone."
-            )
-        to_units = QgsUnitTypes.fromUnitToUnitFactor(QgsUnitTypes.DistanceMeters, target.mapUnits())
+        target, to_units = target_crs(self, parameters, self.TARGET_CRS, source, context, feedback)
         radius, pixel = radius_m * to_units, pixel_m * to_units
-        feedback.pushInfo(f"Computing in {target.authid()} {target.description()}.")
-
-        try:
-            points = read_points(source, target, weight_field, context, feedback)
-        except QgsCsException as exc:
-            raise QgsProcessingException(f"Cannot transform the points to {target.authid()}: {exc}") from None
-        if points is None:
-            raise QgsProcessingException("Cancelled; nothing was written.")
-        xs, ys, ws = points
+        points, weighting, audience = read_weighted_points(
+            self, parameters, source, target, radius, context, feedback, weight_field)
+        xs, ys = points.xs, points.ys
         if len(xs) == 0:
-            raise QgsProcessingException("The point layer has no points with a geometry.")
+            raise QgsProcessingException(
+                "No photo points to map" + (f" for the audience {audience!r}." if audience != "all" else "."))
+        plain = not weight_field and weighting == "photos"
         try:
             grid = kde.grid_for_points(xs, ys, radius, pixel)
         except kde.KdeError as exc:
@@ -186,7 +139,7 @@ class HeatmapAlgorithm(ScenicAlgorithm):
             return not feedback.isCanceled()
 
         result = kde.density(
-            xs, ys, radius, pixel, kernel, weights=ws if weight_field else None,
+            xs, ys, radius, pixel, kernel, weights=None if plain else points.weights,
             scaled=scaled, grid=grid, progress=progress,
         )
         if result is None:
@@ -196,7 +149,7 @@ class HeatmapAlgorithm(ScenicAlgorithm):
         wkt = target.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED_GDAL)
         clip = self.parameterAsSource(parameters, self.CLIP, context)
         if clip is not None:
-            values[~polygon_mask(self._clip_wkbs(clip, target, context), grid, wkt)] = np.nan
+            values[~polygon_mask(clip_wkbs(clip, target, context), grid, wkt)] = np.nan
 
         feedback.setProgress(92)
         vmin, vmax = write_geotiff(output, values, grid, wkt)
@@ -208,10 +161,5 @@ class HeatmapAlgorithm(ScenicAlgorithm):
             details = context.layerToLoadOnCompletionDetails(output)
             details.setPostProcessor(LoadStyleOnCompletion.create(qml))
         feedback.setProgress(100)
-        return {self.OUTPUT: output, "STYLE": qml, "TARGET_CRS": target.authid(), "MIN": vmin, "MAX": vmax}
-
-    @staticmethod
-    def _clip_wkbs(clip, target, context):
-        request = QgsFeatureRequest().setDestinationCrs(target, context.transformContext())
-        request.setNoAttributes()
-        return [bytes(f.geometry().asWkb()) for f in clip.getFeatures(request) if not f.geometry().isNull()]
+        return {self.OUTPUT: output, "STYLE": qml, "TARGET_CRS": target.authid(), "MIN": vmin, "MAX": vmax,
+                "WEIGHTING": weighting, "AUDIENCE": audience, "PHOTOS": len(xs)}

@@ -175,3 +175,76 @@ def test_cancel_writes_nothing(run_alg, tmp_path):
             feedback=feedback,
         )
     assert not (tmp_path / "h.tif").exists()
+
+
+def people_layer(rows):
+    """Memory points (lon, lat, owner, ISO taken) with harvest field names."""
+    from qgis.PyQt.QtCore import QDateTime, Qt
+
+    layer = QgsVectorLayer("Point?crs=EPSG:4326&field=owner:string&field=taken:datetime", "photos", "memory")
+    features = []
+    for lon, lat, owner, taken in rows:
+        feature = QgsFeature(layer.fields())
+        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(lon, lat)))
+        feature.setAttributes([owner, QDateTime.fromString(taken, Qt.ISODate)])
+        features.append(feature)
+    layer.dataProvider().addFeatures(features)
+    layer.updateExtents()
+    return layer
+
+
+SPOTS = [(16.3725, 48.2085), (16.3615, 48.2035), (16.3960, 48.1910)]
+
+
+def test_photo_user_days_count_a_prolific_owner_once(run_alg, tmp_path):
+    others = [(SPOTS[1][0], SPOTS[1][1], "walker", "2019-05-01T10:00:00"),
+              (SPOTS[2][0], SPOTS[2][1], "visitor", "2019-05-02T11:00:00")]
+    burst = [(SPOTS[0][0], SPOTS[0][1], "burst", f"2019-05-03T12:{m:02d}:00") for m in range(50)]
+    base = {"RADIUS": 500, "PIXEL_SIZE": 20, "TARGET_CRS": "EPSG:31256"}
+    by_photos = run_alg("scenicheatmap:heatmap", {**base, "POINTS": people_layer(burst + others),
+                                                   "OUTPUT": str(tmp_path / "photos.tif")})
+    by_days = run_alg("scenicheatmap:heatmap", {**base, "POINTS": people_layer(burst + others), "WEIGHTING": 1,
+                                                 "OUTPUT": str(tmp_path / "pud.tif")})
+    by_owners = run_alg("scenicheatmap:heatmap", {**base, "POINTS": people_layer(burst + others), "WEIGHTING": 2,
+                                                   "OUTPUT": str(tmp_path / "owners.tif")})
+    single = run_alg("scenicheatmap:heatmap", {**base, "POINTS": people_layer(burst[:1] + others),
+                                                "OUTPUT": str(tmp_path / "single.tif")})
+    photos, _, _ = read_band(by_photos["OUTPUT"])
+    days, _, _ = read_band(by_days["OUTPUT"])
+    owners, _, _ = read_band(by_owners["OUTPUT"])
+    one, _, _ = read_band(single["OUTPUT"])
+    assert photos.max() > 40 * one.max()  # 50 photos of one person make the hot spot
+    assert np.allclose(days, one, atol=1e-9 * one.max())  # one person-day: as if one photo
+    assert np.allclose(owners, one, atol=1e-9 * one.max())
+    assert by_days["WEIGHTING"] == "photo-user-days"
+
+
+def test_audience_splits_locals_from_tourists(run_alg, tmp_path):
+    local = [(SPOTS[0][0], SPOTS[0][1], "resident", "2019-01-05T10:00:00"),
+             (SPOTS[0][0], SPOTS[0][1], "resident", "2019-06-05T10:00:00")]  # 151 days apart
+    tourists = [(SPOTS[2][0], SPOTS[2][1], "guest", "2019-07-01T10:00:00"),
+                (SPOTS[1][0], SPOTS[1][1], "guest", "2019-07-03T10:00:00")]
+    base = {"RADIUS": 300, "PIXEL_SIZE": 20, "TARGET_CRS": "EPSG:31256"}
+    result = run_alg("scenicheatmap:heatmap", {**base, "POINTS": people_layer(local + tourists), "AUDIENCE": 2,
+                                                "OUTPUT": str(tmp_path / "tourists.tif")})
+    alone = run_alg("scenicheatmap:heatmap", {**base, "POINTS": people_layer(tourists),
+                                               "OUTPUT": str(tmp_path / "alone.tif")})
+    assert result["PHOTOS"] == 2 and result["AUDIENCE"] == "tourists"
+    a, a_transform, _ = read_band(result["OUTPUT"])
+    b, b_transform, _ = read_band(alone["OUTPUT"])
+    assert a.shape == b.shape and np.allclose(a_transform, b_transform) and np.allclose(a, b)
+    locals_only = run_alg("scenicheatmap:heatmap", {**base, "POINTS": people_layer(local), "AUDIENCE": 1,
+                                                     "OUTPUT": str(tmp_path / "locals.tif")})
+    assert locals_only["PHOTOS"] == 2
+
+
+def test_weighting_without_owner_field_is_a_clear_error(run_alg, tmp_path):
+    layer = QgsVectorLayer("Point?crs=EPSG:4326&field=w:double", "photos", "memory")
+    feature = QgsFeature(layer.fields())
+    feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(*SPOTS[0])))
+    layer.dataProvider().addFeatures([feature])
+    layer.updateExtents()
+    out = tmp_path / "never.tif"
+    with pytest.raises(QgsProcessingException, match="owner field"):
+        run_alg("scenicheatmap:heatmap", {"POINTS": layer, "WEIGHTING": 1, "OUTPUT": str(out)})
+    assert not out.exists()

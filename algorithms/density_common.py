@@ -1,0 +1,170 @@
+"""What the heat map and the heat-map series share: the target CRS, reading the
+photo points with owner and time, the bias-aware weighting and audience, clip polygons."""
+
+from dataclasses import dataclass
+
+import numpy as np
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsCsException,
+    QgsFeatureRequest,
+    QgsProcessingException,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterField,
+    QgsUnitTypes,
+)
+from qgis.PyQt.QtCore import QDateTime, Qt
+
+from ..core import weighting as bias
+from ..core.geo import utm_epsg
+
+WEIGHTING = "WEIGHTING"
+AUDIENCE = "AUDIENCE"
+OWNER_FIELD = "OWNER_FIELD"
+TAKEN_FIELD = "TAKEN_FIELD"
+
+WEIGHTING_HELP = (
+    "<b>Weighting</b>: photos (as in the study), photo-user-days (an owner counts at most once per "
+    "day per place) or unique owners (once per place); a place is a square cell whose side is the "
+    "radius. <b>Audience</b>: all, locals or tourists; an owner whose photos in the layer span more "
+    "than 30 days counts as a local. Both need the owner and taken fields (as the harvest writes them)."
+)
+
+
+def add_weighting_parameters(algorithm, points_parameter: str, taken_always: bool = False):
+    algorithm.addParameter(QgsProcessingParameterEnum(
+        WEIGHTING, algorithm.tr("Weighting"), options=list(bias.WEIGHTINGS), defaultValue=0))
+    algorithm.addParameter(QgsProcessingParameterEnum(
+        AUDIENCE, algorithm.tr("Audience"), options=list(bias.AUDIENCES), defaultValue=0))
+    algorithm.addParameter(QgsProcessingParameterField(
+        OWNER_FIELD, algorithm.tr("Owner field"), defaultValue="owner",
+        parentLayerParameterName=points_parameter, optional=True))
+    algorithm.addParameter(QgsProcessingParameterField(
+        TAKEN_FIELD, algorithm.tr("Date taken field"), defaultValue="taken",
+        parentLayerParameterName=points_parameter, optional=not taken_always))
+
+
+@dataclass
+class PhotoPoints:
+    xs: np.ndarray
+    ys: np.ndarray
+    weights: np.ndarray
+    owners: list
+    times: np.ndarray  # seconds since the epoch of the taken date and clock time; NaN if unknown
+
+
+def default_target_crs(source, context) -> QgsCoordinateReferenceSystem:
+    """The UTM zone of the centre of the points' extent."""
+    to_wgs84 = QgsCoordinateTransform(
+        source.sourceCrs(), QgsCoordinateReferenceSystem("EPSG:4326"), context.transformContext()
+    )
+    centre = to_wgs84.transformBoundingBox(source.sourceExtent()).center()
+    return QgsCoordinateReferenceSystem(f"EPSG:{utm_epsg(centre.x(), centre.y())}")
+
+
+def target_crs(algorithm, parameters, name, source, context, feedback):
+    """(CRS, factor from metres to its units); a geographic choice is refused."""
+    target = algorithm.parameterAsCrs(parameters, name, context)
+    if not target.isValid():
+        target = default_target_crs(source, context)
+    if target.isGeographic():
+        raise QgsProcessingException(
+            f"The target CRS {target.authid()} is geographic; choose a projected CRS (metres), e.g. a UTM zone."
+        )
+    feedback.pushInfo(f"Computing in {target.authid()} {target.description()}.")
+    return target, QgsUnitTypes.fromUnitToUnitFactor(QgsUnitTypes.DistanceMeters, target.mapUnits())
+
+
+def seconds(value) -> float:
+    """A QDateTime/QDate/ISO text as seconds since the epoch, reading its clock time as UTC
+    so that the calendar day stays the one recorded; NaN when missing or unreadable."""
+    if isinstance(value, str):
+        value = QDateTime.fromString(value.strip(), Qt.ISODate)
+    elif hasattr(value, "toPyDate") and not isinstance(value, QDateTime):  # QDate
+        value = QDateTime(value)
+    if not isinstance(value, QDateTime) or value.isNull() or not value.isValid():
+        return float("nan")
+    return float(QDateTime(value.date(), value.time(), Qt.UTC).toSecsSinceEpoch())
+
+
+def field_name(algorithm, parameters, name, source, context, needed: bool, what: str):
+    """The chosen field, checked against the layer; '' when not chosen and not needed."""
+    chosen = algorithm.parameterAsString(parameters, name, context)
+    if chosen and source.fields().lookupField(chosen) >= 0:
+        return chosen
+    if needed:
+        names = ", ".join(source.fields().names()) or "none"
+        raise QgsProcessingException(
+            f"This needs the {what} field, but the layer has no field {chosen!r} (its fields: {names}). "
+            "Harvested layers have 'owner' and 'taken'; choose the matching fields."
+        )
+    return ""
+
+
+def read_points(source, target, context, feedback, weight_field="", owner_field="", taken_field=""):
+    """Every point part in the target CRS with its weight, owner and time; None when cancelled."""
+    wanted = [f for f in (weight_field, owner_field, taken_field) if f]
+    request = QgsFeatureRequest().setDestinationCrs(target, context.transformContext())
+    request.setSubsetOfAttributes(wanted, source.fields())
+    xs, ys, ws, owners, times = [], [], [], [], []
+    try:
+        for feature in source.getFeatures(request):
+            if feedback.isCanceled():
+                return None
+            geometry = feature.geometry()
+            if geometry.isNull() or geometry.isEmpty():
+                continue
+            weight = 1.0
+            if weight_field:
+                try:
+                    weight = float(feature[weight_field]) if feature[weight_field] is not None else 0.0
+                except (TypeError, ValueError):
+                    weight = 0.0
+            owner = feature[owner_field] if owner_field else None
+            owner = str(owner) if owner else ""  # NULL reads as a false QVariant
+            when = seconds(feature[taken_field]) if taken_field else float("nan")
+            for vertex in geometry.vertices():
+                xs.append(vertex.x())
+                ys.append(vertex.y())
+                ws.append(weight)
+                owners.append(owner)
+                times.append(when)
+    except QgsCsException as exc:
+        raise QgsProcessingException(f"Cannot transform the points to {target.authid()}: {exc}") from None
+    return PhotoPoints(np.array(xs, dtype=float), np.array(ys, dtype=float), np.array(ws, dtype=float),
+                       owners, np.array(times, dtype=float))
+
+
+def read_weighted_points(algorithm, parameters, source, target, radius, context, feedback,
+                         weight_field="", taken_needed=False):
+    """Points with the chosen weighting and audience applied: (PhotoPoints, weighting, audience)."""
+    weighting = bias.WEIGHTINGS[algorithm.parameterAsEnum(parameters, WEIGHTING, context)]
+    audience = bias.AUDIENCES[algorithm.parameterAsEnum(parameters, AUDIENCE, context)]
+    people = bias.needs_owner_and_time(weighting, audience)
+    owner_field = field_name(algorithm, parameters, OWNER_FIELD, source, context, people, "owner")
+    taken_field = field_name(algorithm, parameters, TAKEN_FIELD, source, context, people or taken_needed,
+                             "date taken")
+    points = read_points(source, target, context, feedback, weight_field, owner_field, taken_field)
+    if points is None:
+        raise QgsProcessingException("Cancelled; nothing was written.")
+    if people:
+        missing = sum(1 for o in points.owners if not o) + int(np.isnan(points.times).sum())
+        if missing:
+            feedback.pushWarning(f"{missing} missing owner or taken values; those photos count for nothing here.")
+    keep = bias.audience_mask(points.owners, points.times, audience)
+    if audience != "all":
+        feedback.pushInfo(f"Audience {audience}: {int(keep.sum())} of {len(keep)} photos.")
+    weights = points.weights * bias.bias_weights(points.owners, points.times, points.xs, points.ys, radius,
+                                                 weighting)
+    if weighting != "photos":
+        feedback.pushInfo(f"Weighting {weighting}: {weights[keep].sum():.0f} units from {int(keep.sum())} photos.")
+    kept = PhotoPoints(points.xs[keep], points.ys[keep], weights[keep],
+                       [o for o, k in zip(points.owners, keep) if k], points.times[keep])
+    return kept, weighting, audience
+
+
+def clip_wkbs(clip, target, context):
+    request = QgsFeatureRequest().setDestinationCrs(target, context.transformContext())
+    request.setNoAttributes()
+    return [bytes(f.geometry().asWkb()) for f in clip.getFeatures(request) if not f.geometry().isNull()]
