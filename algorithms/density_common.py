@@ -32,7 +32,7 @@ WEIGHTING_HELP = (
 )
 
 
-def add_weighting_parameters(algorithm, points_parameter: str, taken_always: bool = False):
+def add_weighting_parameters(algorithm, points_parameter: str):
     algorithm.addParameter(QgsProcessingParameterEnum(
         WEIGHTING, algorithm.tr("Weighting"), options=list(bias.WEIGHTINGS), defaultValue=0))
     algorithm.addParameter(QgsProcessingParameterEnum(
@@ -42,7 +42,7 @@ def add_weighting_parameters(algorithm, points_parameter: str, taken_always: boo
         parentLayerParameterName=points_parameter, optional=True))
     algorithm.addParameter(QgsProcessingParameterField(
         TAKEN_FIELD, algorithm.tr("Date taken field"), defaultValue="taken",
-        parentLayerParameterName=points_parameter, optional=not taken_always))
+        parentLayerParameterName=points_parameter, optional=True))  # checked when needed
 
 
 @dataclass

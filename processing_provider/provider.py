@@ -9,6 +9,7 @@ from ..algorithms.classify_photos import ClassifyPhotosAlgorithm
 from ..algorithms.district_stats import DistrictStatsAlgorithm
 from ..algorithms.harvest_flickr import HarvestFlickrAlgorithm
 from ..algorithms.heatmap import HeatmapAlgorithm
+from ..algorithms.heatmap_series import HeatmapSeriesAlgorithm
 from ..algorithms.import_photos import ImportPhotosAlgorithm
 from ..algorithms.train_classifier import TrainClassifierAlgorithm
 
@@ -34,6 +35,6 @@ class ScenicHeatmapProvider(QgsProcessingProvider):
     def loadAlgorithms(self):  # noqa: N802 - QGIS API
         for algorithm in (
             ImportPhotosAlgorithm(), HarvestFlickrAlgorithm(), TrainClassifierAlgorithm(), ClassifyPhotosAlgorithm(),
-            DistrictStatsAlgorithm(), HeatmapAlgorithm(),
+            DistrictStatsAlgorithm(), HeatmapAlgorithm(), HeatmapSeriesAlgorithm(),
         ):
             self.addAlgorithm(algorithm)

@@ -125,26 +125,9 @@ def sample_districts(path: pathlib.Path):
 
 
 def render_png(layers, extent, path: pathlib.Path, title: str):
-    from qgis.core import QgsMapRendererParallelJob, QgsMapSettings
-    from qgis.PyQt.QtCore import QSize, Qt
-    from qgis.PyQt.QtGui import QColor, QFont, QPainter
+    from scenic_heatmap.algorithms.rendering import render
 
-    settings = QgsMapSettings()
-    settings.setLayers(layers)
-    settings.setDestinationCrs(layers[-1].crs())
-    settings.setExtent(extent)
-    settings.setOutputSize(QSize(1000, 800))
-    settings.setBackgroundColor(QColor("white"))
-    job = QgsMapRendererParallelJob(settings)
-    job.start()
-    job.waitForFinished()
-    image = job.renderedImage()
-    painter = QPainter(image)
-    painter.setPen(QColor("black"))
-    painter.setFont(QFont("Sans", 16, QFont.Bold))
-    painter.drawText(image.rect().adjusted(12, 8, -12, -8), Qt.AlignTop | Qt.AlignLeft, title)
-    painter.end()
-    image.save(str(path))
+    render(layers, extent, layers[-1].crs(), 1000, 800, title).save(str(path))
 
 
 def main(out: pathlib.Path):

@@ -1,0 +1,246 @@
+"""scenicheatmap:heatmapseries - one heat map per month, season or year, on one grid with common breaks."""
+
+import os
+import re
+
+import numpy as np
+from qgis.core import (
+    Qgis,
+    QgsCoordinateReferenceSystem,
+    QgsDateTimeRange,
+    QgsLayerDefinition,
+    QgsLayerTreeGroup,
+    QgsLayerTreeLayer,
+    QgsProcessing,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingOutputMultipleLayers,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterCrs,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterNumber,
+    QgsRasterLayer,
+    QgsRasterLayerTemporalProperties,
+    QgsRectangle,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QDateTime
+
+from ..core import kde
+from ..core.periods import PERIODS, periods_of
+from ..core.raster import polygon_mask, write_geotiff
+from .base import ScenicAlgorithm, check_writable
+from .density_common import (
+    TAKEN_FIELD,
+    WEIGHTING_HELP,
+    add_weighting_parameters,
+    clip_wkbs,
+    read_weighted_points,
+    target_crs,
+)
+from .rendering import render, strip
+from .styling import apply_density_style, style_path
+
+
+def set_period(layer: QgsRasterLayer, start, end):
+    """A fixed temporal range, so QGIS's Temporal Controller shows the layer only in its period."""
+    properties = layer.temporalProperties()
+    properties.setMode(QgsRasterLayerTemporalProperties.ModeFixedTemporalRange)
+    properties.setFixedTemporalRange(QgsDateTimeRange(QDateTime(start), QDateTime(end), True, False))
+    properties.setIsActive(True)
+
+
+class LoadPeriodOnCompletion(QgsProcessingLayerPostProcessorInterface):
+    """Applies the saved style and temporal range when Processing loads a series raster."""
+
+    _alive = []  # QGIS keeps no reference to post-processors
+
+    def __init__(self, qml, start, end):
+        super().__init__()
+        self.qml, self.start, self.end = qml, start, end
+
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802 - QGIS API
+        if isinstance(layer, QgsRasterLayer):
+            layer.loadNamedStyle(self.qml)
+            set_period(layer, self.start, self.end)
+            layer.triggerRepaint()
+
+    @classmethod
+    def create(cls, qml, start, end):
+        processor = cls(qml, start, end)
+        cls._alive.append(processor)
+        return processor
+
+
+class HeatmapSeriesAlgorithm(ScenicAlgorithm):
+    POINTS = "POINTS"
+    PERIOD = "PERIOD"
+    RADIUS = "RADIUS"
+    PIXEL_SIZE = "PIXEL_SIZE"
+    KERNEL = "KERNEL"
+    TARGET_CRS = "TARGET_CRS"
+    CLIP = "CLIP"
+    CLASSES = "CLASSES"
+    OUTPUT_FOLDER = "OUTPUT_FOLDER"
+    STRIP = "STRIP"
+
+    NAME = "heatmapseries"
+    DISPLAY = "Heat-map time series"
+    HELP = (
+        "One photo-density heat map per month, season or year of the date taken: where people "
+        "photograph in summer and in winter, year by year.<br><br>"
+        "Every raster shares one grid and one colour scale (the common minimum and maximum), so the "
+        "maps compare at a glance. Each raster carries its period as a fixed temporal range, so "
+        "QGIS's Temporal Controller animates the series; periods without photos are left out. "
+        "Seasons are meteorological (winter = December to February, named after its January's year).<br>"
+        "Writes <i>heatmap_&lt;period&gt;.tif</i> with a .qml style into the output folder, "
+        "<i>heatmap_series.qlr</i> (drag it into QGIS later to get the whole animated series back), and "
+        "a PNG strip with one map per period.<br>"
+        "Radius and pixel size are metres; kernel, target CRS and clip work as in the heat map. "
+        + WEIGHTING_HELP
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.POINTS, self.tr("Photo points"), [QgsProcessing.TypeVectorPoint]))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.PERIOD, self.tr("One map per"), options=list(PERIODS), defaultValue=1))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.RADIUS, self.tr("Radius (metres)"), QgsProcessingParameterNumber.Double,
+            defaultValue=1000.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.PIXEL_SIZE, self.tr("Pixel size (metres)"), QgsProcessingParameterNumber.Double,
+            defaultValue=10.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.KERNEL, self.tr("Kernel shape"), options=list(kde.KERNELS), defaultValue=0))
+        self.addParameter(QgsProcessingParameterCrs(self.TARGET_CRS, self.tr("Target CRS (projected)"), optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.CLIP, self.tr("Clip to polygons"), [QgsProcessing.TypeVectorPolygon], optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.CLASSES, self.tr("Colour classes"), defaultValue=5, minValue=2, maxValue=255))
+        add_weighting_parameters(self, self.POINTS)
+        self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, self.tr("Series folder")))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.STRIP, self.tr("PNG strip"), self.tr("PNG image (*.png)"), optional=True))
+        self.addOutput(QgsProcessingOutputMultipleLayers("LAYERS", self.tr("Series rasters")))
+        self.addOutput(QgsProcessingOutputNumber("PERIODS", self.tr("Periods with photos")))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+        source = self.parameterAsSource(parameters, self.POINTS, context)
+        if source is None:
+            raise QgsProcessingException(self.invalidSourceError(parameters, self.POINTS))
+        if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.PointGeometry:
+            raise QgsProcessingException("Photo points must be a point layer.")
+        period = PERIODS[self.parameterAsEnum(parameters, self.PERIOD, context)]
+        radius_m = self.parameterAsDouble(parameters, self.RADIUS, context)
+        pixel_m = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context)
+        try:
+            kde.check_parameters(radius_m, pixel_m)
+        except kde.KdeError as exc:
+            raise QgsProcessingException(str(exc)) from None
+        kernel = kde.KERNELS[self.parameterAsEnum(parameters, self.KERNEL, context)]
+        classes = self.parameterAsInt(parameters, self.CLASSES, context)
+        folder = self.parameterAsString(parameters, self.OUTPUT_FOLDER, context)
+        strip_path = self.parameterAsFileOutput(parameters, self.STRIP, context)
+        os.makedirs(folder, exist_ok=True)
+        check_writable(os.path.join(folder, "heatmap.tif"), "series")
+        if strip_path:
+            check_writable(strip_path, "PNG strip")
+        if source.featureCount() == 0:
+            raise QgsProcessingException("The point layer has no points.")
+
+        target, to_units = target_crs(self, parameters, self.TARGET_CRS, source, context, feedback)
+        radius, pixel = radius_m * to_units, pixel_m * to_units
+        points, weighting, _ = read_weighted_points(
+            self, parameters, source, target, radius, context, feedback, taken_needed=True)
+        keys = periods_of(points.times, period)
+        dated = np.array([k is not None for k in keys], dtype=bool)
+        if (~dated).any():
+            feedback.pushWarning(f"{int((~dated).sum())} photos have no date taken and are left out.")
+        if not dated.any():
+            taken = self.parameterAsString(parameters, TAKEN_FIELD, context)
+            raise QgsProcessingException(f"No photo has a date in the field {taken!r}; nothing to map.")
+        xs, ys, weights = points.xs[dated], points.ys[dated], points.weights[dated]
+        keys = [k for k in keys if k is not None]
+        try:
+            grid = kde.grid_for_points(xs, ys, radius, pixel)  # one grid for every period
+        except kde.KdeError as exc:
+            raise QgsProcessingException(str(exc)) from None
+        wkt = target.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED_GDAL)
+        clip = self.parameterAsSource(parameters, self.CLIP, context)
+        outside = None if clip is None else ~polygon_mask(clip_wkbs(clip, target, context), grid, wkt)
+
+        series = sorted(set(keys))
+        feedback.pushInfo(f"{len(xs)} dated photos in {len(series)} periods ({period}); grid {grid.cols} x {grid.rows}.")
+        labels = np.array([k.label for k in keys])
+        written, lows, highs = [], [], []
+        for number, key in enumerate(series):
+            if feedback.isCanceled():
+                self._remove(written)
+                raise QgsProcessingException("Cancelled; nothing was kept.")
+            mine = labels == key.label
+            values = kde.density(xs[mine], ys[mine], radius, pixel, kernel, weights=weights[mine], grid=grid)[0]
+            values[values == 0] = np.nan
+            if outside is not None:
+                values[outside] = np.nan
+            path = os.path.join(folder, f"heatmap_{re.sub(r'[^0-9A-Za-z-]+', '_', key.label)}.tif")
+            low, high = write_geotiff(path, values, grid, wkt)
+            written.append((key, path, int(mine.sum())))
+            if low is not None:
+                lows.append(low)
+                highs.append(high)
+            feedback.setProgress(80.0 * (number + 1) / len(series))
+        vmin, vmax = (min(lows), max(highs)) if lows else (0.0, 1.0)
+
+        layers = []
+        for key, path, count in written:  # common breaks: every style uses the series' min and max
+            layer = QgsRasterLayer(path, f"{key.label} ({count} photos)", "gdal")
+            apply_density_style(layer, vmin, vmax, classes)
+            set_period(layer, key.start, key.end)
+            layer.saveNamedStyle(style_path(path))  # style and temporal range, loaded with the file
+            layers.append(layer)
+            if context.project() is not None:
+                details = QgsProcessingContext.LayerDetails(layer.name(), context.project(), "LAYERS")
+                details.setPostProcessor(LoadPeriodOnCompletion.create(style_path(path), key.start, key.end))
+                context.addLayerToLoadOnCompletion(path, details)
+        qlr = os.path.join(folder, "heatmap_series.qlr")
+        self._write_layer_definition(layers, qlr, f"Photo density per {period}")
+        feedback.setProgress(90)
+        if strip_path:
+            self._write_strip(layers, written, grid, target, vmin, vmax, weighting, radius_m, strip_path)
+        feedback.setProgress(100)
+        return {self.OUTPUT_FOLDER: folder, self.STRIP: strip_path or None, "LAYER_DEFINITION": qlr, "LAYERS": [p for _, p, _ in written],
+                "PERIODS": len(written), "MIN": vmin, "MAX": vmax}
+
+    @staticmethod
+    def _write_layer_definition(layers, path, title):
+        """A .qlr with every raster, style and period: drag it into QGIS to animate the series."""
+        group = QgsLayerTreeGroup(title)
+        for layer in layers:
+            group.addChildNode(QgsLayerTreeLayer(layer))
+        ok, message = QgsLayerDefinition.exportLayerDefinition(path, [group], Qgis.FilePathType.Relative)
+        if not ok:
+            raise QgsProcessingException(f"Cannot write the layer definition {path}: {message}")
+
+    @staticmethod
+    def _write_strip(layers, written, grid, target, vmin, vmax, weighting, radius_m, path):
+        extent = QgsRectangle(grid.xmin, grid.ymin, grid.xmax, grid.ymax)
+        size = 360
+        height = max(120, min(720, int(size * extent.height() / max(extent.width(), 1e-9))))
+        images = [render([layer], extent, target, size, height, f"{key.label}: {count}")
+                  for layer, (key, _, count) in zip(layers, written)]
+        caption = (f"Photo density per period ({weighting}, radius {radius_m:g} m); "
+                   f"one colour scale for all: {vmin:.4g} (yellow) to {vmax:.4g} (red)")
+        if not strip(images, columns=min(6, len(images)), caption=caption).save(path):
+            raise QgsProcessingException(f"Cannot write the PNG strip {path}.")
+
+    @staticmethod
+    def _remove(written):
+        for _, path, _ in written:
+            for name in (path, style_path(path), path + ".aux.xml"):
+                if os.path.exists(name):
+                    os.remove(name)
