@@ -1,0 +1,352 @@
+"""Does photo density track prices? Binned curve, rank and linear correlation with
+permutation p-values, a monotonicity verdict, the same within districts, chart and
+report. QGIS-free; the Processing adapter samples the photo variable and calls these.
+
+The study found prices rising "strictly monotonically, almost linearly" with photo
+density, and left open whether photogenic *areas* are expensive or prices are high
+*near hot spots*. Correlation within districts (ranks taken inside each district,
+permutations inside each district) separates the two: a between-district effect
+alone says "areas"; a within-district effect says "near hot spots".
+"""
+
+import base64
+import html
+import io
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+from scipy import stats
+from scipy.spatial import cKDTree
+
+OUTLIER_METHODS = ("exclude", "winsorize", "keep")
+ROBUST_Z = 3.5  # Iglewicz & Hoaglin's cut-off for the modified z-score
+
+
+class ValidationError(ValueError):
+    """Not enough data to say anything."""
+
+
+# -- sampling the photo variable ------------------------------------------------------------
+
+def kernel_counts(px, py, photo_x, photo_y, radius: float, weights=None) -> np.ndarray:
+    """Quartic-kernel-weighted photo count within `radius` of each location (a photo at the
+    location counts 1, one at the radius 0). Coordinates in one metric CRS."""
+    px, py = np.asarray(px, float), np.asarray(py, float)
+    result = np.zeros(len(px))
+    if len(photo_x) == 0 or len(px) == 0:
+        return result
+    weights = np.ones(len(photo_x)) if weights is None else np.asarray(weights, float)
+    tree = cKDTree(np.column_stack([photo_x, photo_y]))
+    photo_xy = tree.data
+    for i, near in enumerate(tree.query_ball_point(np.column_stack([px, py]), r=radius)):
+        if near:
+            d2 = ((photo_xy[near] - (px[i], py[i])) ** 2).sum(axis=1) / radius ** 2
+            result[i] = float((weights[near] * (1.0 - d2) ** 2).sum())
+    return result
+
+
+# -- outliers ---------------------------------------------------------------------------------
+
+@dataclass
+class OutlierReport:
+    method: str
+    lower: float
+    upper: float
+    flagged: int
+    examples: List[float] = field(default_factory=list)  # the most extreme flagged prices
+
+    def describe(self) -> str:
+        rule = (f"modified z-score of log price above {ROBUST_Z} (median/MAD): plausible range "
+                f"{self.lower:.4g} to {self.upper:.4g}")
+        if not self.flagged:
+            return f"No outliers by the rule ({rule})."
+        shown = ", ".join(f"{v:.6g}" for v in self.examples)
+        action = {"exclude": "left out", "winsorize": "clipped to the range",
+                  "keep": "kept as they are"}[self.method]
+        return f"{self.flagged} price(s) flagged ({rule}) and {action}; most extreme: {shown}."
+
+
+def handle_outliers(prices, method: str = "exclude"):
+    """(kept mask, prices to use, report). Flags prices whose log lies more than ROBUST_Z
+    robust standard deviations from the median: scale-free and untouched by the outliers."""
+    if method not in OUTLIER_METHODS:
+        raise ValidationError(f"Unknown outlier handling {method!r}; use one of {', '.join(OUTLIER_METHODS)}.")
+    prices = np.asarray(prices, float)
+    positive = prices > 0
+    logs = np.log(np.where(positive, prices, np.nan))
+    centre = np.nanmedian(logs)
+    mad = np.nanmedian(np.abs(logs - centre))
+    if not np.isfinite(mad) or mad == 0:
+        lower, upper = -np.inf, np.inf
+    else:
+        spread = ROBUST_Z * mad / 0.6745
+        lower, upper = float(np.exp(centre - spread)), float(np.exp(centre + spread))
+    flagged = (prices < lower) | (prices > upper) | ~positive
+    distance = np.abs(np.log(np.maximum(prices[flagged], 1e-300)) - centre)
+    extreme = prices[flagged][np.argsort(-distance)][:3]
+    report = OutlierReport(method, lower, upper, int(flagged.sum()), [float(v) for v in extreme])
+    if method == "exclude":
+        return ~flagged, prices, report
+    if method == "winsorize":
+        return positive, np.clip(prices, lower, upper), report
+    return np.ones(len(prices), dtype=bool), prices, report
+
+
+# -- statistics -----------------------------------------------------------------------------
+
+def rank_bins(x, bins: int = 10) -> np.ndarray:
+    """Bin 0..bins-1 by quantile of x; tied values always share a bin, so with many ties
+    (e.g. zero density) there are fewer, larger bins."""
+    ranks = stats.rankdata(x, method="average")
+    return np.minimum((np.ceil(ranks / len(x) * bins) - 1).astype(int), bins - 1)
+
+
+def bootstrap_ci(values, rng, resamples: int = 2000, level: float = 0.95):
+    values = np.asarray(values, float)
+    if len(values) < 2:
+        return float("nan"), float("nan")
+    means = values[rng.integers(0, len(values), (resamples, len(values)))].mean(axis=1)
+    tail = (1.0 - level) / 2.0 * 100.0
+    low, high = np.percentile(means, [tail, 100.0 - tail])
+    return float(low), float(high)
+
+
+def binned_table(x, y, bins: int = 10, resamples: int = 2000, seed: int = 1) -> List[dict]:
+    """Per quantile bin of x: n, x range and mean, mean and median of y, bootstrap 95 % CI of the mean."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    rng = np.random.default_rng(seed)
+    which = rank_bins(x, bins)
+    table = []
+    for number, b in enumerate(np.unique(which), start=1):
+        inside = which == b
+        low, high = bootstrap_ci(y[inside], rng, resamples)
+        table.append({
+            "bin": number, "n": int(inside.sum()), "photo_min": float(x[inside].min()),
+            "photo_max": float(x[inside].max()), "photo_mean": float(x[inside].mean()),
+            "price_mean": float(y[inside].mean()), "price_median": float(np.median(y[inside])),
+            "ci_low": low, "ci_high": high,
+        })
+    return table
+
+
+def _rows_pearson(a, b_rows):
+    """Pearson r of vector a with every row of b_rows."""
+    a = a - a.mean()
+    b = b_rows - b_rows.mean(axis=1, keepdims=True)
+    denominator = np.sqrt((a ** 2).sum() * (b ** 2).sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (b @ a) / denominator
+
+
+def _permuted(y, rng, permutations: int, groups=None):
+    """Rows of y shuffled, within groups when given."""
+    rows = np.tile(y, (permutations, 1))
+    if groups is None:
+        return rng.permuted(rows, axis=1)
+    for g in np.unique(groups):
+        inside = np.flatnonzero(groups == g)
+        rows[:, inside] = rng.permuted(rows[:, inside], axis=1)
+    return rows
+
+
+def permutation_p(x, y, observed: float, permutations: int, seed: int, groups=None) -> float:
+    """Two-sided p of Pearson r(x, y) >= |observed| under shuffling y (within groups)."""
+    rng = np.random.default_rng(seed)
+    extreme, done = 0, 0
+    while done < permutations:  # in blocks, so memory stays small for long inputs
+        block = min(500, permutations - done)
+        r = _rows_pearson(np.asarray(x, float), _permuted(np.asarray(y, float), rng, block, groups))
+        extreme += int((np.abs(np.nan_to_num(r)) >= abs(observed) - 1e-12).sum())
+        done += block
+    return (extreme + 1.0) / (permutations + 1.0)
+
+
+def correlations(x, y, permutations: int = 2000, seed: int = 1) -> Dict[str, float]:
+    """Spearman rho and Pearson r, each with a permutation p-value."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        raise ValidationError("Too few distinct values to correlate (need 3 or more locations that differ).")
+    rx, ry = stats.rankdata(x), stats.rankdata(y)
+    rho = float(stats.pearsonr(rx, ry)[0])  # Spearman = Pearson of ranks (ties averaged)
+    r = float(stats.pearsonr(x, y)[0])
+    return {"n": len(x), "spearman": rho, "spearman_p": permutation_p(rx, ry, rho, permutations, seed),
+            "pearson": r, "pearson_p": permutation_p(x, y, r, permutations, seed + 1)}
+
+
+def within_ranks(values, groups) -> np.ndarray:
+    """Percentile rank of each value inside its group."""
+    values = np.asarray(values, float)
+    result = np.empty(len(values))
+    for g in np.unique(groups):
+        inside = np.flatnonzero(groups == g)
+        result[inside] = (stats.rankdata(values[inside]) - 0.5) / len(inside)
+    return result
+
+
+def district_analysis(x, y, districts, permutations: int = 2000, seed: int = 1, min_n: int = 10) -> dict:
+    """Per district rho; the pooled within-district rho (ranks and permutations inside districts);
+    the between-district rho of district medians. Districts with fewer than min_n prices are
+    listed but left out of the pooled statistics."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    districts = np.asarray([str(d) for d in districts], dtype=object)
+    rows, usable = [], np.zeros(len(x), dtype=bool)
+    for name in sorted(set(districts)):
+        inside = districts == name
+        row = {"district": name, "n": int(inside.sum()), "price_median": float(np.median(y[inside])),
+               "photo_median": float(np.median(x[inside])), "spearman": None}
+        if inside.sum() >= min_n and np.ptp(x[inside]) > 0 and np.ptp(y[inside]) > 0:
+            row["spearman"] = float(stats.spearmanr(x[inside], y[inside])[0])
+            usable |= inside
+        rows.append(row)
+    result = {"districts": rows, "within_spearman": None, "within_p": None, "within_n": int(usable.sum()),
+              "between_spearman": None, "between_p": None}
+    if usable.sum() >= 3:
+        groups = districts[usable]
+        wx, wy = within_ranks(x[usable], groups), within_ranks(y[usable], groups)
+        rho = float(stats.pearsonr(wx, wy)[0])
+        result["within_spearman"] = rho
+        result["within_p"] = permutation_p(wx, wy, rho, permutations, seed + 2, groups=groups)
+    medians = [r for r in rows if r["n"] >= min_n]
+    mx = np.array([r["photo_median"] for r in medians])
+    my = np.array([r["price_median"] for r in medians])
+    if len(medians) >= 4 and np.ptp(mx) > 0 and np.ptp(my) > 0:
+        rx, ry = stats.rankdata(mx), stats.rankdata(my)
+        rho = float(stats.pearsonr(rx, ry)[0])
+        result["between_spearman"] = rho
+        result["between_p"] = permutation_p(rx, ry, rho, permutations, seed + 3)
+    return result
+
+
+def monotonicity(table: Sequence[dict]) -> dict:
+    """Verdict on the binned curve (mean price per bin, in bin order)."""
+    means = np.array([row["price_mean"] for row in table])
+    centres = np.array([row["photo_mean"] for row in table])
+    if len(means) < 3:
+        return {"verdict": "too few bins to judge (the photo variable has too many ties)", "steps_up": 0,
+                "steps_down": 0, "bins_rho": None, "linear_r2": None, "ci_separated": False}
+    steps = np.diff(means)
+    up, down = int((steps > 0).sum()), int((steps < 0).sum())
+    bins_rho = float(stats.spearmanr(np.arange(len(means)), means)[0])
+    fit = stats.linregress(centres, means) if np.ptp(centres) > 0 else None
+    r2 = float(fit.rvalue ** 2) if fit is not None else None
+    separated = table[-1]["ci_low"] > table[0]["ci_high"] or table[-1]["ci_high"] < table[0]["ci_low"]
+    if down == 0:
+        shape = "strictly monotonically increasing"
+    elif up == 0:
+        shape = "strictly monotonically decreasing"
+    elif bins_rho >= 0.8:
+        shape = f"mostly increasing ({down} of {len(steps)} steps down)"
+    elif bins_rho <= -0.8:
+        shape = f"mostly decreasing ({up} of {len(steps)} steps up)"
+    else:
+        shape = "not monotonic"
+    if r2 is not None and r2 >= 0.9 and shape != "not monotonic":
+        shape += ", almost linear"
+    shape += (f" (R\u00b2 of a line through the bin means {r2:.2f})" if r2 is not None else "")
+    shape += ("; lowest and highest bins differ beyond their 95 % CIs" if separated
+              else "; the 95 % CIs of the lowest and highest bins overlap")
+    return {"verdict": shape, "steps_up": up, "steps_down": down, "bins_rho": bins_rho, "linear_r2": r2,
+            "ci_separated": bool(separated)}
+
+
+def interpretation(overall: dict, district: Optional[dict]) -> str:
+    """One plain sentence on areas vs hot spots, from the district analysis."""
+    if not district or district.get("within_spearman") is None:
+        return "No district analysis (no districts given, or too few prices per district)."
+    within, wp = district["within_spearman"], district["within_p"]
+    between, bp = district.get("between_spearman"), district.get("between_p")
+    local = wp < 0.05 and within > 0
+    areal = between is not None and bp < 0.05 and between > 0
+    if local and areal:
+        return ("Both: photogenic districts are more expensive, and within a district prices are higher "
+                "nearer the photo hot spots.")
+    if local:
+        return "Within districts prices are higher nearer the photo hot spots (a local effect)."
+    if areal:
+        return ("Photogenic districts are more expensive, but within a district prices do not follow photo "
+                "density: an effect of areas, not of nearness to hot spots.")
+    return "Neither the within-district nor the between-district relation is significant at 5 %."
+
+
+# -- chart and report -------------------------------------------------------------------------
+
+def chart_png(x, y, table, x_label: str, y_label: str) -> bytes:
+    """Scatter of locations, mean per bin with its 95 % CI band, median per bin."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(7.5, 4.8), dpi=110)
+    axis.scatter(x, y, s=6, alpha=0.25, color="#888888", label="locations", linewidths=0)
+    centres = [row["photo_mean"] for row in table]
+    axis.fill_between(centres, [row["ci_low"] for row in table], [row["ci_high"] for row in table],
+                      color="#fd8d3c", alpha=0.35, label="95 % CI of the mean (bootstrap)")
+    axis.plot(centres, [row["price_mean"] for row in table], "o-", color="#bd0026", label="mean per bin")
+    axis.plot(centres, [row["price_median"] for row in table], "s--", color="#54278f", markersize=4,
+              label="median per bin")
+    upper = max(row["ci_high"] for row in table if np.isfinite(row["ci_high"])) if table else None
+    if upper:
+        axis.set_ylim(0, upper * 2.0)  # the band, not the scatter's extremes, sets the scale
+    axis.set_xlabel(x_label)
+    axis.set_ylabel(y_label)
+    axis.set_title("Price against photo density, by quantile bin")
+    axis.legend(loc="upper left", fontsize=8)
+    axis.grid(alpha=0.3)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def _fmt(value, digits=4):
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}g}"
+    return str(value)
+
+
+def _table_html(rows: Sequence[dict], columns: Sequence[str]) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(_fmt(row.get(c)))}</td>" for c in columns) + "</tr>"
+                   for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def report_html(title: str, inputs: Dict[str, str], overall: dict, table: List[dict], verdict: dict,
+                outliers: OutlierReport, skipped: int, district: Optional[dict], chart: bytes) -> str:
+    """A self-contained HTML report; every user-supplied string is escaped."""
+    e = html.escape
+    facts = "".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in inputs.items())
+    parts = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
+        f"<title>{e(title)}</title><style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}"
+        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.2em .5em;"
+        "text-align:right}th{background:#f4f4f4}</style></head><body>",
+        f"<h1>{e(title)}</h1><table>{facts}</table>",
+        "<h2>Correlation</h2>",
+        f"<p>{overall['n']} price locations. Spearman &rho; = {overall['spearman']:.3f} "
+        f"(permutation p = {overall['spearman_p']:.4g}); Pearson r = {overall['pearson']:.3f} "
+        f"(permutation p = {overall['pearson_p']:.4g}).</p>",
+        f"<p><b>Binned curve:</b> {e(verdict['verdict'])}.</p>",
+        f"<p><b>Outliers:</b> {e(outliers.describe())} <b>Missing prices skipped:</b> {skipped}.</p>",
+        f"<img alt='price against photo density' src='data:image/png;base64,{base64.b64encode(chart).decode()}'>",
+        "<h2>By photo-density bin</h2>",
+        _table_html(table, ["bin", "n", "photo_min", "photo_max", "photo_mean", "price_mean", "price_median",
+                            "ci_low", "ci_high"]),
+    ]
+    if district:
+        parts += [
+            "<h2>Within and between districts</h2>",
+            f"<p>Within districts (ranks inside each district, {district['within_n']} locations): &rho; = "
+            f"{e(_fmt(district['within_spearman'], 3))}, permutation p = {e(_fmt(district['within_p']))}. "
+            f"Between districts (district medians): &rho; = {e(_fmt(district['between_spearman'], 3))}, "
+            f"p = {e(_fmt(district['between_p']))}.</p>",
+            f"<p>{e(interpretation(overall, district))}</p>",
+            _table_html(district["districts"], ["district", "n", "photo_median", "price_median", "spearman"]),
+        ]
+    parts.append("</body></html>")
+    return "\n".join(parts)
