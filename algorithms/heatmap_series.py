@@ -175,7 +175,8 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
         outside = None if clip is None else ~polygon_mask(clip_wkbs(clip, target, context), grid, wkt)
 
         series = sorted(set(keys))
-        feedback.pushInfo(f"{len(xs)} dated photos in {len(series)} periods ({period}); grid {grid.cols} x {grid.rows}.")
+        feedback.pushInfo(f"{len(xs)} dated photos in {len(series)} periods ({period}); "
+                          f"grid {grid.cols} x {grid.rows}.")
         labels = np.array([k.label for k in keys])
         written, lows, highs = [], [], []
         for number, key in enumerate(series):
@@ -213,7 +214,8 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
         if strip_path:
             self._write_strip(layers, written, grid, target, vmin, vmax, weighting, radius_m, strip_path)
         feedback.setProgress(100)
-        return {self.OUTPUT_FOLDER: folder, self.STRIP: strip_path or None, "LAYER_DEFINITION": qlr, "LAYERS": [p for _, p, _ in written],
+        return {self.OUTPUT_FOLDER: folder, self.STRIP: strip_path or None, "LAYER_DEFINITION": qlr,
+                "LAYERS": [p for _, p, _ in written],
                 "PERIODS": len(written), "MIN": vmin, "MAX": vmax}
 
     @staticmethod

@@ -12,6 +12,7 @@ from ..algorithms.heatmap import HeatmapAlgorithm
 from ..algorithms.heatmap_series import HeatmapSeriesAlgorithm
 from ..algorithms.import_photos import ImportPhotosAlgorithm
 from ..algorithms.train_classifier import TrainClassifierAlgorithm
+from ..algorithms.validate_prices import ValidatePricesAlgorithm
 
 ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "icon.svg")
 
@@ -36,5 +37,6 @@ class ScenicHeatmapProvider(QgsProcessingProvider):
         for algorithm in (
             ImportPhotosAlgorithm(), HarvestFlickrAlgorithm(), TrainClassifierAlgorithm(), ClassifyPhotosAlgorithm(),
             DistrictStatsAlgorithm(), HeatmapAlgorithm(), HeatmapSeriesAlgorithm(),
+            ValidatePricesAlgorithm(),
         ):
             self.addAlgorithm(algorithm)

@@ -4,8 +4,8 @@ import csv
 
 import numpy as np
 import pytest
-
 from conftest import shared_path
+
 from scenic_heatmap.core import price_validation as pv
 
 
@@ -66,7 +66,8 @@ def test_monotonic_verdicts():
         return [{"price_mean": m, "photo_mean": float(i), "ci_low": m - 1, "ci_high": m + 1}
                 for i, m in enumerate(means)]
 
-    assert pv.monotonicity(table([1, 2, 3, 4, 5]))["verdict"].startswith("strictly monotonically increasing, almost linear")
+    verdict = pv.monotonicity(table([1, 2, 3, 4, 5]))["verdict"]
+    assert verdict.startswith("strictly monotonically increasing, almost linear")
     assert pv.monotonicity(table([1, 2, 10, 11, 30]))["verdict"].startswith("strictly monotonically increasing (")
     assert pv.monotonicity(table([1, 3, 2, 5, 6, 8]))["verdict"].startswith("mostly increasing")
     assert pv.monotonicity(table([5, 1, 6, 2, 5]))["verdict"].startswith("not monotonic")

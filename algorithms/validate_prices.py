@@ -1,0 +1,357 @@
+"""scenicheatmap:validateprices - does photo density track prices? (core/price_validation.py)"""
+
+import numpy as np
+from qgis.core import (
+    QgsCoordinateTransform,
+    QgsCsException,
+    QgsFeature,
+    QgsFeatureRequest,
+    QgsFeatureSink,
+    QgsGeometry,
+    QgsPointXY,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingUtils,
+    QgsSpatialIndex,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QVariant
+
+from ..core import price_validation as pv
+from .base import ScenicAlgorithm, check_writable
+from .density_common import default_target_crs
+from .district_stats import _district_geometries
+from .fields import make_fields
+
+BIN_FIELDS = (("bin", QVariant.Int), ("n", QVariant.Int), ("photo_min", QVariant.Double),
+              ("photo_max", QVariant.Double), ("photo_mean", QVariant.Double), ("price_mean", QVariant.Double),
+              ("price_median", QVariant.Double), ("ci_low", QVariant.Double), ("ci_high", QVariant.Double))
+SAMPLE_FIELDS = (("photo_value", QVariant.Double), ("price_used", QVariant.Double),
+                 ("outlier", QVariant.Bool), ("district", QVariant.String))
+DISTRICT_FIELDS = (("district", QVariant.String), ("n", QVariant.Int), ("photo_median", QVariant.Double),
+                   ("price_median", QVariant.Double), ("spearman", QVariant.Double))
+
+
+def number(value):
+    """A price as float, or None for NULL, empty, non-numeric or non-finite values."""
+    if value is None or (hasattr(value, "isNull") and value.isNull()):
+        return None
+    try:
+        result = float(str(value).strip().replace(",", ".")) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        return None
+    return result if np.isfinite(result) else None
+
+
+class ValidatePricesAlgorithm(ScenicAlgorithm):
+    PRICES = "PRICES"
+    PRICE_FIELD = "PRICE_FIELD"
+    DENSITY = "DENSITY"
+    PHOTOS = "PHOTOS"
+    RADIUS = "RADIUS"
+    DISTRICTS = "DISTRICTS"
+    DISTRICT_FIELD = "DISTRICT_FIELD"
+    OUTLIERS = "OUTLIERS"
+    BINS = "BINS"
+    PERMUTATIONS = "PERMUTATIONS"
+    SEED = "SEED"
+    OUTPUT = "OUTPUT"
+    SAMPLES = "SAMPLES"
+    DISTRICT_TABLE = "DISTRICT_TABLE"
+    CHART = "CHART"
+    REPORT = "REPORT"
+
+    NAME = "validateprices"
+    DISPLAY = "Correlate photo density with prices"
+    GROUP = "Validation"
+    HELP = (
+        "Does photo density track real-estate prices? Samples the photo variable at every price "
+        "location, either from a <b>density raster</b> (the heat map; nodata counts as 0) or from "
+        "<b>photo points</b> as the quartic-kernel-weighted count within the <b>radius</b> (metres). "
+        "Polygon prices are sampled at a point inside each polygon.<br><br>"
+        "Writes a table by photo-variable quantile bin (n, mean and median price, bootstrap 95 % CI "
+        "of the mean; tied values share a bin, so many zeros give fewer bins), Spearman &rho; and "
+        "Pearson r with permutation p-values, a verdict on whether the binned curve rises "
+        "monotonically (the study reported \"strictly monotonically increasing, almost linear\"), a PNG "
+        "chart and an HTML report.<br>"
+        "<b>Districts</b> (optional) add the same statistics within each district, a pooled "
+        "within-district &rho; (ranks and permutations inside districts) and a between-district &rho; of "
+        "district medians: a within-district effect means prices are higher near hot spots, a "
+        "between-district one only that photogenic areas are expensive.<br>"
+        "<b>Outliers</b>: prices whose log lies more than 3.5 robust standard deviations (median/MAD) from "
+        "the median are left out (default), clipped, or kept; the report says which and how many. Missing "
+        "prices are skipped and counted. Layers in other CRSs are reprojected."
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.PRICES, self.tr("Prices (points or polygons)"),
+            [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon]))
+        self.addParameter(QgsProcessingParameterField(
+            self.PRICE_FIELD, self.tr("Price field"), parentLayerParameterName=self.PRICES))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.DENSITY, self.tr("Photo density raster (or give photo points)"), optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.PHOTOS, self.tr("Photo points (or give a density raster)"), [QgsProcessing.TypeVectorPoint],
+            optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.RADIUS, self.tr("Radius for photo points (metres)"), QgsProcessingParameterNumber.Double,
+            defaultValue=300.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.DISTRICTS, self.tr("Districts (within-district analysis)"), [QgsProcessing.TypeVectorPolygon],
+            optional=True))
+        self.addParameter(QgsProcessingParameterField(
+            self.DISTRICT_FIELD, self.tr("District name field"), parentLayerParameterName=self.DISTRICTS,
+            optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.OUTLIERS, self.tr("Price outliers"), options=list(pv.OUTLIER_METHODS), defaultValue=0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.BINS, self.tr("Quantile bins"), defaultValue=10, minValue=3, maxValue=100))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.PERMUTATIONS, self.tr("Permutations for p-values"), defaultValue=2000, minValue=99,
+            maxValue=100000))
+        self.addParameter(QgsProcessingParameterNumber(self.SEED, self.tr("Random seed"), defaultValue=1))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            self.OUTPUT, self.tr("Price by photo-density bin"), QgsProcessing.TypeVector))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            self.SAMPLES, self.tr("Sampled price locations"), QgsProcessing.TypeVectorPoint, optional=True,
+            createByDefault=False))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            self.DISTRICT_TABLE, self.tr("Per-district statistics"), QgsProcessing.TypeVector, optional=True,
+            createByDefault=False))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.CHART, self.tr("Chart"), self.tr("PNG image (*.png)"), optional=True))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.REPORT, self.tr("Report"), self.tr("HTML files (*.html)"), optional=True))
+        for name, title in (("SPEARMAN", "Spearman rho"), ("SPEARMAN_P", "Spearman permutation p"),
+                            ("PEARSON", "Pearson r"), ("PEARSON_P", "Pearson permutation p"),
+                            ("WITHIN_SPEARMAN", "Within-district rho"), ("WITHIN_P", "Within-district p"),
+                            ("N", "Price locations used"), ("SKIPPED", "Missing prices skipped"),
+                            ("OUTLIERS_FLAGGED", "Price outliers flagged")):
+            self.addOutput(QgsProcessingOutputNumber(name, self.tr(title)))
+        self.addOutput(QgsProcessingOutputString("VERDICT", self.tr("Monotonicity verdict")))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+        prices = self.parameterAsSource(parameters, self.PRICES, context)
+        if prices is None:
+            raise QgsProcessingException(self.invalidSourceError(parameters, self.PRICES))
+        price_field = self.parameterAsString(parameters, self.PRICE_FIELD, context)
+        if prices.fields().lookupField(price_field) < 0:
+            raise QgsProcessingException(f"The price layer has no field {price_field!r}.")
+        density = self.parameterAsRasterLayer(parameters, self.DENSITY, context)
+        photos = self.parameterAsSource(parameters, self.PHOTOS, context)
+        if (density is None) == (photos is None):
+            raise QgsProcessingException(
+                "Give the photo variable one way: a density raster (DENSITY) or photo points (PHOTOS) with a radius.")
+        radius = self.parameterAsDouble(parameters, self.RADIUS, context)
+        if photos is not None and not radius > 0:
+            raise QgsProcessingException("The radius must be greater than 0 metres.")
+        method = pv.OUTLIER_METHODS[self.parameterAsEnum(parameters, self.OUTLIERS, context)]
+        bins = self.parameterAsInt(parameters, self.BINS, context)
+        permutations = self.parameterAsInt(parameters, self.PERMUTATIONS, context)
+        seed = self.parameterAsInt(parameters, self.SEED, context)
+        chart_path = self.parameterAsFileOutput(parameters, self.CHART, context)
+        report_path = self.parameterAsFileOutput(parameters, self.REPORT, context)
+        for path, what in ((chart_path, "chart"), (report_path, "report")):
+            if path:
+                check_writable(path, what)
+
+        work = default_target_crs(prices, context)  # metres, for radii
+        features, locations, values, skipped = self._read_prices(prices, price_field, work, context, feedback)
+        if len(values) < 3:
+            raise QgsProcessingException(
+                f"Only {len(values)} price locations have a price in {price_field!r} ({skipped} missing); "
+                "need at least 3.")
+        if skipped:
+            feedback.pushWarning(f"{skipped} price features have no usable price in {price_field!r}; skipped.")
+        feedback.setProgress(10)
+        if density is not None:
+            photo_values, label = self._sample_raster(density, locations, work, context, feedback)
+        else:
+            photo_values, label = self._kernel_counts(photos, locations, work, radius, context, feedback)
+        feedback.setProgress(30)
+        district_names = self._districts(parameters, locations, work, context, feedback)
+
+        keep, used, outliers = pv.handle_outliers(np.array(values), method)
+        feedback.pushInfo(outliers.describe())
+        x, y = photo_values[keep], used[keep]
+        try:
+            overall = pv.correlations(x, y, permutations, seed)
+        except pv.ValidationError as exc:
+            raise QgsProcessingException(str(exc)) from None
+        feedback.setProgress(50)
+        table = pv.binned_table(x, y, bins, seed=seed)
+        verdict = pv.monotonicity(table)
+        district = None
+        if district_names is not None:
+            inside = np.array([d is not None for d in district_names]) & keep
+            if (~np.array([d is not None for d in district_names])).any():
+                feedback.pushInfo(f"{sum(d is None for d in district_names)} price locations lie in no district.")
+            district = pv.district_analysis(photo_values[inside], used[inside],
+                                            [d for d, k in zip(district_names, inside) if k], permutations, seed)
+        feedback.setProgress(80)
+        feedback.pushInfo(
+            f"Spearman rho {overall['spearman']:.3f} (p {overall['spearman_p']:.4g}), Pearson r "
+            f"{overall['pearson']:.3f} (p {overall['pearson_p']:.4g}); curve: {verdict['verdict']}.")
+        if district:
+            feedback.pushInfo(pv.interpretation(overall, district))
+
+        results = self._write_tables(parameters, context, prices, work, features, photo_values, used, keep,
+                                     district_names, table, district)
+        chart = pv.chart_png(x, y, table, label, f"price ({price_field})")
+        if chart_path:
+            with open(chart_path, "wb") as fh:
+                fh.write(chart)
+        if report_path:
+            inputs = {"prices": prices.sourceName(), "price field": price_field, "photo variable": label,
+                      "outliers": method, "bins": bins, "permutations": permutations, "seed": seed}
+            page = pv.report_html("Photo density and prices", inputs, overall, table, verdict, outliers,
+                                  skipped, district, chart)
+            with open(report_path, "w", encoding="utf-8") as fh:
+                fh.write(page)
+        feedback.setProgress(100)
+        results.update({
+            self.CHART: chart_path or None, self.REPORT: report_path or None,
+            "SPEARMAN": overall["spearman"], "SPEARMAN_P": overall["spearman_p"], "PEARSON": overall["pearson"],
+            "PEARSON_P": overall["pearson_p"], "N": overall["n"], "SKIPPED": skipped,
+            "OUTLIERS_FLAGGED": outliers.flagged, "VERDICT": verdict["verdict"],
+            "WITHIN_SPEARMAN": district["within_spearman"] if district else None,
+            "WITHIN_P": district["within_p"] if district else None,
+        })
+        return results
+
+    # -- reading and sampling -----------------------------------------------------------------
+
+    @staticmethod
+    def _read_prices(prices, price_field, work, context, feedback):
+        """Features with a usable price, their sample points in the work CRS, prices, and the skip count."""
+        request = QgsFeatureRequest().setDestinationCrs(work, context.transformContext())
+        features, locations, values, skipped = [], [], [], 0
+        try:
+            for feature in prices.getFeatures(request):
+                if feedback.isCanceled():
+                    raise QgsProcessingException("Cancelled; nothing was written.")
+                price = number(feature[price_field])
+                geometry = feature.geometry()
+                if price is None or geometry.isNull() or geometry.isEmpty():
+                    skipped += 1
+                    continue
+                point = geometry if geometry.type() == QgsWkbTypes.PointGeometry else geometry.pointOnSurface()
+                features.append(feature)
+                locations.append(point.asPoint() if not point.isMultipart() else point.vertexAt(0))
+                values.append(price)
+        except QgsCsException as exc:
+            raise QgsProcessingException(f"Cannot transform the prices to {work.authid()}: {exc}") from None
+        return features, [QgsPointXY(p.x(), p.y()) for p in locations], values, skipped
+
+    @staticmethod
+    def _sample_raster(layer, locations, work, context, feedback):
+        to_raster = QgsCoordinateTransform(work, layer.crs(), context.transformContext())
+        provider = layer.dataProvider()
+        values, missing = np.zeros(len(locations)), 0
+        for i, point in enumerate(locations):
+            try:
+                value, ok = provider.sample(to_raster.transform(point), 1)
+            except QgsCsException:
+                ok = False
+            if ok and np.isfinite(value):
+                values[i] = value
+            else:
+                missing += 1
+        if missing:
+            feedback.pushInfo(f"{missing} price locations fall on nodata or outside the raster: density 0.")
+        return values, f"photo density ({layer.name()})"
+
+    @staticmethod
+    def _kernel_counts(photos, locations, work, radius, context, feedback):
+        request = QgsFeatureRequest().setDestinationCrs(work, context.transformContext()).setNoAttributes()
+        xs, ys = [], []
+        try:
+            for feature in photos.getFeatures(request):
+                if feedback.isCanceled():
+                    raise QgsProcessingException("Cancelled; nothing was written.")
+                for vertex in feature.geometry().vertices():
+                    xs.append(vertex.x())
+                    ys.append(vertex.y())
+        except QgsCsException as exc:
+            raise QgsProcessingException(f"Cannot transform the photos to {work.authid()}: {exc}") from None
+        if not xs:
+            raise QgsProcessingException("The photo layer has no points.")
+        feedback.pushInfo(f"{len(xs)} photos, kernel-weighted counts within {radius:g} m.")
+        values = pv.kernel_counts([p.x() for p in locations], [p.y() for p in locations], xs, ys, radius)
+        return values, f"photos within {radius:g} m (quartic-weighted)"
+
+    def _districts(self, parameters, locations, work, context, feedback):
+        """District name per location (first containing district), or None without districts."""
+        districts = self.parameterAsSource(parameters, self.DISTRICTS, context)
+        if districts is None:
+            return None
+        name_field = self.parameterAsString(parameters, self.DISTRICT_FIELD, context)
+        to_districts = QgsCoordinateTransform(work, districts.sourceCrs(), context.transformContext())
+        polygons = _district_geometries(districts, context, feedback)
+        index = QgsSpatialIndex()
+        for position, (_, geometry) in enumerate(polygons):
+            indexed = QgsFeature(position)
+            indexed.setGeometry(geometry)
+            index.addFeature(indexed)
+        names = []
+        for point in locations:
+            found = None
+            try:
+                geometry = QgsGeometry.fromPointXY(to_districts.transform(point))
+            except QgsCsException:
+                names.append(None)
+                continue
+            for candidate in sorted(index.intersects(geometry.boundingBox())):
+                feature, polygon = polygons[candidate]
+                if polygon.intersects(geometry):
+                    found = str(feature[name_field]) if name_field else str(feature.id())
+                    break
+            names.append(found)
+        return names
+
+    def _write_tables(self, parameters, context, prices, work, features, photo_values, used, keep, names, table,
+                      district):
+        results = {}
+        fields = make_fields(BIN_FIELDS)
+        sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.NoGeometry)
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        for row in table:
+            feature = QgsFeature(fields)
+            feature.setAttributes([row[name] for name, _ in BIN_FIELDS])
+            sink.addFeature(feature, QgsFeatureSink.FastInsert)
+        results[self.OUTPUT] = dest
+
+        sample_fields = QgsProcessingUtils.combineFields(prices.fields(), make_fields(SAMPLE_FIELDS))
+        # the price features as read: in the metric work CRS
+        sink, dest = self.parameterAsSink(parameters, self.SAMPLES, context, sample_fields, prices.wkbType(), work)
+        if sink is not None:
+            for i, original in enumerate(features):
+                feature = QgsFeature(sample_fields)
+                feature.setGeometry(original.geometry())
+                feature.setAttributes(original.attributes() + [
+                    float(photo_values[i]), float(used[i]), bool(not keep[i]), names[i] if names else None])
+                sink.addFeature(feature, QgsFeatureSink.FastInsert)
+            results[self.SAMPLES] = dest
+
+        if district:
+            fields = make_fields(DISTRICT_FIELDS)
+            sink, dest = self.parameterAsSink(parameters, self.DISTRICT_TABLE, context, fields,
+                                              QgsWkbTypes.NoGeometry)
+            if sink is not None:
+                for row in district["districts"]:
+                    feature = QgsFeature(fields)
+                    feature.setAttributes([row[name] for name, _ in DISTRICT_FIELDS])
+                    sink.addFeature(feature, QgsFeatureSink.FastInsert)
+                results[self.DISTRICT_TABLE] = dest
+        return results
