@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
-from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsProcessingException, QgsVectorLayer
-
 from conftest import shared_path
+from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsProcessingException, QgsVectorLayer
 
 SIGHTS = [(16.3725, 48.2085), (16.3656, 48.2100), (16.3590, 48.2040), (16.3800, 48.2030), (16.3120, 48.1860)]
 
