@@ -14,6 +14,8 @@ class ScenicHeatmapPlugin:
         if self.provider is None:
             self.provider = ScenicHeatmapProvider()
             QgsApplication.processingRegistry().addProvider(self.provider)
+            # the shipped models find their steps (our own algorithms) only once the provider is registered
+            self.provider.refreshAlgorithms()
 
     def initGui(self):  # noqa: N802 - QGIS API
         self.initProcessing()

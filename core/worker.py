@@ -60,3 +60,4 @@ def run_worker(module: str, request: dict) -> Iterator[dict]:
             if child.poll() is None:
                 child.kill()
             child.wait()
+            child.stdout.close()

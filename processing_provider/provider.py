@@ -2,7 +2,7 @@
 
 import os
 
-from qgis.core import QgsProcessingProvider
+from qgis.core import QgsMessageLog, QgsProcessingModelAlgorithm, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from ..algorithms.classify_photos import ClassifyPhotosAlgorithm
@@ -14,7 +14,16 @@ from ..algorithms.import_photos import ImportPhotosAlgorithm
 from ..algorithms.train_classifier import TrainClassifierAlgorithm
 from ..algorithms.validate_prices import ValidatePricesAlgorithm
 
-ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "icon.svg")
+RESOURCES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources")
+ICON = os.path.join(RESOURCES, "icon.svg")
+MODELS = os.path.join(RESOURCES, "models")
+
+
+class ShippedModel(QgsProcessingModelAlgorithm):
+    """A .model3 from resources/models, listed with a readable name (its id stays its model name)."""
+
+    def displayName(self):  # noqa: N802 - QGIS API
+        return "Whole workflow: harvest, classify, districts, heat map" if self.name() == "workflow" else self.name()
 
 
 class ScenicHeatmapProvider(QgsProcessingProvider):
@@ -40,3 +49,10 @@ class ScenicHeatmapProvider(QgsProcessingProvider):
             ValidatePricesAlgorithm(),
         ):
             self.addAlgorithm(algorithm)
+        for name in sorted(os.listdir(MODELS)) if os.path.isdir(MODELS) else []:
+            if name.endswith(".model3"):  # graphical models shipped with the plugin
+                model = ShippedModel()
+                if model.fromFile(os.path.join(MODELS, name)):
+                    self.addAlgorithm(model)
+                else:
+                    QgsMessageLog.logMessage(f"Cannot read the model {name}", "Scenic Heatmap")

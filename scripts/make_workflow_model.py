@@ -1,0 +1,143 @@
+"""Writes resources/models/scenic_heatmap_workflow.model3: harvest -> classify -> districtstats -> heatmap.
+
+The .model3 is committed; run this again after changing an algorithm's parameters,
+then open the model in QGIS's graphical modeler to check it.
+
+Usage: python scripts/make_workflow_model.py
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from standalone import REPO, start_qgis  # noqa: E402
+
+MODEL_PATH = REPO / "resources" / "models" / "scenic_heatmap_workflow.model3"
+
+
+def build():
+    from qgis.core import (
+        QgsProcessing,
+        QgsProcessingModelAlgorithm,
+        QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelChildParameterSource,
+        QgsProcessingModelOutput,
+        QgsProcessingModelParameter,
+        QgsProcessingParameterAuthConfig,
+        QgsProcessingParameterDateTime,
+        QgsProcessingParameterEnum,
+        QgsProcessingParameterExtent,
+        QgsProcessingParameterFeatureSource,
+        QgsProcessingParameterField,
+        QgsProcessingParameterFile,
+        QgsProcessingParameterNumber,
+        QgsProcessingParameterString,
+    )
+    from qgis.PyQt.QtCore import QDate, QPointF
+
+    from scenic_heatmap.core.weighting import WEIGHTINGS
+
+    model = QgsProcessingModelAlgorithm("workflow", "Workflow")
+    model.setName("workflow")
+    model.setGroup("Workflow")
+    model.setHelpContent({
+        "ALG_DESC": "The whole Scenic Heatmap chain in one run: harvest Flickr photos with GNSS positions in "
+                    "the extent and time window, classify them (built-in or trained classifier), keep the "
+                    "valid ones, clip and count them per district, and map their density as a styled heat "
+                    "map. Credentials come from an authentication configuration (Basic: key as user name, "
+                    "secret as password) or the SCENIC_HEATMAP_FLICKR_KEY/SECRET environment variables.",
+        "ALG_CREATOR": "Scenic Heatmap",
+    })
+
+    def parameter(definition, y):
+        model.addModelParameter(definition, QgsProcessingModelParameter(definition.name()))
+        component = model.parameterComponent(definition.name())
+        component.setPosition(QPointF(120, y))
+        model.setParameterComponent(component)
+
+    y = 60
+    for definition in (
+        QgsProcessingParameterExtent("EXTENT", "Area to harvest"),
+        QgsProcessingParameterDateTime("START", "From", QgsProcessingParameterDateTime.Date, QDate(2016, 6, 30)),
+        QgsProcessingParameterDateTime("END", "To", QgsProcessingParameterDateTime.Date, QDate(2017, 6, 30)),
+        QgsProcessingParameterAuthConfig("AUTHCFG", "Flickr credentials (authentication configuration)",
+                                         optional=True),
+        QgsProcessingParameterFile("CLASSIFIER", "Trained classifier (.scenicmodel; empty: built-in)",
+                                   extension="scenicmodel", optional=True),
+        QgsProcessingParameterNumber("THRESHOLD", "Valid score threshold", QgsProcessingParameterNumber.Double,
+                                     0.9, minValue=0.0, maxValue=1.0),
+        QgsProcessingParameterFeatureSource("DISTRICTS", "Districts", [QgsProcessing.TypeVectorPolygon]),
+        QgsProcessingParameterField("DISTRICT_ID", "District identifier field", parentLayerParameterName="DISTRICTS"),
+        QgsProcessingParameterNumber("RADIUS", "Heat-map radius (metres)", QgsProcessingParameterNumber.Double,
+                                     1000.0, minValue=0.0),
+        QgsProcessingParameterNumber("PIXEL_SIZE", "Heat-map pixel size (metres)",
+                                     QgsProcessingParameterNumber.Double, 10.0, minValue=0.0),
+        QgsProcessingParameterEnum("WEIGHTING", "Heat-map weighting", options=list(WEIGHTINGS), defaultValue=0),
+        QgsProcessingParameterString("API_ENDPOINT", "Flickr REST endpoint",
+                                     "https://api.flickr.com/services/rest/"),
+    ):
+        parameter(definition, y)
+        y += 60
+    endpoint = model.parameterDefinition("API_ENDPOINT")
+    endpoint.setFlags(endpoint.flags() | endpoint.FlagAdvanced)
+
+    def source(name):
+        return QgsProcessingModelChildParameterSource.fromModelParameter(name)
+
+    def output_of(child, name):
+        return QgsProcessingModelChildParameterSource.fromChildOutput(child, name)
+
+    def static(value):
+        return QgsProcessingModelChildParameterSource.fromStaticValue(value)
+
+    def child(child_id, algorithm, description, sources, outputs, x):
+        step = QgsProcessingModelChildAlgorithm(algorithm)
+        step.setChildId(child_id)
+        step.setDescription(description)
+        step.setPosition(QPointF(x, 300))
+        for name, value in sources.items():
+            step.addParameterSources(name, [value])
+        model_outputs = {}
+        for name, title in outputs.items():
+            output = QgsProcessingModelOutput(title, title)
+            output.setChildId(child_id)
+            output.setChildOutputName(name)
+            output.setMandatory(False)
+            model_outputs[title] = output
+        step.setModelOutputs(model_outputs)
+        model.addChildAlgorithm(step)
+
+    child("harvest", "scenicheatmap:harvestflickr", "Harvest Flickr photos", {
+        "EXTENT": source("EXTENT"), "START": source("START"), "END": source("END"), "AUTHCFG": source("AUTHCFG"),
+        "API_ENDPOINT": source("API_ENDPOINT"), "GNSS_ONLY": static(True), "BLOCK_DAYS": static(7),
+    }, {"IMAGE_FOLDER": "Photo folder", "OUTPUT": "Harvested photos"}, 450)
+    child("classify", "scenicheatmap:classifyphotos", "Classify photos", {
+        "INPUT": output_of("harvest", "OUTPUT"), "PATH_FIELD": static("image_path"),
+        "MODEL": source("CLASSIFIER"), "THRESHOLD": source("THRESHOLD"), "VALID_CLASS": static("valid"),
+    }, {"CLASSIFIED": "Classified photos", "VALID": "Valid photos"}, 700)
+    child("districts", "scenicheatmap:districtstats", "Clip and count per district", {
+        "POINTS": output_of("classify", "VALID"), "DISTRICTS": source("DISTRICTS"),
+        "DISTRICT_ID": source("DISTRICT_ID"),
+    }, {"CLIPPED": "Valid photos in districts", "DISTRICTS_OUT": "Districts with counts",
+        "SUMMARY": "District summary"}, 950)
+    child("heatmap", "scenicheatmap:heatmap", "Heat map", {
+        "POINTS": output_of("districts", "CLIPPED"), "CLIP": source("DISTRICTS"), "RADIUS": source("RADIUS"),
+        "PIXEL_SIZE": source("PIXEL_SIZE"), "WEIGHTING": source("WEIGHTING"),
+    }, {"OUTPUT": "Heat map"}, 1200)
+    model.updateDestinationParameters()
+    return model
+
+
+def main():
+    app, plugin = start_qgis()
+    model = build()
+    MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
+    if not model.toFile(str(MODEL_PATH)):
+        raise SystemExit(f"cannot write {MODEL_PATH}")
+    print(f"wrote {MODEL_PATH} with {len(model.childAlgorithms())} steps and "
+          f"{len(model.parameterDefinitions())} parameters")
+    plugin.unload()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""The shipped graphical model: harvest -> classify -> districtstats -> heatmap, against the fake Flickr."""
+
+import datetime
+import os
+
+import pytest
+from fake_flickr import make_photos
+from qgis.core import QgsApplication, QgsRasterLayer, QgsVectorLayer
+
+VIENNA = (16.18, 48.11, 16.58, 48.33)
+START, END = datetime.date(2016, 6, 30), datetime.date(2016, 7, 13)
+KEY, SECRET = "test-key", "MODEL-SECRET-5f2a"  # the fake accepts "test-key"
+
+
+@pytest.fixture()
+def fake(fake_flickr):
+    return fake_flickr(make_photos(60, VIENNA, START, END, seed=4), image_scale=0.1)
+
+
+def model_parameters(fake, folder, districts_path):
+    west, south, east, north = VIENNA
+    return {
+        "EXTENT": f"{west},{east},{south},{north} [EPSG:4326]", "START": START.isoformat(),
+        "END": END.isoformat(), "API_ENDPOINT": fake.rest_url, "THRESHOLD": 0.0,  # the fake's images are plain
+        "DISTRICTS": str(districts_path), "DISTRICT_ID": "DISTRICT_CODE", "RADIUS": 1000, "PIXEL_SIZE": 50,
+        "WEIGHTING": 1,
+        "harvest:Photo folder": str(folder / "images"), "harvest:Harvested photos": str(folder / "harvest.gpkg"),
+        "classify:Classified photos": str(folder / "classified.gpkg"), "classify:Valid photos": str(folder / "valid.gpkg"),
+        "districts:Valid photos in districts": str(folder / "clipped.gpkg"),
+        "districts:Districts with counts": str(folder / "districts.gpkg"),
+        "districts:District summary": str(folder / "summary.csv"), "heatmap:Heat map": str(folder / "heat.tif"),
+    }
+
+
+def check_outputs(folder, fake):
+    kept = sum(p.exif in ("dms", "rational", "letters") for p in fake.photos)
+    assert QgsVectorLayer(str(folder / "harvest.gpkg"), "h").featureCount() == kept
+    assert QgsVectorLayer(str(folder / "valid.gpkg"), "v").featureCount() == kept  # threshold 0: all readable
+    clipped = QgsVectorLayer(str(folder / "clipped.gpkg"), "c").featureCount()
+    districts = QgsVectorLayer(str(folder / "districts.gpkg"), "d")
+    assert 0 < clipped <= kept and sum(f["images"] for f in districts.getFeatures()) == clipped
+    heat = QgsRasterLayer(str(folder / "heat.tif"), "heat")
+    assert heat.isValid() and heat.renderer().type() == "singlebandpseudocolor"
+    assert (folder / "heat.qml").exists()
+
+
+def test_the_provider_lists_the_model_with_its_parameters(processing_provider):
+    model = QgsApplication.processingRegistry().algorithmById("scenicheatmap:workflow")
+    assert model is not None and "workflow" in model.displayName().lower()
+    names = {p.name() for p in model.parameterDefinitions()}
+    assert {"EXTENT", "START", "END", "AUTHCFG", "CLASSIFIER", "THRESHOLD", "DISTRICTS", "DISTRICT_ID", "RADIUS",
+            "PIXEL_SIZE", "WEIGHTING", "heatmap:Heat map"} <= names
+    assert all(child.algorithm() is not None for child in model.childAlgorithms().values())
+
+
+def test_model_runs_the_whole_chain(run_alg, fake, tmp_path, districts_path, monkeypatch):
+    monkeypatch.setenv("SCENIC_HEATMAP_FLICKR_KEY", KEY)
+    monkeypatch.setenv("SCENIC_HEATMAP_FLICKR_SECRET", SECRET)
+    run_alg("scenicheatmap:workflow", model_parameters(fake, tmp_path, districts_path))
+    check_outputs(tmp_path, fake)
+
+
+def test_model_runs_through_qgis_process(qgis_process, qgis_process_env, fake, tmp_path, districts_path):
+    env = {"SCENIC_HEATMAP_FLICKR_KEY": KEY, "SCENIC_HEATMAP_FLICKR_SECRET": SECRET}
+    qgis_process_env.update(env)
+    try:
+        rc, result, log = qgis_process("scenicheatmap:workflow", model_parameters(fake, tmp_path, districts_path))
+    finally:
+        for name in env:
+            del qgis_process_env[name]
+    assert rc == 0, log[-3000:]
+    check_outputs(tmp_path, fake)
+    assert KEY not in log and SECRET not in log
+    assert os.path.exists(result["results"]["heatmap:Heat map"])
