@@ -34,6 +34,7 @@ PHOTO_FIELDS = (
     ("model", QVariant.String),
     ("width", QVariant.Int),
     ("height", QVariant.Int),
+    ("owner", QVariant.String),
 )
 
 
@@ -51,12 +52,13 @@ class ImportPhotosAlgorithm(ScenicAlgorithm):
         "and makes one point per photo (EPSG:4326).<br><br>"
         "<b>Folder</b>: where the photos are. <b>Include sub-folders</b>: search recursively.<br>"
         "<b>Photo points</b>: photo_id (path relative to the folder), path, taken "
-        "(DateTimeOriginal), lat, lon, altitude, direction, gnss, make, model, width, height.<br>"
+        "(DateTimeOriginal), lat, lon, altitude, direction, gnss, make, model, width, height, "
+        "owner (EXIF CameraOwnerName or Artist; the heat map's per-person weighting uses it).<br>"
         "<b>Rejected files</b>: every file that gave no point, with the reason: no GPS "
         "position, broken or out-of-range coordinates, corrupt file, not a JPEG/HEIC photo. "
         "A bad file never stops the run.<br><br>"
-        "Southern and western hemispheres are negative. HEIC/HEIF photos are read when "
-        "the pillow-heif package is installed."
+        "Southern and western hemispheres are negative. HEIC/HEIF photos are read too "
+        "(their EXIF; the pixel size comes from EXIF)."
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
@@ -125,7 +127,7 @@ class ImportPhotosAlgorithm(ScenicAlgorithm):
                 feature.setAttributes([
                     relative, path, QDateTime(info.taken) if info.taken else None,
                     info.lat, info.lon, info.altitude, info.direction, True,
-                    info.make, info.model, info.width, info.height,
+                    info.make, info.model, info.width, info.height, info.owner or None,
                 ])
                 sink.addFeature(feature, QgsFeatureSink.FastInsert)
             feedback.setProgress(100.0 * (index + 1) / total)

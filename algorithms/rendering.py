@@ -20,7 +20,7 @@ def render(layers, extent, crs, width: int, height: int, title: str = "") -> QIm
     job.renderSynchronously()
     if title:
         painter.setPen(QColor("black"))
-        painter.setFont(QFont("Sans", max(9, width // 40), QFont.Bold))
+        painter.setFont(QFont("Sans", max(9, width // 64), QFont.Bold))
         painter.drawText(QRectF(10, 6, width - 20, height - 12), Qt.AlignTop | Qt.AlignLeft, title)
     painter.end()
     return image

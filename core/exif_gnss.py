@@ -34,6 +34,7 @@ class PhotoInfo:
     model: str = ""
     width: Optional[int] = None
     height: Optional[int] = None
+    owner: str = ""  # EXIF CameraOwnerName, else Artist: who took it, for per-person weighting
 
 
 def ratio_to_float(value) -> float:
@@ -158,4 +159,5 @@ def photo_info_from_tags(tags: dict) -> PhotoInfo:
         model=_text(tags, "Image Model"),
         width=int(width) if width else None,
         height=int(height) if height else None,
+        owner=_text(tags, "EXIF CameraOwnerName") or _text(tags, "Image Artist"),
     )

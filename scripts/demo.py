@@ -1,16 +1,26 @@
-"""`make demo`: the main job end to end on a generated SAMPLE.
+"""`make demo`: the whole chain end to end on a generated SAMPLE.
 
-import photos -> clip and count per district -> styled heat map, then a PNG
-rendering and a .qgz project. The sample is made here: scikit-image's CC0
-and public-domain sample photos, written as JPEGs with GPS put in by piexif at invented positions,
-and invented square "districts". It is labelled SAMPLE everywhere; it is not
-survey data.
+import photos -> classify (built-in CNN) -> clip and count per district ->
+heat maps weighted by photos and by photo-user-days -> seasonal series ->
+correlation with prices, then PNG renderings, a .qgz project and a one-page
+HTML report. The sample is made here and is labelled SAMPLE everywhere; it is
+not survey data:
+
+* scenic photos: crops of scikit-learn's china.jpg (a Flickr photo by
+  danielbuechele, CC BY 2.0) at invented positions around hot spots;
+* other photos (food, a cat, a portrait, a rocket): scikit-image's CC0 and
+  public-domain samples, scattered; the classifier should drop them;
+* owners and dates in EXIF Artist/DateTimeOriginal, with one owner who takes
+  a burst of photos in one afternoon, so the two weightings differ;
+* invented square "districts" and invented prices near the hot spots.
 
 Usage: python scripts/demo.py OUTPUT_FOLDER
 """
 
+import base64
 import csv
 import datetime
+import html
 import os
 import pathlib
 import shutil
@@ -25,6 +35,10 @@ from standalone import REPO, start_qgis  # noqa: E402
 
 CENTRE = (16.3725, 48.2085)  # the sample sits on a real map position, for a sensible UTM zone
 HOTSPOTS = [(0.0, 0.0, 0.45), (1.3, 0.7, 0.25), (-1.5, -1.0, 0.2), (0.9, -1.6, 0.1)]  # km offsets, share
+KM_LON, KM_LAT = 1 / (111.32 * np.cos(np.radians(CENTRE[1]))), 1 / 110.57
+THRESHOLD = 0.8  # the sample's scenic photos are crops of one picture; see the report
+ATTRIBUTION = ("Scenic sample photo: china.jpg by danielbuechele (Flickr), CC BY 2.0, shipped with scikit-learn. "
+               "Other sample photos: scikit-image (CC0 / public domain).")
 
 
 def rational(value, denominator=10000):
@@ -39,10 +53,11 @@ def dms(value):
     return ((degrees, 1), (minutes, 1), rational(seconds))
 
 
-def gps_exif(lon, lat, taken):
+def gps_exif(lon, lat, taken, owner):
     stamp = taken.strftime("%Y:%m:%d %H:%M:%S")
     return piexif.dump({
-        "0th": {piexif.ImageIFD.Make: b"Scenic Heatmap", piexif.ImageIFD.Model: b"SAMPLE generator"},
+        "0th": {piexif.ImageIFD.Make: b"Scenic Heatmap", piexif.ImageIFD.Model: b"SAMPLE generator",
+                piexif.ImageIFD.Artist: owner.encode()},
         "Exif": {piexif.ExifIFD.DateTimeOriginal: stamp.encode()},
         "GPS": {
             piexif.GPSIFD.GPSLatitudeRef: b"N" if lat >= 0 else b"S",
@@ -54,32 +69,85 @@ def gps_exif(lon, lat, taken):
     })
 
 
+def scenic_views(count, rng):
+    """Varied crops (and mirror images) of the CC BY 2.0 china.jpg: scenic architecture."""
+    from PIL import ImageOps
+    from sklearn.datasets import load_sample_image
+
+    source = Image.fromarray(load_sample_image("china.jpg"))
+    width, height = source.size
+    views = []
+    for i in range(count):
+        scale = rng.uniform(0.65, 1.0)
+        w, h = int(width * scale), int(height * scale)
+        x, y = int(rng.integers(0, width - w + 1)), int(rng.integers(0, height - h + 1))
+        view = source.crop((x, y, x + w, y + h))
+        views.append(ImageOps.mirror(view) if i % 2 else view)
+    return views
+
+
 def sample_photos(folder: pathlib.Path, count=400, seed=2016):
-    """JPEGs of scikit-image's sample photos (CC0, public domain) with GPS at clustered invented positions."""
+    """JPEGs with GPS, owner and date: scenic views around hot spots, other photos scattered."""
     from skimage import data
 
-    sources = [data.coffee(), data.chelsea(), data.rocket(), data.astronaut()]
-    thumbs = []
-    for array in sources:
+    rng = np.random.default_rng(seed)
+    others = []
+    for array in (data.coffee(), data.chelsea(), data.rocket(), data.astronaut()):
         image = Image.fromarray(array).convert("RGB")
         image.thumbnail((320, 320))
-        thumbs.append(image)
-    rng = np.random.default_rng(seed)
-    km_lon = 1 / (111.32 * np.cos(np.radians(CENTRE[1])))
-    km_lat = 1 / 110.57
+        others.append(image)
+    views = scenic_views(24, rng)
     shares = np.array([h[2] for h in HOTSPOTS])
     folder.mkdir(parents=True, exist_ok=True)
     start = datetime.datetime(2016, 6, 30, 9, 0, 0)
+    burst = 60  # one owner's afternoon at the second hot spot
     for i in range(count):
-        hx, hy, _ = HOTSPOTS[rng.choice(len(HOTSPOTS), p=shares / shares.sum())]
-        x, y = hx + rng.normal(0, 0.35), hy + rng.normal(0, 0.3)
-        lon, lat = CENTRE[0] + x * km_lon, CENTRE[1] + y * km_lat
-        taken = start + datetime.timedelta(hours=int(rng.integers(0, 24 * 365)))
-        thumbs[i % len(thumbs)].save(folder / f"sample_{i:04d}.jpg", quality=80, exif=gps_exif(lon, lat, taken))
+        if i < burst:
+            hx, hy, _ = HOTSPOTS[1]
+            x, y = hx + rng.normal(0, 0.08), hy + rng.normal(0, 0.08)
+            owner, taken = "SAMPLE owner burst", start + datetime.timedelta(days=40, minutes=3 * i)
+            image = views[i % len(views)]
+        elif i % 4 == 0:  # not the surroundings: anywhere
+            x, y = rng.uniform(-2.0, 2.0), rng.uniform(-2.0, 2.0)
+            owner = f"SAMPLE owner {int(rng.integers(0, 40))}"
+            taken = start + datetime.timedelta(hours=int(rng.integers(0, 24 * 365)))
+            image = others[i % len(others)]
+        else:
+            hx, hy, _ = HOTSPOTS[rng.choice(len(HOTSPOTS), p=shares / shares.sum())]
+            x, y = hx + rng.normal(0, 0.35), hy + rng.normal(0, 0.3)
+            owner = f"SAMPLE owner {int(rng.integers(0, 40))}"
+            taken = start + datetime.timedelta(hours=int(rng.integers(0, 24 * 365)))
+            image = views[i % len(views)]
+        lon, lat = CENTRE[0] + x * KM_LON, CENTRE[1] + y * KM_LAT
+        image.save(folder / f"sample_{i:04d}.jpg", quality=80, exif=gps_exif(lon, lat, taken, owner))
     # files the importer must reject, not stop on
-    thumbs[0].save(folder / "sample_no_gps.jpg", quality=80)
+    others[0].save(folder / "sample_no_gps.jpg", quality=80)
     (folder / "sample_corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe1\x00\x10Exif\x00\x00broken")
     return count
+
+
+def sample_prices(path: pathlib.Path, count=300, seed=7):
+    """Invented listings: dearer near the hot spots, lognormal noise, one extreme and a few missing."""
+    from qgis.core import QgsFeature, QgsField, QgsGeometry, QgsPointXY, QgsProject, QgsVectorFileWriter, QgsVectorLayer
+    from qgis.PyQt.QtCore import QVariant
+
+    rng = np.random.default_rng(seed)
+    layer = QgsVectorLayer("Point?crs=EPSG:4326", "SAMPLE prices", "memory")
+    layer.dataProvider().addAttributes([QgsField("price_m2", QVariant.Double)])
+    layer.updateFields()
+    features = []
+    for i in range(count):
+        x, y = rng.uniform(-2.1, 2.1), rng.uniform(-2.1, 2.1)
+        near = sum(share * np.exp(-((x - hx) ** 2 + (y - hy) ** 2) / 0.8) for hx, hy, share in HOTSPOTS)
+        price = (3500 + 6000 * near) * rng.lognormal(0, 0.15)
+        feature = QgsFeature(layer.fields())
+        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(CENTRE[0] + x * KM_LON, CENTRE[1] + y * KM_LAT)))
+        feature.setAttributes([None if i % 60 == 5 else (250000.0 if i == 17 else float(price))])
+        features.append(feature)
+    layer.dataProvider().addFeatures(features)
+    options = QgsVectorFileWriter.SaveVectorOptions()
+    options.driverName = "GeoJSON"
+    QgsVectorFileWriter.writeAsVectorFormatV3(layer, str(path), QgsProject.instance().transformContext(), options)
 
 
 def sample_districts(path: pathlib.Path):
@@ -130,6 +198,39 @@ def render_png(layers, extent, path: pathlib.Path, title: str):
     render(layers, extent, layers[-1].crs(), 1000, 800, title).save(str(path))
 
 
+def image_tag(path: pathlib.Path, alt: str, width: int = 480) -> str:
+    encoded = base64.b64encode(path.read_bytes()).decode()
+    return f"<img width='{width}' alt='{html.escape(alt)}' src='data:image/png;base64,{encoded}'>"
+
+
+def write_report(out: pathlib.Path, facts: dict, table_rows: list, prices: dict):
+    """The one-page HTML summary: maps, district table, correlation chart (all embedded)."""
+    e = html.escape
+    rows = "".join("<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in row) + "</tr>" for row in table_rows[1:])
+    head = "".join(f"<th>{e(h)}</th>" for h in table_rows[0])
+    facts_html = "".join(f"<li>{e(k)}: {e(str(v))}</li>" for k, v in facts.items())
+    page = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>Scenic Heatmap demo (SAMPLE data)</title>
+<style>body{{font-family:sans-serif;max-width:70em;margin:1.5em auto}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:.2em .5em;text-align:right}}th{{background:#f4f4f4}}</style></head><body>
+<h1>Scenic Heatmap demo &mdash; SAMPLE data</h1>
+<p>Generated sample, not survey data. {e(ATTRIBUTION)}</p>
+<ul>{facts_html}</ul>
+<h2>Photo density: by photos and by photo-user-days</h2>
+<p>{image_tag(out / "heatmap.png", "photos")} {image_tag(out / "heatmap_photo_user_days.png", "photo-user-days")}</p>
+<p>One owner's burst of photos in an afternoon makes a hot spot by photo count; counted as photo-user-days
+it is one visit.</p>
+<h2>By season (common colour scale)</h2><p>{image_tag(out / "series.png", "seasons", 960)}</p>
+<h2>Districts</h2><table><tr>{head}</tr>{rows}</table>
+<h2>Photo density and prices (SAMPLE prices)</h2>
+<p>Spearman &rho; = {prices["SPEARMAN"]:.3f} (permutation p = {prices["SPEARMAN_P"]:.3g}), Pearson r =
+{prices["PEARSON"]:.3f} (p = {prices["PEARSON_P"]:.3g}); {prices["N"]} listings, {prices["SKIPPED"]} without a
+price skipped, {prices["OUTLIERS_FLAGGED"]} outlier(s) left out. Binned curve: {e(prices["VERDICT"])}.</p>
+<p>{image_tag(out / "price_chart.png", "price chart", 720)}</p>
+<p>Full statistics: <a href="price_report.html">price_report.html</a>. Project: scenic_heatmap_demo.qgz.</p>
+</body></html>"""
+    (out / "report.html").write_text(page, encoding="utf-8")
+
+
 def main(out: pathlib.Path):
     app, plugin = start_qgis()
     import processing
@@ -140,48 +241,74 @@ def main(out: pathlib.Path):
     out.mkdir(parents=True)
     photos_dir = out / "SAMPLE_photos"
     n = sample_photos(photos_dir)
+    districts_file = str(out / "SAMPLE_districts.geojson")
     sample_districts(out / "SAMPLE_districts.geojson")
-    print(f"SAMPLE: {n} scikit-image sample photos with invented GPS positions in {photos_dir}")
+    sample_prices(out / "SAMPLE_prices.geojson")
+    print(f"SAMPLE: {n} photos with invented GPS positions, owners and dates in {photos_dir}")
 
     imported = processing.run("scenicheatmap:importphotos", {
         "FOLDER": str(photos_dir), "RECURSIVE": True,
         "OUTPUT": str(out / "photos.gpkg"), "INVALID": str(out / "rejected_files.csv")})
     print(f"import: {imported['PHOTOS']} photos, {imported['REJECTED']} files rejected")
+    classified = processing.run("scenicheatmap:classifyphotos", {
+        "INPUT": imported["OUTPUT"], "THRESHOLD": THRESHOLD, "CLASSIFIED": str(out / "classified.gpkg"),
+        "VALID": str(out / "valid_photos.gpkg"), "CSV": str(out / "valid_photos.csv")})
+    print(f"classify: {classified['VALID_COUNT']} of {imported['PHOTOS']} photos valid (score >= {THRESHOLD})")
     stats = processing.run("scenicheatmap:districtstats", {
-        "POINTS": imported["OUTPUT"], "DISTRICTS": str(out / "SAMPLE_districts.geojson"), "DISTRICT_ID": "district",
+        "POINTS": classified["VALID"], "DISTRICTS": districts_file, "DISTRICT_ID": "district",
         "CLIPPED": str(out / "photos_in_districts.gpkg"), "DISTRICTS_OUT": str(out / "districts_counts.gpkg"),
         "SUMMARY": str(out / "district_summary.csv")})
     table = QgsVectorLayer(stats["DISTRICTS_OUT"], "counts")
+    table_rows = [["district", "name", "images", "percent", "area_km2", "images_per_km2"]]
+    for f in table.getFeatures():
+        table_rows.append([f["district"], f["name"], f["images"], round(f["percent"], 2),
+                           round(f["area_km2"], 3), round(f["images_per_km2"], 2)])
     with open(out / "district_table.csv", "w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["district", "name", "images", "percent", "area_km2", "images_per_km2"])
-        for f in table.getFeatures():
-            writer.writerow([f["district"], f["name"], f["images"], round(f["percent"], 2),
-                             round(f["area_km2"], 3), round(f["images_per_km2"], 2)])
-    print(f"districtstats: {stats['CLIPPED_COUNT']} photos in the districts")
-    heat = processing.run("scenicheatmap:heatmap", {
-        "POINTS": stats["CLIPPED"], "RADIUS": 300, "PIXEL_SIZE": 10, "CLIP": str(out / "SAMPLE_districts.geojson"),
-        "OUTPUT": str(out / "heatmap.tif")})
-    print(f"heatmap: {heat['OUTPUT']} in {heat['TARGET_CRS']} (style {heat['STYLE']})")
+        csv.writer(fh).writerows(table_rows)
+    print(f"districtstats: {stats['CLIPPED_COUNT']} valid photos in the districts")
+
+    maps = {}
+    for weighting, name in ((0, "heatmap"), (1, "heatmap_photo_user_days")):
+        maps[name] = processing.run("scenicheatmap:heatmap", {
+            "POINTS": stats["CLIPPED"], "RADIUS": 300, "PIXEL_SIZE": 10, "CLIP": districts_file,
+            "WEIGHTING": weighting, "OUTPUT": str(out / f"{name}.tif")})
+        print(f"heatmap ({maps[name]['WEIGHTING']}): {maps[name]['OUTPUT']} in {maps[name]['TARGET_CRS']}")
+    series = processing.run("scenicheatmap:heatmapseries", {
+        "POINTS": stats["CLIPPED"], "PERIOD": 1, "RADIUS": 300, "PIXEL_SIZE": 20, "CLIP": districts_file,
+        "OUTPUT_FOLDER": str(out / "series"), "STRIP": str(out / "series.png")})
+    print(f"heatmapseries: {series['PERIODS']} seasons in {series['OUTPUT_FOLDER']}")
+    prices = processing.run("scenicheatmap:validateprices", {
+        "PRICES": str(out / "SAMPLE_prices.geojson"), "PRICE_FIELD": "price_m2", "PHOTOS": stats["CLIPPED"],
+        "RADIUS": 500, "DISTRICTS": districts_file, "DISTRICT_FIELD": "name", "OUTPUT": str(out / "price_bins.csv"),
+        "CHART": str(out / "price_chart.png"), "REPORT": str(out / "price_report.html")})
+    print(f"validateprices: Spearman rho {prices['SPEARMAN']:.3f} (p {prices['SPEARMAN_P']:.3g}); {prices['VERDICT']}")
 
     project = QgsProject.instance()
-    raster = QgsRasterLayer(heat["OUTPUT"], "SAMPLE photo density (r = 300 m)")  # styled by its .qml
+    rasters = {name: QgsRasterLayer(result["OUTPUT"], f"SAMPLE photo density, {result['WEIGHTING']} (r = 300 m)")
+               for name, result in maps.items()}  # styled by their .qml
     districts = QgsVectorLayer(stats["DISTRICTS_OUT"], "SAMPLE districts with counts")
     districts.loadNamedStyle(str(REPO / "resources" / "styles" / "districts_outline.qml"))
-    photos = QgsVectorLayer(stats["CLIPPED"], "SAMPLE photos")
+    photos = QgsVectorLayer(stats["CLIPPED"], "SAMPLE valid photos")
     photos.loadNamedStyle(str(REPO / "resources" / "styles" / "photo_points.qml"))
-    for layer in (raster, districts, photos):
+    price_layer = QgsVectorLayer(str(out / "SAMPLE_prices.geojson"), "SAMPLE prices")
+    for layer in (*rasters.values(), districts, photos, price_layer):
         assert layer.isValid(), layer.name()
         project.addMapLayer(layer)
-    project.setCrs(raster.crs())
+    project.layerTreeRoot().findLayer(rasters["heatmap_photo_user_days"].id()).setItemVisibilityChecked(False)
+    project.layerTreeRoot().findLayer(price_layer.id()).setItemVisibilityChecked(False)
+    project.setCrs(rasters["heatmap"].crs())
     project.setTitle("Scenic Heatmap demo (SAMPLE data)")
     project.write(str(out / "scenic_heatmap_demo.qgz"))
 
-    extent = raster.extent()
+    extent = rasters["heatmap"].extent()
     extent.scale(1.15)
-    render_png([photos, districts, raster], extent, out / "heatmap.png",
-               "SAMPLE data - photo density, r = 300 m")
-    print(f"wrote {out / 'heatmap.png'} and {out / 'scenic_heatmap_demo.qgz'}")
+    for name, raster in rasters.items():
+        render_png([photos, districts, raster], extent, out / f"{name}.png", raster.name())
+    facts = {"photos imported": imported["PHOTOS"], "files rejected": imported["REJECTED"],
+             f"valid photos (score >= {THRESHOLD})": classified["VALID_COUNT"],
+             "valid photos in the districts": stats["CLIPPED_COUNT"], "seasons mapped": series["PERIODS"]}
+    write_report(out, facts, table_rows, prices)
+    print(f"wrote {out / 'report.html'}, {out / 'heatmap.png'} and {out / 'scenic_heatmap_demo.qgz'}")
     project.clear()
     plugin.unload()
 

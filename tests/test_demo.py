@@ -1,6 +1,7 @@
-"""`make demo` end to end: the generated SAMPLE through all three algorithms."""
+"""`make demo` end to end: the generated SAMPLE through the whole chain."""
 
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -9,23 +10,31 @@ from qgis.core import QgsProject, QgsRasterLayer
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
 
-def test_demo_writes_styled_outputs(tmp_path):
+def test_demo_runs_the_whole_chain(tmp_path):
     out = tmp_path / "demo"
     proc = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "demo.py"), str(out)], capture_output=True, text=True, timeout=600
+        [sys.executable, str(REPO / "scripts" / "demo.py"), str(out)], capture_output=True, text=True, timeout=900
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "import: 400 photos, 2 files rejected" in proc.stdout
-    for name in ("heatmap.tif", "heatmap.qml", "heatmap.png", "district_table.csv", "district_summary.csv",
-                 "scenic_heatmap_demo.qgz", "rejected_files.csv"):
+    valid = int(re.search(r"classify: (\d+) of 400 photos valid", proc.stdout).group(1))
+    # 315 views of a temple among 85 photos of food, a cat, a portrait and a rocket
+    assert 250 <= valid <= 315
+    for name in ("heatmap.tif", "heatmap.qml", "heatmap.png", "heatmap_photo_user_days.tif",
+                 "heatmap_photo_user_days.png", "series.png", "series/heatmap_series.qlr", "price_chart.png",
+                 "price_report.html", "report.html", "district_table.csv", "district_summary.csv",
+                 "scenic_heatmap_demo.qgz", "rejected_files.csv", "valid_photos.csv"):
         assert (out / name).stat().st_size > 0, name
     table = (out / "district_table.csv").read_text().splitlines()
     assert table[0] == "district,name,images,percent,area_km2,images_per_km2" and len(table) == 10
+    rho = float(re.search(r"validateprices: Spearman rho (-?[\d.]+)", proc.stdout).group(1))
+    assert rho > 0.2  # the invented prices rise near the hot spots
+    report = (out / "report.html").read_text()
+    assert report.count("data:image/png;base64,") == 4 and "CC BY 2.0" in report and "Sample district 5" in report
 
     project = QgsProject()
     assert project.read(str(out / "scenic_heatmap_demo.qgz"))
     rasters = [layer for layer in project.mapLayers().values() if isinstance(layer, QgsRasterLayer)]
-    assert len(rasters) == 1 and rasters[0].isValid()
-    assert rasters[0].renderer().type() == "singlebandpseudocolor"
-    assert "SAMPLE" in rasters[0].name()
+    assert len(rasters) == 2 and all(r.isValid() for r in rasters)
+    assert all(r.renderer().type() == "singlebandpseudocolor" and "SAMPLE" in r.name() for r in rasters)
     project.clear()

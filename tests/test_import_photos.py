@@ -7,7 +7,7 @@ from qgis.core import QgsProcessingException, QgsVectorLayer, QgsWkbTypes
 
 EXPECTED_FIELDS = [
     "photo_id", "path", "taken", "lat", "lon", "altitude", "direction",
-    "gnss", "make", "model", "width", "height",
+    "gnss", "make", "model", "width", "height", "owner",
 ]
 
 
