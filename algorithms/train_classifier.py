@@ -18,7 +18,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-from ..core.backbone import BACKBONES, user_cache_dir
+from ..core.backbone import BACKBONES, FINE_TUNE_MAX, user_cache_dir
 from ..core.training import TrainingError, parse_class_groups, scan_dataset
 from ..core.worker import WorkerError, run_worker
 from .base import ScenicAlgorithm, check_writable
@@ -37,6 +37,7 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
     BATCH = "BATCH"
     AUGMENT = "AUGMENT"
     BACKBONE = "BACKBONE"
+    FINE_TUNE_BLOCKS = "FINE_TUNE_BLOCKS"
     MODEL = "MODEL"
     REPORT = "REPORT"
     METRICS = "METRICS"
@@ -56,6 +57,10 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
         "is trained with class weights against imbalance. <b>Backbone</b>: EfficientNet-Lite0 (offline, "
         "default) or InceptionV3 as in the study (Keras downloads its weights on first use; offline you "
         "get a message).<br>"
+        "<b>Fine-tune blocks</b> (0 to 4, EfficientNet-Lite0 only): after the head, also train the last "
+        "blocks of the backbone together with it (batch norms frozen, a hundredth of the learning rate, a third "
+        "of the epochs); their input activations are cached like the features. Worth it with a few hundred "
+        "photos per class or more.<br>"
         "<b>Model</b>: one file with the head and its labels, for Classify photos. <b>Report</b>: HTML with "
         "accuracy and cross-entropy per epoch, test accuracy, precision and recall per class and the "
         "confusion matrix. <b>Metrics</b>: the same numbers as a table."
@@ -79,6 +84,9 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
                                                         True))
         self.addParameter(QgsProcessingParameterEnum(
             self.BACKBONE, self.tr("Backbone"), options=list(BACKBONES), defaultValue=0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.FINE_TUNE_BLOCKS, self.tr("Fine-tune the last backbone blocks (0 = head only)"), defaultValue=0,
+            minValue=0, maxValue=FINE_TUNE_MAX))
         self.addParameter(QgsProcessingParameterFileDestination(
             self.MODEL, self.tr("Classifier model"), "Scenic Heatmap classifier (*.scenicmodel)"))
         self.addParameter(QgsProcessingParameterFileDestination(
@@ -104,6 +112,10 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
             dataset = scan_dataset(folder, parse_class_groups(groups_text))
         except TrainingError as exc:
             raise QgsProcessingException(str(exc)) from None
+        backbone_name = list(BACKBONES)[self.parameterAsEnum(parameters, self.BACKBONE, context)]
+        fine_tune = self.parameterAsInt(parameters, self.FINE_TUNE_BLOCKS, context)
+        if fine_tune and backbone_name != "efficientnet-lite0":
+            raise QgsProcessingException("Fine-tuning works with the efficientnet-lite0 backbone; set 0 blocks.")
         feedback.pushInfo(f"{len(dataset.paths)} photos in the classes {', '.join(dataset.label_names)}.")
         request = {
             "folder": folder, "groups": groups_text, "report": report_path, "model_path": model_path,
@@ -114,8 +126,11 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
             "validation_percent": self.parameterAsDouble(parameters, self.VALIDATION_PERCENT, context),
             "test_percent": self.parameterAsDouble(parameters, self.TEST_PERCENT, context),
             "augment": self.parameterAsBool(parameters, self.AUGMENT, context),
-            "backbone_name": list(BACKBONES)[self.parameterAsEnum(parameters, self.BACKBONE, context)],
+            "backbone_name": backbone_name, "fine_tune_blocks": fine_tune,
         }
+        # progress (start, span) per stage
+        stages = ({"features": (0, 40), "training": (40, 20), "fine-tuning features": (60, 20),
+                   "fine-tuning": (80, 20)} if fine_tune else {"features": (0, 50), "training": (50, 50)})
         result = None
         lines = run_worker("train_worker", request)
         try:
@@ -126,9 +141,9 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
                     raise QgsProcessingException(message["error"])
                 if "result" in message:
                     result = message["result"]
-                elif "stage" in message:  # features first half, training second half
-                    offset = 0.0 if message["stage"] == "features" else 50.0
-                    feedback.setProgress(offset + 50.0 * message["fraction"])
+                elif "stage" in message:
+                    start, span = stages.get(message["stage"], (0, 100))
+                    feedback.setProgress(start + span * message["fraction"])
         except WorkerError as exc:
             raise QgsProcessingException(f"Training failed: {exc}") from None
         finally:

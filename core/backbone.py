@@ -180,37 +180,28 @@ def import_keras():
     return keras
 
 
-def build_model(weights: Dict[str, np.ndarray], include_top: bool = True):
-    """The Keras functional model: 224x224x3 inputs already scaled by `preprocess`.
-
-    With include_top=False it ends at the 1280-wide pooled features."""
-    keras = import_keras()
+def _stack(x, blocks, keras, created):
+    """MBConv `blocks` then the 1x1 head conv (1280), as in the PyTorch model's names;
+    appends (kind, layer) to `created` for the weights."""
     layers = keras.layers
-
-    eps = 1e-3
-    assigned = []
 
     def conv(x, name, filters, kernel, stride=1):
         layer = layers.Conv2D(filters, kernel, strides=stride, padding="same", use_bias=False, name=name)
-        out = layer(x)
-        assigned.append((layer, [weights[f"{name}.weight"].transpose(2, 3, 1, 0)]))
-        return out
+        created.append(("conv", layer))
+        return layer(x)
 
     def depthwise(x, name, kernel, stride):
         layer = layers.DepthwiseConv2D(kernel, strides=stride, padding="same", use_bias=False, name=name)
-        out = layer(x)
-        assigned.append((layer, [weights[f"{name}.weight"].transpose(2, 3, 0, 1)]))
-        return out
+        created.append(("depthwise", layer))
+        return layer(x)
 
     def bn(x, name, relu=True):
-        layer = layers.BatchNormalization(epsilon=eps, momentum=0.99, name=name)
+        layer = layers.BatchNormalization(epsilon=1e-3, momentum=0.99, name=name)
+        created.append(("bn", layer))
         out = layer(x)
-        assigned.append((layer, [weights[f"{name}.{k}"] for k in ("weight", "bias", "running_mean", "running_var")]))
         return layers.ReLU(6.0, name=f"{name}_relu6")(out) if relu else out
 
-    inputs = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3), name="image")
-    x = bn(conv(inputs, "_conv_stem", 32, 3, 2), "_bn0")
-    for index, kernel, stride, expand, filters_in, filters_out in _blocks():
+    for index, kernel, stride, expand, filters_in, filters_out in blocks:
         p = f"_blocks.{index}."
         block_input = x
         if expand != 1:
@@ -219,16 +210,86 @@ def build_model(weights: Dict[str, np.ndarray], include_top: bool = True):
         x = bn(conv(x, p + "_project_conv", filters_out, 1), p + "_bn2", relu=False)
         if stride == 1 and filters_in == filters_out:
             x = layers.Add(name=p + "add")([x, block_input])
-    x = bn(conv(x, "_conv_head", 1280, 1), "_bn1")
+    return bn(conv(x, "_conv_head", 1280, 1), "_bn1")
+
+
+def build_model(weights: Dict[str, np.ndarray], include_top: bool = True):
+    """The Keras functional model: 224x224x3 inputs already scaled by `preprocess`.
+
+    With include_top=False it ends at the 1280-wide pooled features."""
+    keras = import_keras()
+    layers = keras.layers
+    created = []
+    inputs = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3), name="image")
+    stem = layers.Conv2D(32, 3, strides=2, padding="same", use_bias=False, name="_conv_stem")
+    stem_bn = layers.BatchNormalization(epsilon=1e-3, momentum=0.99, name="_bn0")
+    created += [("conv", stem), ("bn", stem_bn)]
+    x = layers.ReLU(6.0, name="_bn0_relu6")(stem_bn(stem(inputs)))
+    x = _stack(x, list(_blocks()), keras, created)
     x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     if include_top:
         dense = layers.Dense(1000, name="_fc")
         x = dense(x)
-        assigned.append((dense, [weights["_fc.weight"].T, weights["_fc.bias"]]))
     model = keras.Model(inputs, x, name="efficientnet_lite0")
-    for layer, values in assigned:
+    for kind, layer in created:  # PyTorch layouts -> Keras: conv (O,I,k,k) -> (k,k,I,O), depthwise -> (k,k,C,1)
+        name = layer.name
+        if kind == "conv":
+            values = [weights[f"{name}.weight"].transpose(2, 3, 1, 0)]
+        elif kind == "depthwise":
+            values = [weights[f"{name}.weight"].transpose(2, 3, 0, 1)]
+        else:
+            values = [weights[f"{name}.{k}"] for k in ("weight", "bias", "running_mean", "running_var")]
         layer.set_weights([np.asarray(v, dtype=np.float32) for v in values])
+    if include_top:
+        dense.set_weights([weights["_fc.weight"].T.astype(np.float32), weights["_fc.bias"].astype(np.float32)])
     return model
+
+
+# -- fine-tuning the top blocks ------------------------------------------------------------------
+
+FINE_TUNE_MAX = 4  # the last 4 blocks all start from 7x7x192 activations (cheap to cache)
+
+
+def _block_output(index: int) -> str:
+    """The layer whose output is MBConv block `index`'s output."""
+    for i, _, stride, _, filters_in, filters_out in _blocks():
+        if i == index:
+            return f"_blocks.{i}.add" if stride == 1 and filters_in == filters_out else f"_blocks.{i}._bn2"
+    raise ValueError(index)
+
+
+def trunk_model(model, fine_tune_blocks: int):
+    """The backbone up to the input of the first block to fine-tune (outputs 7x7x192)."""
+    keras = import_keras()
+    first = len(list(_blocks())) - fine_tune_blocks
+    return keras.Model(model.input, model.get_layer(_block_output(first - 1)).output)
+
+
+def tail_model(source, fine_tune_blocks: int, classes: int, dropout: float = 0.2):
+    """The last blocks, head conv and a softmax head, initialised from `source` (the backbone);
+    convolutions trainable, batch norms frozen (few images cannot re-estimate their statistics)."""
+    keras = import_keras()
+    blocks = list(_blocks())[-fine_tune_blocks:]
+    created = []
+    inputs = keras.Input(tuple(source.get_layer(_block_output(blocks[0][0] - 1)).output.shape[1:]), name="trunk")
+    x = _stack(inputs, blocks, keras, created)
+    x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    x = keras.layers.Dropout(dropout)(x)
+    outputs = keras.layers.Dense(classes, activation="softmax", name="head")(x)
+    model = keras.Model(inputs, outputs, name="fine_tune_tail")
+    for kind, layer in created:
+        layer.set_weights(source.get_layer(layer.name).get_weights())
+        layer.trainable = kind != "bn"
+    return model
+
+
+def tuned_layer_names(fine_tune_blocks: int):
+    """Names of the layers whose weights fine-tuning changes (convolutions of the tuned blocks and head)."""
+    names = ["_conv_head"]
+    for index, _, _, expand, _, _ in list(_blocks())[-fine_tune_blocks:] if fine_tune_blocks else []:
+        p = f"_blocks.{index}."
+        names += ([p + "_expand_conv"] if expand != 1 else []) + [p + "_depthwise_conv", p + "_project_conv"]
+    return names
 
 
 _CACHE = {}

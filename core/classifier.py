@@ -13,6 +13,7 @@ draft() (DCT scaling); inference runs in fixed-size batches.
 """
 
 import csv
+import hashlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -100,6 +101,7 @@ class DefaultClassifier:
     classes = CLASSES
     include_top = True  # ImageNet logits; trained models use the pooled features
     backbone_name = "efficientnet-lite0"
+    variant = ""  # names the cached TFLite file; a fine-tuned model has its own
 
     def __init__(self, face_share: float = 0.06, batch_size: int = 32, workers: int = 0, face_gate: float = 0.1):
         self.categories, self.valid_mask = load_categories()
@@ -127,7 +129,7 @@ class DefaultClassifier:
         size = backbone.BACKBONES[self.backbone_name].size
         shape = (self.batch_size, size, size, 3)
         try:
-            variant = f"{self.backbone_name}_{'top' if self.include_top else 'features'}"
+            variant = self.variant or f"{self.backbone_name}_{'top' if self.include_top else 'features'}"
             content = self._tflite_bytes(tf, model, shape, variant)
             interpreter = tf.lite.Interpreter(model_content=content, num_threads=self.workers)
             interpreter.allocate_tensors()
@@ -257,12 +259,26 @@ class TrainedClassifier(DefaultClassifier):
     include_top = False
 
     def __init__(self, model_path: str, batch_size: int = 32, workers: int = 0):
-        from .training import load_model_file
+        from .training import load_model_file, load_tuned_weights
 
         meta, self.kernel, self.bias = load_model_file(model_path)
         self.classes = tuple(meta["labels"])
         self.backbone_name = meta["backbone"]
-        self._start(backbone.load_features(self.backbone_name), batch_size, workers)
+        tuned = load_tuned_weights(model_path, meta)
+        if not tuned:
+            self._start(backbone.load_features(self.backbone_name), batch_size, workers)
+            return
+        # a backbone of its own with the fine-tuned kernels (the shared one stays pretrained)
+        model = backbone.build_model(backbone.load_legacy_state_dict(backbone.default_weights_path()),
+                                     include_top=False)
+        for name, kernel in tuned.items():
+            layer = model.get_layer(name)
+            if layer.get_weights()[0].shape != kernel.shape:
+                raise ValueError(f"{model_path}: fine-tuned weights of {name} have the wrong shape")
+            layer.set_weights([kernel])
+        with open(model_path, "rb") as fh:
+            self.variant = f"tuned_{hashlib.sha256(fh.read()).hexdigest()[:16]}"
+        self._start(model, batch_size, workers)
 
     def _finish(self, path, features, gray, pool=None):
         probabilities = softmax(features @ self.kernel + self.bias)

@@ -24,6 +24,7 @@ from PIL import Image, ImageEnhance, ImageOps
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png"}
 AUGMENTATIONS = ("flip", "crop", "bright")
+FINE_TUNE_LR_DIVISOR = 100.0  # fine-tuning steps are this much smaller than the head's (1e-4 by default)
 
 
 class TrainingError(ValueError):
@@ -131,14 +132,17 @@ class FeatureCache:
         return digest.hexdigest()
 
     def features(self, paths: List[str], kind: str, model, batch: int = 32,
-                 progress: Callable[[int], None] = lambda n: None, backbone_name: str = "efficientnet-lite0"):
-        """[N, dims] features (NaN rows for unreadable images) and the unreadable paths with reasons."""
+                 progress: Callable[[int], None] = lambda n: None, backbone_name: str = "efficientnet-lite0",
+                 stage: str = ""):
+        """[N, ...] model outputs (NaN for unreadable images) and the unreadable paths with reasons.
+
+        stage names a model other than the pooled features (e.g. the trunk below fine-tuned blocks)."""
         from . import backbone
 
-        spec = backbone.BACKBONES[backbone_name]
         preprocess = backbone.preprocess_for(backbone_name)
         suffix = kind if backbone_name == "efficientnet-lite0" else f"{backbone_name}_{kind}"
-        out = np.full((len(paths), spec.dims), np.nan, dtype=np.float32)
+        suffix += f"_{stage}" if stage else ""
+        out = np.full((len(paths),) + tuple(model.output.shape[1:]), np.nan, dtype=np.float32)
         unreadable, todo = [], []
         for i, path in enumerate(paths):
             try:
@@ -168,16 +172,43 @@ class FeatureCache:
 
 
 def save_model_file(path: str, labels: List[str], kernel: np.ndarray, bias: np.ndarray, metrics: dict,
-                    backbone_name: str = "efficientnet-lite0"):
+                    backbone_name: str = "efficientnet-lite0", tuned: Optional[Dict[str, np.ndarray]] = None,
+                    fine_tuned_blocks: int = 0):
+    """The head (and, after fine-tuning, the changed backbone kernels by layer name) as npz in a zip."""
     meta = {"format": "scenic-heatmap-classifier", "version": 1, "backbone": backbone_name,
-            "labels": list(labels), "metrics": metrics}
+            "labels": list(labels), "metrics": metrics, "fine_tuned_blocks": int(fine_tuned_blocks)}
     buffer = io.BytesIO()
     np.savez(buffer, kernel=kernel.astype(np.float32), bias=bias.astype(np.float32))
     tmp = f"{path}.part"
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("meta.json", json.dumps(meta, indent=1))
         archive.writestr("head.npz", buffer.getvalue())
+        if tuned:
+            tuned_buffer = io.BytesIO()
+            np.savez(tuned_buffer, **{name: value.astype(np.float32) for name, value in tuned.items()})
+            archive.writestr("backbone.npz", tuned_buffer.getvalue())
     os.replace(tmp, path)
+
+
+def load_tuned_weights(path: str, meta: dict) -> Dict[str, np.ndarray]:
+    """The fine-tuned backbone kernels by layer name ({} without fine-tuning); only names that
+    fine-tuning of meta's block count can change are accepted."""
+    from .backbone import FINE_TUNE_MAX, tuned_layer_names
+
+    blocks = meta.get("fine_tuned_blocks", 0)
+    if not blocks:
+        return {}
+    if not isinstance(blocks, int) or not 0 < blocks <= FINE_TUNE_MAX or meta.get("backbone") != "efficientnet-lite0":
+        raise TrainingError(f"{path} has an unsupported fine-tuning setting")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            with np.load(io.BytesIO(archive.read("backbone.npz")), allow_pickle=False) as stored:
+                tuned = {name: stored[name] for name in stored.files}
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise TrainingError(f"{path} lacks its fine-tuned backbone weights ({exc})") from None
+    if sorted(tuned) != sorted(tuned_layer_names(blocks)):
+        raise TrainingError(f"{path} has fine-tuned weights for unexpected layers")
+    return tuned
 
 
 def load_model_file(path: str):
@@ -219,9 +250,16 @@ def _class_weights(labels: np.ndarray, n: int) -> Dict[int, float]:
 def train(dataset: Dataset, cache_dir: str, model_path: str, epochs: int = 30, learning_rate: float = 0.01,
           batch: int = 32, validation_percent: float = 10, test_percent: float = 10, augment: bool = True,
           seed: int = 42, progress: Callable[[str, float], None] = lambda stage, fraction: None,
-          backbone_name: str = "efficientnet-lite0") -> TrainResult:
+          backbone_name: str = "efficientnet-lite0", fine_tune_blocks: int = 0) -> TrainResult:
+    """Trains the softmax head on cached pooled features; with fine_tune_blocks > 0 then trains the
+    last blocks and the head together (batch norms frozen, a hundredth of the learning rate) on cached
+    activations from below those blocks."""
     from . import backbone
 
+    if fine_tune_blocks and (backbone_name != "efficientnet-lite0"
+                             or not 0 < fine_tune_blocks <= backbone.FINE_TUNE_MAX):
+        raise TrainingError(f"Fine-tuning works on efficientnet-lite0's last 1 to {backbone.FINE_TUNE_MAX} "
+                            "blocks; choose 0 blocks for other backbones.")
     keras = backbone.import_keras()
     keras.utils.set_random_seed(seed)
     try:
@@ -242,14 +280,18 @@ def train(dataset: Dataset, cache_dir: str, model_path: str, epochs: int = 30, l
     n = len(dataset.label_names)
     if len(set(labels[train_idx])) < n:
         raise TrainingError("After leaving out unreadable images, a class has no training image left.")
-    x_train, y_train = base[train_idx], labels[train_idx]
-    if augment:
-        train_paths = [dataset.paths[i] for i in train_idx]
-        for kind in AUGMENTATIONS:
-            extra, _ = cache.features(train_paths, kind, features_model, backbone_name=backbone_name)
-            keep = ~np.isnan(extra).any(axis=1)
-            x_train = np.concatenate([x_train, extra[keep]])
-            y_train = np.concatenate([y_train, labels[train_idx][keep]])
+    train_paths = [dataset.paths[i] for i in train_idx]
+
+    def with_augmentations(plain, model, stage=""):
+        """Training inputs and labels: the plain images, plus flipped, cropped and brightened ones."""
+        x, y = plain[train_idx], labels[train_idx]
+        for kind in AUGMENTATIONS if augment else ():
+            extra, _ = cache.features(train_paths, kind, model, backbone_name=backbone_name, stage=stage)
+            keep = ~np.isnan(extra.reshape(len(extra), -1)).any(axis=1)
+            x, y = np.concatenate([x, extra[keep]]), np.concatenate([y, labels[train_idx][keep]])
+        return x, y
+
+    x_train, y_train = with_augmentations(base, features_model)
 
     head = keras.Sequential([keras.Input((dims,)), keras.layers.Dropout(0.2),
                              keras.layers.Dense(n, activation="softmax", name="head")])
@@ -264,11 +306,39 @@ def train(dataset: Dataset, cache_dir: str, model_path: str, epochs: int = 30, l
     fit = head.fit(x_train, y_train, epochs=epochs, batch_size=batch, validation_data=validation, verbose=0,
                    class_weight=_class_weights(y_train, n), callbacks=[Report()], shuffle=True)
     history = {k: [float(v) for v in values] for k, values in fit.history.items()}
+    predict = head.predict
+    test_inputs = base[test_idx]
+    tuned = {}
+    if fine_tune_blocks:
+        trunk = backbone.trunk_model(features_model, fine_tune_blocks)
+        stage = f"trunk{fine_tune_blocks}"
+        progress("fine-tuning features", 0.0)
+        below, _ = cache.features(dataset.paths, "plain", trunk, backbone_name=backbone_name, stage=stage,
+                                  progress=lambda k: progress("fine-tuning features", k / max(1, len(dataset.paths))))
+        x_tail, y_tail = with_augmentations(below, trunk, stage)
+        tail = backbone.tail_model(features_model, fine_tune_blocks, n)
+        tail.get_layer("head").set_weights(head.get_layer("head").get_weights())  # start from the trained head
+        tail.compile(optimizer=keras.optimizers.Adam(learning_rate / FINE_TUNE_LR_DIVISOR),
+                     loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        tune_epochs = max(2, epochs // 3)
+
+        class TuneReport(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                progress("fine-tuning", (epoch + 1) / tune_epochs)
+
+        tuned_fit = tail.fit(x_tail, y_tail, epochs=tune_epochs, batch_size=batch,
+                             validation_data=(below[val_idx], labels[val_idx]) if val_idx else None, verbose=0,
+                             class_weight=_class_weights(y_tail, n), callbacks=[TuneReport()], shuffle=True)
+        for key, values in tuned_fit.history.items():  # the charts go on where head training stopped
+            history.setdefault(key, []).extend(float(v) for v in values)
+        history["fine_tune_from_epoch"] = [float(epochs)]
+        predict, test_inputs, head = tail.predict, below[test_idx], tail
+        tuned = {name: tail.get_layer(name).get_weights()[0] for name in backbone.tuned_layer_names(fine_tune_blocks)}
 
     confusion = np.zeros((n, n), dtype=int)
     test_accuracy = None
     if test_idx:
-        predicted = head.predict(base[test_idx], verbose=0).argmax(axis=1)
+        predicted = predict(test_inputs, verbose=0).argmax(axis=1)
         for truth, guess in zip(labels[test_idx], predicted):
             confusion[truth, guess] += 1
         test_accuracy = float(np.trace(confusion) / confusion.sum())
@@ -283,7 +353,7 @@ def train(dataset: Dataset, cache_dir: str, model_path: str, epochs: int = 30, l
     result = TrainResult(names, history, test_accuracy, precision, recall, confusion.tolist(), counts, unreadable)
     save_model_file(model_path, names, kernel, bias, {"test_accuracy": test_accuracy, "precision": precision,
                                                       "recall": recall, "confusion": confusion.tolist()},
-                    backbone_name=backbone_name)
+                    backbone_name=backbone_name, tuned=tuned, fine_tuned_blocks=fine_tune_blocks)
     return result
 
 
@@ -306,6 +376,9 @@ def write_report(path: str, result: TrainResult, settings: dict):
         axes.plot(result.history.get(metric, []), label="training")
         if f"val_{metric}" in result.history:
             axes.plot(result.history[f"val_{metric}"], label="validation")
+        if "fine_tune_from_epoch" in result.history:
+            axes.axvline(result.history["fine_tune_from_epoch"][0] - 0.5, color="grey", linestyle=":",
+                         label="fine-tuning starts")
         axes.set_xlabel("epoch")
         axes.set_title(title)
         axes.legend()

@@ -42,6 +42,40 @@ def test_train_end_to_end_then_reload_and_classify(labelled_photos, tmp_path):
     assert set(predictions[0].scores) == {"non_valid", "valid"}
 
 
+def test_fine_tuning_the_top_blocks(labelled_photos, tmp_path):
+    from scenic_heatmap.core import backbone
+
+    dataset = training.scan_dataset(str(labelled_photos), training.parse_class_groups(GROUPS))
+    model = tmp_path / "tuned.scenicmodel"
+    result = training.train(dataset, str(tmp_path / "cache"), str(model), epochs=12, learning_rate=0.01,
+                            test_percent=30, validation_percent=15, augment=True, fine_tune_blocks=2)
+    assert result.test_accuracy is not None and result.test_accuracy > 0.5
+    assert result.history["fine_tune_from_epoch"] == [12.0] and len(result.history["accuracy"]) == 12 + 4
+    assert len(list((tmp_path / "cache").glob("*_plain_trunk2.npy"))) == len(dataset.paths)  # cached below block 14
+    meta, kernel, bias = training.load_model_file(str(model))
+    tuned = training.load_tuned_weights(str(model), meta)
+    assert meta["fine_tuned_blocks"] == 2 and sorted(tuned) == sorted(backbone.tuned_layer_names(2))
+    pretrained = backbone.load_backbone(include_top=False)
+    assert any(not np.allclose(pretrained.get_layer(n).get_weights()[0], w) for n, w in tuned.items())
+
+    classifier = TrainedClassifier(str(model))
+    predictions = list(classifier.classify(dataset.paths))
+    truth = [dataset.label_names[i] for i in dataset.labels]
+    assert np.mean([p.label == t for p, t in zip(predictions, truth)]) > 0.8
+    # the same head on the untouched backbone scores differently: the tuned kernels are in use
+    training.save_model_file(str(tmp_path / "head_only.scenicmodel"), meta["labels"], kernel, bias, {})
+    untuned = list(TrainedClassifier(str(tmp_path / "head_only.scenicmodel")).classify(dataset.paths[:3]))
+    assert any(abs(a.scores["valid"] - b.scores["valid"]) > 1e-4 for a, b in zip(predictions[:3], untuned))
+
+
+def test_fine_tuning_needs_efficientnet(labelled_photos, tmp_path):
+    dataset = training.scan_dataset(str(labelled_photos), training.parse_class_groups(GROUPS))
+    with pytest.raises(training.TrainingError, match="efficientnet-lite0"):
+        training.train(dataset, str(tmp_path / "c"), str(tmp_path / "m.scenicmodel"), fine_tune_blocks=2,
+                       backbone_name="inceptionv3")
+    assert not (tmp_path / "m.scenicmodel").exists()
+
+
 def test_bottlenecks_are_cached_by_content(labelled_photos, tmp_path):
     from scenic_heatmap.core import backbone
 

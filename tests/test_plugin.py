@@ -30,7 +30,8 @@ def test_init_processing_registers_without_iface(processing_provider):
     assert not provider.icon().isNull()
     ids = sorted(a.id() for a in provider.algorithms())
     assert ids == ["scenicheatmap:classifyphotos", "scenicheatmap:districtstats", "scenicheatmap:harvestflickr",
-                   "scenicheatmap:heatmap", "scenicheatmap:importphotos", "scenicheatmap:trainclassifier"]
+                   "scenicheatmap:heatmap", "scenicheatmap:heatmapseries", "scenicheatmap:importphotos",
+                   "scenicheatmap:trainclassifier", "scenicheatmap:validateprices", "scenicheatmap:workflow"]
     for algorithm in provider.algorithms():
         assert algorithm.shortHelpString()
         assert algorithm.displayName()
