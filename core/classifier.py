@@ -85,16 +85,21 @@ class FaceCheck:
         return len(faces), largest / float(gray.shape[0] * gray.shape[1])
 
 
-def decode(path: str, face_size: int = 160, preprocess=backbone.preprocess):
-    """(network input, small grayscale for the face check); raises on unreadable files."""
+def face_frame(image: Image.Image, size: int = 160) -> np.ndarray:
+    """The small grayscale frame the face check searches."""
+    gray = image.convert("L")
+    gray.thumbnail((size, size))
+    return np.asarray(gray)
+
+
+def decode(path: str, preprocess=backbone.preprocess):
+    """(network input, the decoded image for a face check if one is needed); raises on unreadable files."""
     with Image.open(path) as image:
         if image.format == "JPEG":
             # DCT scaling to a short side of at least 256, what the centre crop needs
             image.draft("RGB", (256, 256))
         image = ImageOps.exif_transpose(image).convert("RGB")
-    gray = image.convert("L")
-    gray.thumbnail((face_size, face_size))
-    return preprocess(image), np.asarray(gray)
+    return preprocess(image), image
 
 
 class DefaultClassifier:
@@ -174,8 +179,8 @@ class DefaultClassifier:
 
     def _decode_one(self, path):
         try:
-            image, gray = decode(path, preprocess=backbone.preprocess_for(self.backbone_name))
-            return image, gray, ""
+            network_input, image = decode(path, preprocess=backbone.preprocess_for(self.backbone_name))
+            return network_input, image, ""
         except Image.DecompressionBombError:
             return None, None, "image too large"
         except FileNotFoundError:
@@ -183,7 +188,7 @@ class DefaultClassifier:
         except Exception as exc:  # Pillow raises many kinds on corrupt data
             return None, None, f"unreadable image ({type(exc).__name__})"
 
-    def _finish(self, path, logits, gray, pool=None):
+    def _finish(self, path, logits, image, pool=None):
         """A Prediction, or a future of one when the face check runs on `pool`."""
         probabilities = softmax(logits)
         valid = float(probabilities[self.valid_mask].sum())
@@ -193,7 +198,7 @@ class DefaultClassifier:
             return self._scored(path, category, valid, 0)
 
         def veto():
-            faces, share = self.faces.largest_share(gray)
+            faces, share = self.faces.largest_share(face_frame(image))
             if share >= self.face_share:
                 return self._scored(path, PORTRAIT, 0.0, faces)
             return self._scored(path, category, valid, faces)
@@ -280,7 +285,7 @@ class TrainedClassifier(DefaultClassifier):
             self.variant = f"tuned_{hashlib.sha256(fh.read()).hexdigest()[:16]}"
         self._start(model, batch_size, workers)
 
-    def _finish(self, path, features, gray, pool=None):
+    def _finish(self, path, features, image, pool=None):
         probabilities = softmax(features @ self.kernel + self.bias)
         label = self.classes[int(probabilities.argmax())]
         return Prediction(path, label, label, {c: float(p) for c, p in zip(self.classes, probabilities)})
