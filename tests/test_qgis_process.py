@@ -11,7 +11,8 @@ def test_algorithms_are_listed(qgis_process_env):
     out = subprocess.run(
         ["/usr/bin/qgis_process.bin", "list"], env=qgis_process_env, capture_output=True, text=True, timeout=300
     ).stdout
-    for alg in ("importphotos", "harvestflickr", "districtstats", "heatmap"):
+    for alg in ("importphotos", "harvestflickr", "trainclassifier", "classifyphotos", "districtstats", "heatmap",
+                "heatmapseries", "validateprices", "workflow"):
         assert f"scenicheatmap:{alg}" in out
 
 
@@ -60,3 +61,54 @@ def test_bad_input_is_an_error_not_a_traceback(qgis_process, tmp_path):
     assert "smaller than the radius" in log
     assert "Traceback" not in log
     assert not (tmp_path / "h.tif").exists()
+
+
+def write_gpkg(layer, path):
+    from qgis.core import QgsProject, QgsVectorFileWriter
+
+    options = QgsVectorFileWriter.SaveVectorOptions()
+    options.driverName = "GPKG"
+    error = QgsVectorFileWriter.writeAsVectorFormatV3(layer, str(path), QgsProject.instance().transformContext(),
+                                                      options)
+    assert error[0] == QgsVectorFileWriter.NoError, error
+    return path
+
+
+def test_heatmapseries_and_validateprices(qgis_process, districts_path, tmp_path):
+    import numpy as np
+    from qgis.core import QgsFeature, QgsGeometry, QgsPointXY
+    from qgis.PyQt.QtCore import QDateTime, Qt
+
+    from conftest import shared_path
+
+    rng = np.random.default_rng(4)
+    photos = QgsVectorLayer("Point?crs=EPSG:4326&field=owner:string&field=taken:datetime", "photos", "memory")
+    features = []
+    for i in range(300):
+        feature = QgsFeature(photos.fields())
+        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(16.3725 + rng.normal(0, 0.01),
+                                                               48.2085 + rng.normal(0, 0.007))))
+        month = 1 + i % 12
+        feature.setAttributes([f"o{i % 30}", QDateTime.fromString(f"2019-{month:02d}-10T12:00:00", Qt.ISODate)])
+        features.append(feature)
+    photos.dataProvider().addFeatures(features)
+    write_gpkg(photos, tmp_path / "photos.gpkg")
+    csv_path = shared_path("data", "prices", "airbnb_vienna_weekdays.csv")
+    airbnb = QgsVectorLayer(f"file://{csv_path}?delimiter=,&xField=lng&yField=lat&crs=EPSG:4326&detectTypes=yes",
+                            "airbnb", "delimitedtext")
+    write_gpkg(airbnb, tmp_path / "prices.gpkg")
+
+    rc, result, log = qgis_process("scenicheatmap:heatmapseries", {
+        "POINTS": tmp_path / "photos.gpkg", "PERIOD": 1, "RADIUS": 500, "PIXEL_SIZE": 25, "WEIGHTING": 1,
+        "OUTPUT_FOLDER": tmp_path / "seasons", "STRIP": tmp_path / "seasons.png"})
+    assert rc == 0, log
+    assert result["results"]["PERIODS"] == 5  # 2019 winter (Jan, Feb) ... 2020 winter (Dec)
+    assert (tmp_path / "seasons.png").stat().st_size > 0 and (tmp_path / "seasons" / "heatmap_series.qlr").exists()
+
+    rc, result, log = qgis_process("scenicheatmap:validateprices", {
+        "PRICES": tmp_path / "prices.gpkg", "PRICE_FIELD": "realSum", "PHOTOS": tmp_path / "photos.gpkg",
+        "RADIUS": 800, "DISTRICTS": districts_path, "DISTRICT_FIELD": "NAMEK", "PERMUTATIONS": 199,
+        "OUTPUT": tmp_path / "bins.csv", "REPORT": tmp_path / "report.html"})
+    assert rc == 0, log
+    assert result["results"]["N"] + result["results"]["OUTLIERS_FLAGGED"] == 1738
+    assert "Spearman" in (tmp_path / "report.html").read_text()
