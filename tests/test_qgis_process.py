@@ -76,10 +76,9 @@ def write_gpkg(layer, path):
 
 def test_heatmapseries_and_validateprices(qgis_process, districts_path, tmp_path):
     import numpy as np
+    from conftest import shared_path
     from qgis.core import QgsFeature, QgsGeometry, QgsPointXY
     from qgis.PyQt.QtCore import QDateTime, Qt
-
-    from conftest import shared_path
 
     rng = np.random.default_rng(4)
     photos = QgsVectorLayer("Point?crs=EPSG:4326&field=owner:string&field=taken:datetime", "photos", "memory")
