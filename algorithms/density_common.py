@@ -13,9 +13,11 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterField,
     QgsUnitTypes,
+    QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QDateTime, Qt
 
+from ..core import kde
 from ..core import weighting as bias
 from ..core.geo import utm_epsg
 
@@ -52,6 +54,27 @@ class PhotoPoints:
     weights: np.ndarray
     owners: list
     times: np.ndarray  # seconds since the epoch of the taken date and clock time; NaN if unknown
+
+
+def point_source(algorithm, parameters, name, context):
+    """The photo points, refused when missing or not points."""
+    source = algorithm.parameterAsSource(parameters, name, context)
+    if source is None:
+        raise QgsProcessingException(algorithm.invalidSourceError(parameters, name))
+    if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.PointGeometry:
+        raise QgsProcessingException("Photo points must be a point layer.")
+    return source
+
+
+def kernel_settings(algorithm, parameters, context):
+    """(radius in metres, pixel size in metres, kernel name), checked."""
+    radius_m = algorithm.parameterAsDouble(parameters, "RADIUS", context)
+    pixel_m = algorithm.parameterAsDouble(parameters, "PIXEL_SIZE", context)
+    try:
+        kde.check_parameters(radius_m, pixel_m)
+    except kde.KdeError as exc:
+        raise QgsProcessingException(str(exc)) from None
+    return radius_m, pixel_m, kde.KERNELS[algorithm.parameterAsEnum(parameters, "KERNEL", context)]
 
 
 def default_target_crs(source, context) -> QgsCoordinateReferenceSystem:

@@ -11,13 +11,20 @@ from qgis.core import (
     QgsProcessingParameterField,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
-    QgsWkbTypes,
 )
 
 from ..core import kde
 from ..core.raster import polygon_mask, write_geotiff
 from .base import ScenicAlgorithm, check_writable
-from .density_common import WEIGHTING_HELP, add_weighting_parameters, clip_wkbs, read_weighted_points, target_crs
+from .density_common import (
+    WEIGHTING_HELP,
+    add_weighting_parameters,
+    clip_wkbs,
+    kernel_settings,
+    point_source,
+    read_weighted_points,
+    target_crs,
+)
 from .styling import LoadStyleOnCompletion, write_density_style
 
 OUTPUT_VALUES = ("raw", "scaled")
@@ -97,18 +104,8 @@ class HeatmapAlgorithm(ScenicAlgorithm):
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Heat map")))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
-        source = self.parameterAsSource(parameters, self.POINTS, context)
-        if source is None:
-            raise QgsProcessingException(self.invalidSourceError(parameters, self.POINTS))
-        if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.PointGeometry:
-            raise QgsProcessingException("Photo points must be a point layer.")
-        radius_m = self.parameterAsDouble(parameters, self.RADIUS, context)
-        pixel_m = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context)
-        try:
-            kde.check_parameters(radius_m, pixel_m)
-        except kde.KdeError as exc:
-            raise QgsProcessingException(str(exc)) from None
-        kernel = kde.KERNELS[self.parameterAsEnum(parameters, self.KERNEL, context)]
+        source = point_source(self, parameters, self.POINTS, context)
+        radius_m, pixel_m, kernel = kernel_settings(self, parameters, context)
         scaled = OUTPUT_VALUES[self.parameterAsEnum(parameters, self.OUTPUT_VALUE, context)] == "scaled"
         weight_field = self.parameterAsString(parameters, self.WEIGHT, context)
         classes = self.parameterAsInt(parameters, self.CLASSES, context)

@@ -26,7 +26,6 @@ from qgis.core import (
     QgsRasterLayer,
     QgsRasterLayerTemporalProperties,
     QgsRectangle,
-    QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QDateTime
 
@@ -39,6 +38,8 @@ from .density_common import (
     WEIGHTING_HELP,
     add_weighting_parameters,
     clip_wkbs,
+    kernel_settings,
+    point_source,
     read_weighted_points,
     target_crs,
 )
@@ -130,19 +131,9 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("PERIODS", self.tr("Periods with photos")))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
-        source = self.parameterAsSource(parameters, self.POINTS, context)
-        if source is None:
-            raise QgsProcessingException(self.invalidSourceError(parameters, self.POINTS))
-        if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.PointGeometry:
-            raise QgsProcessingException("Photo points must be a point layer.")
+        source = point_source(self, parameters, self.POINTS, context)
+        radius_m, pixel_m, kernel = kernel_settings(self, parameters, context)
         period = PERIODS[self.parameterAsEnum(parameters, self.PERIOD, context)]
-        radius_m = self.parameterAsDouble(parameters, self.RADIUS, context)
-        pixel_m = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context)
-        try:
-            kde.check_parameters(radius_m, pixel_m)
-        except kde.KdeError as exc:
-            raise QgsProcessingException(str(exc)) from None
-        kernel = kde.KERNELS[self.parameterAsEnum(parameters, self.KERNEL, context)]
         classes = self.parameterAsInt(parameters, self.CLASSES, context)
         folder = self.parameterAsString(parameters, self.OUTPUT_FOLDER, context)
         strip_path = self.parameterAsFileOutput(parameters, self.STRIP, context)
