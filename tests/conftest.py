@@ -164,3 +164,20 @@ def labelled_photos(tmp_path_factory):
             if folder == "food":  # a second food photo: the cup from another angle
                 image.transpose(Image.FLIP_LEFT_RIGHT).crop((40, 0, 400, 400)).save(root / folder / f"{name}_2.jpg")
     return root
+
+
+def people_layer(rows):
+    """Memory points from (lon, lat, owner, ISO date taken or None), with the harvest's field names."""
+    from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsVectorLayer
+    from qgis.PyQt.QtCore import QDateTime, Qt
+
+    layer = QgsVectorLayer("Point?crs=EPSG:4326&field=owner:string&field=taken:datetime", "photos", "memory")
+    features = []
+    for lon, lat, owner, taken in rows:
+        feature = QgsFeature(layer.fields())
+        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(lon, lat)))
+        feature.setAttributes([owner, QDateTime.fromString(taken, Qt.ISODate) if taken else None])
+        features.append(feature)
+    layer.dataProvider().addFeatures(features)
+    layer.updateExtents()
+    return layer

@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import pytest
+from conftest import people_layer
 from osgeo import gdal
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -175,22 +176,6 @@ def test_cancel_writes_nothing(run_alg, tmp_path):
             feedback=feedback,
         )
     assert not (tmp_path / "h.tif").exists()
-
-
-def people_layer(rows):
-    """Memory points (lon, lat, owner, ISO taken) with harvest field names."""
-    from qgis.PyQt.QtCore import QDateTime, Qt
-
-    layer = QgsVectorLayer("Point?crs=EPSG:4326&field=owner:string&field=taken:datetime", "photos", "memory")
-    features = []
-    for lon, lat, owner, taken in rows:
-        feature = QgsFeature(layer.fields())
-        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(lon, lat)))
-        feature.setAttributes([owner, QDateTime.fromString(taken, Qt.ISODate)])
-        features.append(feature)
-    layer.dataProvider().addFeatures(features)
-    layer.updateExtents()
-    return layer
 
 
 SPOTS = [(16.3725, 48.2085), (16.3615, 48.2035), (16.3960, 48.1910)]

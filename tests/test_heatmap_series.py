@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import people_layer
 from osgeo import gdal
 from qgis.core import (
     QgsFeature,
@@ -13,22 +14,9 @@ from qgis.core import (
     QgsRasterLayer,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QDate, QDateTime, Qt
+from qgis.PyQt.QtCore import QDate
 
 from scenic_heatmap.core.periods import period_of
-
-
-def dated_points(rows):
-    layer = QgsVectorLayer("Point?crs=EPSG:4326&field=owner:string&field=taken:datetime", "photos", "memory")
-    features = []
-    for lon, lat, owner, taken in rows:
-        feature = QgsFeature(layer.fields())
-        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(lon, lat)))
-        feature.setAttributes([owner, QDateTime.fromString(taken, Qt.ISODate) if taken else None])
-        features.append(feature)
-    layer.dataProvider().addFeatures(features)
-    layer.updateExtents()
-    return layer
 
 
 def seasonal_photos():
@@ -47,7 +35,7 @@ def seasonal_photos():
 
 def test_seasons_share_grid_and_breaks_and_carry_their_period(run_alg, tmp_path):
     result = run_alg("scenicheatmap:heatmapseries", {
-        "POINTS": dated_points(seasonal_photos()), "PERIOD": 1, "RADIUS": 300, "PIXEL_SIZE": 20,
+        "POINTS": people_layer(seasonal_photos()), "PERIOD": 1, "RADIUS": 300, "PIXEL_SIZE": 20,
         "TARGET_CRS": "EPSG:31256", "OUTPUT_FOLDER": str(tmp_path / "series"), "STRIP": str(tmp_path / "strip.png")})
     assert result["PERIODS"] == 2
     summer, winter = result["LAYERS"]
@@ -87,11 +75,11 @@ def test_months_and_years(run_alg, tmp_path):
     rows = [(16.37, 48.21, "a", "2018-03-05T10:00:00"), (16.38, 48.21, "b", "2018-03-09T10:00:00"),
             (16.36, 48.20, "c", "2019-11-05T10:00:00")]
     months = run_alg("scenicheatmap:heatmapseries", {
-        "POINTS": dated_points(rows), "PERIOD": 0, "RADIUS": 200, "PIXEL_SIZE": 20,
+        "POINTS": people_layer(rows), "PERIOD": 0, "RADIUS": 200, "PIXEL_SIZE": 20,
         "OUTPUT_FOLDER": str(tmp_path / "m")})
     assert [p.rsplit("_", 1)[1] for p in months["LAYERS"]] == ["2018-03.tif", "2019-11.tif"]
     years = run_alg("scenicheatmap:heatmapseries", {
-        "POINTS": dated_points(rows), "PERIOD": 2, "RADIUS": 200, "PIXEL_SIZE": 20,
+        "POINTS": people_layer(rows), "PERIOD": 2, "RADIUS": 200, "PIXEL_SIZE": 20,
         "OUTPUT_FOLDER": str(tmp_path / "y")})
     assert years["PERIODS"] == 2
 
