@@ -170,22 +170,25 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
                           f"grid {grid.cols} x {grid.rows}.")
         labels = np.array([k.label for k in keys])
         written, lows, highs = [], [], []
-        for number, key in enumerate(series):
-            if feedback.isCanceled():
-                self._remove(written)
-                raise QgsProcessingException("Cancelled; nothing was kept.")
-            mine = labels == key.label
-            values = kde.density(xs[mine], ys[mine], radius, pixel, kernel, weights=weights[mine], grid=grid)[0]
-            values[values == 0] = np.nan
-            if outside is not None:
-                values[outside] = np.nan
-            path = os.path.join(folder, f"heatmap_{re.sub(r'[^0-9A-Za-z-]+', '_', key.label)}.tif")
-            low, high = write_geotiff(path, values, grid, wkt)
-            written.append((key, path, int(mine.sum())))
-            if low is not None:
-                lows.append(low)
-                highs.append(high)
-            feedback.setProgress(80.0 * (number + 1) / len(series))
+        try:
+            for number, key in enumerate(series):
+                if feedback.isCanceled():
+                    raise QgsProcessingException("Cancelled; nothing was kept.")
+                mine = labels == key.label
+                values = kde.density(xs[mine], ys[mine], radius, pixel, kernel, weights=weights[mine], grid=grid)[0]
+                values[values == 0] = np.nan
+                if outside is not None:
+                    values[outside] = np.nan
+                path = os.path.join(folder, f"heatmap_{re.sub(r'[^0-9A-Za-z-]+', '_', key.label)}.tif")
+                written.append((key, path, int(mine.sum())))
+                low, high = write_geotiff(path, values, grid, wkt)
+                if low is not None:
+                    lows.append(low)
+                    highs.append(high)
+                feedback.setProgress(80.0 * (number + 1) / len(series))
+        except BaseException:  # no half-written series: what was written goes
+            self._remove(written)
+            raise
         vmin, vmax = (min(lows), max(highs)) if lows else (0.0, 1.0)
 
         layers = []

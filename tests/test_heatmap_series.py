@@ -10,6 +10,7 @@ from qgis.core import (
     QgsLayerDefinition,
     QgsPointXY,
     QgsProcessingException,
+    QgsProcessingFeedback,
     QgsProject,
     QgsRasterLayer,
     QgsVectorLayer,
@@ -101,3 +102,13 @@ def test_layer_without_dates_is_a_clear_error(run_alg, tmp_path):
     with pytest.raises(QgsProcessingException, match="date taken field"):
         run_alg("scenicheatmap:heatmapseries", {"POINTS": layer, "OUTPUT_FOLDER": str(tmp_path / "s")})
     assert not list((tmp_path / "s").glob("*.tif"))
+
+
+def test_cancel_keeps_no_part_of_the_series(run_alg, tmp_path):
+    feedback = QgsProcessingFeedback()
+    feedback.progressChanged.connect(lambda progress: feedback.cancel() if progress > 0 else None)
+    with pytest.raises(QgsProcessingException, match="Cancelled"):
+        run_alg("scenicheatmap:heatmapseries", {
+            "POINTS": people_layer(seasonal_photos()), "PERIOD": 0, "RADIUS": 300, "PIXEL_SIZE": 20,
+            "OUTPUT_FOLDER": str(tmp_path / "series")}, feedback=feedback)
+    assert not list((tmp_path / "series").glob("heatmap_*"))
