@@ -112,3 +112,23 @@ def test_cancel_keeps_no_part_of_the_series(run_alg, tmp_path):
             "POINTS": people_layer(seasonal_photos()), "PERIOD": 0, "RADIUS": 300, "PIXEL_SIZE": 20,
             "OUTPUT_FOLDER": str(tmp_path / "series")}, feedback=feedback)
     assert not list((tmp_path / "series").glob("heatmap_*"))
+
+
+def test_loaded_series_layers_get_style_and_period(processing_provider, tmp_path):
+    """What the toolbox does after the run: load each raster and apply its post-processor."""
+    import processing
+    from qgis.core import QgsProcessingContext
+
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    processing.run("scenicheatmap:heatmapseries", {
+        "POINTS": people_layer(seasonal_photos()), "PERIOD": 1, "RADIUS": 300, "PIXEL_SIZE": 20,
+        "OUTPUT_FOLDER": str(tmp_path / "series")}, context=context, feedback=QgsProcessingFeedback())
+    pending = context.layersToLoadOnCompletion()
+    assert len(pending) == 2
+    for path, details in pending.items():
+        layer = QgsRasterLayer(path, details.name)
+        details.postProcessor().postProcessLayer(layer, context, QgsProcessingFeedback())
+        assert layer.temporalProperties().isActive()
+        assert layer.renderer().type() == "singlebandpseudocolor"
+    assert {d.name for d in pending.values()} == {"2019-3 summer (60 photos)", "2020-1 winter (20 photos)"}
