@@ -130,3 +130,20 @@ def test_fake_jpeg_is_rejected(tmp_path):
     fake.write_bytes(b"GIF89a not really a jpeg")
     with pytest.raises(PhotoRejected, match="signature"):
         read_photo(str(fake))
+
+
+def test_owner_comes_from_camera_owner_name_or_artist(tmp_path):
+    import piexif
+    from PIL import Image
+
+    from scenic_heatmap.core.exif_write import write_gnss
+
+    for name, tags, owner in (("owner.jpg", {"0th": {piexif.ImageIFD.Artist: b"Ann"},
+                                             "Exif": {piexif.ExifIFD.CameraOwnerName: b"Bob"}}, "Bob"),
+                              ("artist.jpg", {"0th": {piexif.ImageIFD.Artist: b"Ann"}}, "Ann"),
+                              ("nobody.jpg", {}, "")):
+        path = tmp_path / name
+        Image.new("RGB", (32, 24), "grey").save(path, exif=piexif.dump(tags))
+        write_gnss(str(path), 48.2085, 16.3725, None)
+        info = read_photo(str(path))
+        assert (info.lat, info.owner) == (pytest.approx(48.2085), owner)
