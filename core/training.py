@@ -410,6 +410,10 @@ def write_report(path: str, result: TrainResult, settings: dict):
         "<style>body{font-family:sans-serif;max-width:60em}td,th{padding:2px 8px;border-bottom:1px solid #ddd}"
         "</style></head><body><h1>Photo classifier training report</h1>"
         f"<p><b>Test accuracy: {accuracy}</b></p>"
+        + (f"<p>The head was trained for {int(result.history['fine_tune_from_epoch'][0])} epochs, then the last "
+           "backbone blocks were fine-tuned with it (after the dotted line in the charts).</p>"
+           if "fine_tune_from_epoch" in result.history else "")
+        +
         "<table><tr><th>class</th><th>train</th><th>validation</th><th>test</th><th>precision</th>"
         f"<th>recall</th></tr>{rows}</table>{images}<h3>Settings</h3><table>{settings_rows}</table>"
         + (f"<h3>Unreadable images (left out)</h3><ul>{unreadable}</ul>" if unreadable else "")

@@ -75,3 +75,22 @@ def test_fine_tuning_other_backbones_is_refused_before_work(run_alg, labelled_ph
             "MODEL": str(tmp_path / "m.scenicmodel"), "REPORT": str(tmp_path / "r.html"),
             "METRICS": "TEMPORARY_OUTPUT"})
     assert not (tmp_path / "m.scenicmodel").exists()
+
+
+def test_fine_tuned_model_through_the_toolbox(run_alg, labelled_photos, exif_dir, tmp_path):
+    progress = []
+    from qgis.core import QgsProcessingFeedback
+
+    feedback = QgsProcessingFeedback()
+    feedback.progressChanged.connect(progress.append)
+    result = run_alg("scenicheatmap:trainclassifier", {
+        "INPUT": str(labelled_photos), "CLASS_GROUPS": GROUPS, "EPOCHS": 12, "TEST_PERCENT": 30,
+        "FINE_TUNE_BLOCKS": 1, "MODEL": str(tmp_path / "tuned.scenicmodel"), "REPORT": str(tmp_path / "r.html"),
+        "METRICS": "TEMPORARY_OUTPUT"}, feedback=feedback)
+    assert result["TEST_ACCURACY"] is not None
+    assert progress == sorted(progress) and max(progress) >= 99  # features, head, fine-tuning in order
+    assert "fine-tuned" in (tmp_path / "r.html").read_text()
+    classified = run_alg("scenicheatmap:classifyphotos", {
+        "FOLDER": str(exif_dir / "jpg" / "gps"), "MODEL": str(tmp_path / "tuned.scenicmodel"),
+        "THRESHOLD": 0.5, "CLASSIFIED": "TEMPORARY_OUTPUT", "VALID": "TEMPORARY_OUTPUT"})
+    assert classified["VALID_COUNT"] >= 7  # training photos of the valid class
