@@ -311,7 +311,8 @@ def preprocess(image) -> np.ndarray:
     bicubic resize to 224, then (x - 127) / 128."""
     from PIL import Image
 
-    image = image.convert("RGB")
+    if image.mode != "RGB":
+        image = image.convert("RGB")
     width, height = image.size
     side = min(width, height) * IMAGE_SIZE / 256.0
     left, top = (width - side) / 2.0, (height - side) / 2.0

@@ -98,7 +98,10 @@ def decode(path: str, preprocess=backbone.preprocess):
         if image.format == "JPEG":
             # DCT scaling to a short side of at least 256, what the centre crop needs
             image.draft("RGB", (256, 256))
-        image = ImageOps.exif_transpose(image).convert("RGB")
+        image.load()
+        ImageOps.exif_transpose(image, in_place=True)  # no copy where the photo is upright
+        if image.mode != "RGB":
+            image = image.convert("RGB")
     return preprocess(image), image
 
 
