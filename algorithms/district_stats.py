@@ -31,7 +31,7 @@ COUNT_FIELDS = (
 )
 
 
-def _district_geometries(source, context, feedback):
+def district_geometries(source, context, feedback):
     """[(feature, valid geometry)] in source order; repairs invalid polygons."""
     districts = []
     for feature in source.getFeatures():
@@ -133,7 +133,7 @@ class DistrictStatsAlgorithm(ScenicAlgorithm):
         if not districts.sourceCrs().isValid():
             raise QgsProcessingException("The district layer has no valid CRS, so areas cannot be measured.")
 
-        district_list = _district_geometries(districts, context, feedback)
+        district_list = district_geometries(districts, context, feedback)
         if not district_list:
             raise QgsProcessingException("The district layer has no polygons.")
         index = QgsSpatialIndex()

@@ -29,7 +29,7 @@ from qgis.PyQt.QtCore import QVariant
 from ..core import price_validation as pv
 from .base import ScenicAlgorithm, check_writable
 from .density_common import default_target_crs
-from .district_stats import _district_geometries
+from .district_stats import district_geometries
 from .fields import make_fields
 
 BIN_FIELDS = (("bin", QVariant.Int), ("n", QVariant.Int), ("photo_min", QVariant.Double),
@@ -297,7 +297,7 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
             return None
         name_field = self.parameterAsString(parameters, self.DISTRICT_FIELD, context)
         to_districts = QgsCoordinateTransform(work, districts.sourceCrs(), context.transformContext())
-        polygons = _district_geometries(districts, context, feedback)
+        polygons = district_geometries(districts, context, feedback)
         index = QgsSpatialIndex()
         for position, (_, geometry) in enumerate(polygons):
             indexed = QgsFeature(position)
