@@ -333,12 +333,16 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
         results[self.OUTPUT] = dest
 
         sample_fields = QgsProcessingUtils.combineFields(prices.fields(), make_fields(SAMPLE_FIELDS))
-        # the price features as read: in the metric work CRS
-        sink, dest = self.parameterAsSink(parameters, self.SAMPLES, context, sample_fields, prices.wkbType(), work)
+        # back from the metric work CRS to the prices' own
+        sink, dest = self.parameterAsSink(parameters, self.SAMPLES, context, sample_fields, prices.wkbType(),
+                                          prices.sourceCrs())
         if sink is not None:
+            to_source = QgsCoordinateTransform(work, prices.sourceCrs(), context.transformContext())
             for i, original in enumerate(features):
                 feature = QgsFeature(sample_fields)
-                feature.setGeometry(original.geometry())
+                geometry = QgsGeometry(original.geometry())
+                geometry.transform(to_source)
+                feature.setGeometry(geometry)
                 feature.setAttributes(original.attributes() + [
                     float(photo_values[i]), float(used[i]), bool(not keep[i]), names[i] if names else None])
                 sink.addFeature(feature, QgsFeatureSink.FastInsert)

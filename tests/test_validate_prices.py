@@ -50,7 +50,9 @@ def test_photo_points_against_airbnb_prices_with_districts(run_alg, tmp_path, ai
     bins = QgsVectorLayer(result["OUTPUT"], "bins")
     assert sum(int(f["n"]) for f in bins.getFeatures()) == result["N"]
     samples = QgsVectorLayer(result["SAMPLES"], "samples")
-    assert samples.featureCount() == 1738
+    assert samples.featureCount() == 1738 and samples.crs().authid() == "EPSG:4326"  # the prices' own CRS
+    first = next(samples.getFeatures())
+    assert first.geometry().asPoint().x() == pytest.approx(float(first["lng"]), abs=1e-9)
     flagged = [f for f in samples.getFeatures() if f["outlier"]]
     assert max(f["realSum"] for f in flagged) == pytest.approx(13664, abs=1)
     assert {f["district"] for f in samples.getFeatures()} >= {"Innere Stadt", "Leopoldstadt"}
