@@ -35,6 +35,7 @@ bench: setup
 	$(PY) bench/heatmap.py
 	$(PY) bench/harvest.py
 	$(PY) bench/classify.py
+	$(PY) bench/workflow.py
 
 lint: setup
 	$(VENV)/bin/ruff check .
