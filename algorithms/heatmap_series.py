@@ -14,7 +14,6 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingContext,
     QgsProcessingException,
-    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputMultipleLayers,
     QgsProcessingOutputNumber,
     QgsProcessingParameterCrs,
@@ -44,7 +43,7 @@ from .density_common import (
     target_crs,
 )
 from .rendering import render, strip
-from .styling import apply_density_style, style_path
+from .styling import LoadStyleOnCompletion, apply_density_style, style_path
 
 
 def set_period(layer: QgsRasterLayer, start, end):
@@ -55,26 +54,17 @@ def set_period(layer: QgsRasterLayer, start, end):
     properties.setIsActive(True)
 
 
-class LoadPeriodOnCompletion(QgsProcessingLayerPostProcessorInterface):
-    """Applies the saved style and temporal range when Processing loads a series raster."""
-
-    _alive = []  # QGIS keeps no reference to post-processors
+class LoadPeriodOnCompletion(LoadStyleOnCompletion):
+    """The saved style, then the temporal range, when Processing loads a series raster."""
 
     def __init__(self, qml, start, end):
-        super().__init__()
-        self.qml, self.start, self.end = qml, start, end
+        super().__init__(qml)
+        self.start, self.end = start, end
 
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802 - QGIS API
+        super().postProcessLayer(layer, context, feedback)
         if isinstance(layer, QgsRasterLayer):
-            layer.loadNamedStyle(self.qml)
             set_period(layer, self.start, self.end)
-            layer.triggerRepaint()
-
-    @classmethod
-    def create(cls, qml, start, end):
-        processor = cls(qml, start, end)
-        cls._alive.append(processor)
-        return processor
 
 
 class HeatmapSeriesAlgorithm(ScenicAlgorithm):

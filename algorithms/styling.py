@@ -60,7 +60,7 @@ class LoadStyleOnCompletion(QgsProcessingLayerPostProcessorInterface):
             layer.triggerRepaint()
 
     @classmethod
-    def create(cls, qml: str):
-        processor = cls(qml)
+    def create(cls, *args):
+        processor = cls(*args)
         cls._alive.append(processor)
         return processor

@@ -28,7 +28,7 @@ from qgis.PyQt.QtCore import QVariant
 
 from ..core import price_validation as pv
 from .base import ScenicAlgorithm, check_writable
-from .density_common import default_target_crs
+from .density_common import default_target_crs, read_points
 from .district_stats import district_geometries
 from .fields import make_fields
 
@@ -193,9 +193,10 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
         verdict = pv.monotonicity(table)
         district = None
         if district_names is not None:
-            inside = np.array([d is not None for d in district_names]) & keep
-            if (~np.array([d is not None for d in district_names])).any():
-                feedback.pushInfo(f"{sum(d is None for d in district_names)} price locations lie in no district.")
+            in_district = np.array([d is not None for d in district_names])
+            if not in_district.all():
+                feedback.pushInfo(f"{int((~in_district).sum())} price locations lie in no district.")
+            inside = in_district & keep
             district = pv.district_analysis(photo_values[inside], used[inside],
                                             [d for d, k in zip(district_names, inside) if k], permutations, seed)
         feedback.setProgress(80)
@@ -273,18 +274,11 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
 
     @staticmethod
     def _kernel_counts(photos, locations, work, radius, context, feedback):
-        request = QgsFeatureRequest().setDestinationCrs(work, context.transformContext()).setNoAttributes()
-        xs, ys = [], []
-        try:
-            for feature in photos.getFeatures(request):
-                if feedback.isCanceled():
-                    raise QgsProcessingException("Cancelled; nothing was written.")
-                for vertex in feature.geometry().vertices():
-                    xs.append(vertex.x())
-                    ys.append(vertex.y())
-        except QgsCsException as exc:
-            raise QgsProcessingException(f"Cannot transform the photos to {work.authid()}: {exc}") from None
-        if not xs:
+        points = read_points(photos, work, context, feedback)  # the heat maps' reader: cancel, CRS errors
+        if points is None:
+            raise QgsProcessingException("Cancelled; nothing was written.")
+        xs, ys = points.xs, points.ys
+        if not len(xs):
             raise QgsProcessingException("The photo layer has no points.")
         feedback.pushInfo(f"{len(xs)} photos, kernel-weighted counts within {radius:g} m.")
         values = pv.kernel_counts([p.x() for p in locations], [p.y() for p in locations], xs, ys, radius)
