@@ -157,7 +157,9 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
             check_writable(csv_path, "CSV")
         model_path = self.parameterAsFile(parameters, self.MODEL, context)
         try:
-            classifier = WorkerClassifier(model_path)  # TensorFlow runs in its own process, never inside QGIS
+            # TensorFlow runs in its own process, never inside QGIS; faces are checked wherever
+            # they could keep a photo out of VALID
+            classifier = WorkerClassifier(model_path, face_gate=min(0.5, threshold))
         except TrainingError as exc:
             raise QgsProcessingException(str(exc)) from None
         if valid_class not in classifier.classes:

@@ -67,6 +67,7 @@ class FaceCheck:
     def __init__(self, min_share: float = 0.06):
         import cv2
 
+        cv2.setNumThreads(1)  # photos are checked in parallel on our pool; OpenCV's own threads only contend
         self._cv2 = cv2
         self.min_share = min_share
         self._path = os.path.join(cv2.data.haarcascades, "haarcascade_frontalface_default.xml")
@@ -111,7 +112,9 @@ class DefaultClassifier:
     backbone_name = "efficientnet-lite0"
     variant = ""  # names the cached TFLite file; a fine-tuned model has its own
 
-    def __init__(self, face_share: float = 0.06, batch_size: int = 32, workers: int = 0, face_gate: float = 0.1):
+    def __init__(self, face_share: float = 0.06, batch_size: int = 32, workers: int = 0, face_gate: float = 0.5):
+        """face_gate: the lowest score the face check looks at. A face only vetoes, so below the
+        label's 0.5 (or a lower VALID threshold, which the caller passes here) it changes nothing."""
         self.categories, self.valid_mask = load_categories()
         self._category_names = sorted(set(self.categories))
         self._category_matrix = np.zeros((1000, len(self._category_names)), dtype=np.float32)
@@ -297,9 +300,10 @@ class TrainedClassifier(DefaultClassifier):
 class WorkerClassifier:
     """A classifier in a child process (core/classify_worker.py), so TensorFlow never loads in QGIS."""
 
-    def __init__(self, model_path: str = "", batch_size: int = 32):
+    def __init__(self, model_path: str = "", batch_size: int = 32, face_gate: float = 0.5):
         self.model_path = model_path
         self.batch_size = batch_size
+        self.face_gate = face_gate
         if model_path:
             from .training import load_model_file
 
@@ -313,7 +317,7 @@ class WorkerClassifier:
 
         paths = list(paths)
         lines = run_worker("classify_worker", {"paths": paths, "batch_size": self.batch_size,
-                                               "model": self.model_path})
+                                               "model": self.model_path, "face_gate": self.face_gate})
         try:
             next(lines)  # "ready": the model is loaded
             for done, (path, answer) in enumerate(zip(paths, lines), start=1):

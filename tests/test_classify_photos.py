@@ -47,6 +47,18 @@ def test_classifies_a_folder(run_alg, exif_dir):
     assert not features["iphone_hdr_YES.jpg"]["error"] and features["iphone_hdr_YES.jpg"]["lat"] > 40
 
 
+def test_a_low_threshold_still_vetoes_dominant_faces(run_alg, exif_dir):
+    # the portrait's scene scores about 0.006, above this threshold: only the face check keeps it out
+    portrait = str(exif_dir / "jpg" / "Konica_Minolta_DiMAGE_Z3.jpg")
+    result = run_alg("scenicheatmap:classifyphotos", {
+        "INPUT": photo_layer(exif_dir, [portrait]), "THRESHOLD": 0.002,
+        "CLASSIFIED": "TEMPORARY_OUTPUT", "VALID": "TEMPORARY_OUTPUT"})
+    (face,) = [f for f in result["CLASSIFIED"].getFeatures() if f["image_path"] == portrait]
+    assert face["category"] == "portrait" and face["score"] == 0 and face["valid"] is False
+    assert portrait not in {f["image_path"] for f in result["VALID"].getFeatures()}
+    assert result["VALID_COUNT"] == 9
+
+
 def test_needs_a_path_field_or_a_folder(run_alg):
     layer = QgsVectorLayer("Point?crs=EPSG:4326&field=name:string", "no paths", "memory")
     with pytest.raises(QgsProcessingException, match="image paths"):
