@@ -23,7 +23,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QDateTime, QVariant
 
-from ..core.classifier import WorkerClassifier, study_csv_rows
+from ..core.classifier import LABEL_CUT, WorkerClassifier, study_csv_rows
 from ..core.photo_files import scan_folder
 from ..core.training import TrainingError
 from ..core.worker import WorkerError
@@ -159,7 +159,7 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
         try:
             # TensorFlow runs in its own process, never inside QGIS; faces are checked wherever
             # they could keep a photo out of VALID
-            classifier = WorkerClassifier(model_path, face_gate=min(0.5, threshold))
+            classifier = WorkerClassifier(model_path, face_gate=min(LABEL_CUT, threshold))
         except TrainingError as exc:
             raise QgsProcessingException(str(exc)) from None
         if valid_class not in classifier.classes:

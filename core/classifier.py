@@ -28,6 +28,7 @@ from . import backbone
 CATEGORY_CSV = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "imagenet_scenic_categories.csv")
 CLASSES = ("valid", "non_valid")
 PORTRAIT = "portrait"
+LABEL_CUT = 0.5  # the default classifier labels a photo valid from this score on
 
 
 @dataclass
@@ -112,9 +113,9 @@ class DefaultClassifier:
     backbone_name = "efficientnet-lite0"
     variant = ""  # names the cached TFLite file; a fine-tuned model has its own
 
-    def __init__(self, face_share: float = 0.06, batch_size: int = 32, workers: int = 0, face_gate: float = 0.5):
+    def __init__(self, face_share: float = 0.06, batch_size: int = 32, workers: int = 0, face_gate: float = LABEL_CUT):
         """face_gate: the lowest score the face check looks at. A face only vetoes, so below the
-        label's 0.5 (or a lower VALID threshold, which the caller passes here) it changes nothing."""
+        label's cut (or a lower VALID threshold, which the caller passes here) it changes nothing."""
         self.categories, self.valid_mask = load_categories()
         self._category_names = sorted(set(self.categories))
         self._category_matrix = np.zeros((1000, len(self._category_names)), dtype=np.float32)
@@ -213,7 +214,7 @@ class DefaultClassifier:
 
     @staticmethod
     def _scored(path, category, valid, faces):
-        label = "valid" if valid >= 0.5 else "non_valid"
+        label = "valid" if valid >= LABEL_CUT else "non_valid"
         return Prediction(path, label, category, {"valid": valid, "non_valid": 1.0 - valid}, faces)
 
     def classify(self, paths: Iterable[str], progress: Callable[[int], bool] = lambda done: True
@@ -300,7 +301,7 @@ class TrainedClassifier(DefaultClassifier):
 class WorkerClassifier:
     """A classifier in a child process (core/classify_worker.py), so TensorFlow never loads in QGIS."""
 
-    def __init__(self, model_path: str = "", batch_size: int = 32, face_gate: float = 0.5):
+    def __init__(self, model_path: str = "", batch_size: int = 32, face_gate: float = LABEL_CUT):
         self.model_path = model_path
         self.batch_size = batch_size
         self.face_gate = face_gate

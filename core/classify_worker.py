@@ -10,13 +10,13 @@ import sys
 
 def main():
     request = json.loads(sys.stdin.readline())
-    from .classifier import DefaultClassifier, TrainedClassifier
+    from .classifier import LABEL_CUT, DefaultClassifier, TrainedClassifier
 
     batch_size = int(request.get("batch_size", 32))
     if request.get("model"):
         classifier = TrainedClassifier(request["model"], batch_size=batch_size)
     else:
-        classifier = DefaultClassifier(batch_size=batch_size, face_gate=float(request.get("face_gate", 0.5)))
+        classifier = DefaultClassifier(batch_size=batch_size, face_gate=float(request.get("face_gate", LABEL_CUT)))
     print(json.dumps({"ready": True, "classes": list(classifier.classes)}), flush=True)
     for prediction in classifier.classify(request["paths"]):
         print(json.dumps({"label": prediction.label, "category": prediction.category, "scores": prediction.scores,
