@@ -15,7 +15,9 @@ from qgis.core import (
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
+    QgsProcessingParameterDefinition,
     QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFolderDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
     QgsProcessingUtils,
@@ -25,10 +27,12 @@ from qgis.PyQt.QtCore import QDateTime, QVariant
 
 from ..core.classifier import LABEL_CUT, WorkerClassifier, study_csv_rows
 from ..core.photo_files import scan_folder
+from ..core.review import Reviewed, write_contact_sheet, write_label_folder
 from ..core.training import TrainingError
 from ..core.worker import WorkerError
 from .base import ScenicAlgorithm, check_writable
 from .fields import make_fields
+from .map_tips import attach_map_tip
 
 RESULT_FIELDS = (("class", QVariant.String), ("category", QVariant.String), ("score", QVariant.Double),
                  ("valid", QVariant.Bool), ("error", QVariant.String))
@@ -48,6 +52,10 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
     CLASSIFIED = "CLASSIFIED"
     VALID = "VALID"
     CSV = "CSV"
+    REVIEW = "REVIEW"
+    LABEL_FOLDER = "LABEL_FOLDER"
+    LABEL_COUNT = "LABEL_COUNT"
+    FACE_CHECK = "FACE_CHECK"
 
     NAME = "classifyphotos"
     DISPLAY = "Classify photos"
@@ -58,11 +66,17 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
         "<b>Photo points</b> with an image-path field (from the harvest or import algorithms; "
         "image_path or path is found by itself), or a <b>folder</b> of photos.<br>"
         "<b>Classifier</b>: a model from Train photo classifier, or empty for the built-in one, which works "
-        "offline and needs no training data: an ImageNet network "
-        "(EfficientNet-Lite0) whose 1000 classes are mapped to valid and non-valid categories "
-        "(resources/imagenet_scenic_categories.csv); the score is the probability on valid classes, and "
-        "a photo where a face dominates the frame is non-valid.<br>"
-        "<b>Valid class</b> and <b>threshold</b> (0.9, as in the study) choose what counts as valid.<br>"
+        "offline: a head trained on 590 labelled photos over an ImageNet network (EfficientNet-Lite0) and its "
+        "1000 classes mapped to valid and non-valid categories. Its score is a calibrated probability "
+        "that the photo shows the surroundings.<br>"
+        "<b>Valid class</b> and <b>threshold</b> choose what counts as valid. Left empty, the threshold is "
+        "the classifier's own recommendation (built-in: 0.37, the best balanced accuracy out-of-fold; a "
+        "trained model: the best on its validation photos). The study used 0.9 with its own network.<br>"
+        "<b>Face check</b> (advanced) also vetoes photos where a face dominates the frame (OpenCV); the "
+        "built-in head already rejects selfies and portraits, so it is off by default.<br>"
+        "<b>Review</b>: an HTML contact sheet of kept and dropped photos, the most doubtful first. "
+        "<b>Label folder</b>: the most doubtful photos in to_sort/ beside empty class folders, to sort "
+        "by hand and train a classifier with.<br>"
         "<b>Classified</b>: all features plus class, category, score, valid and error. <b>Valid</b>: "
         "only valid features with score >= threshold. <b>CSV</b>: the study's LAT;LON;PATH;TIME;SCORE. "
         "Unreadable images or missing files are reported in error and left out of Valid."
@@ -82,13 +96,27 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
             extension="scenicmodel", optional=True))
         self.addParameter(QgsProcessingParameterString(self.VALID_CLASS, self.tr("Valid class"), "valid"))
         self.addParameter(QgsProcessingParameterNumber(
-            self.THRESHOLD, self.tr("Score threshold"), QgsProcessingParameterNumber.Double, 0.9,
-            minValue=0.0, maxValue=1.0))
+            self.THRESHOLD, self.tr("Score threshold (empty: the classifier's recommended one)"),
+            QgsProcessingParameterNumber.Double, None, optional=True, minValue=0.0, maxValue=1.0))
         self.addParameter(QgsProcessingParameterFeatureSink(self.CLASSIFIED, self.tr("Classified photos")))
         self.addParameter(QgsProcessingParameterFeatureSink(self.VALID, self.tr("Valid photos")))
         self.addParameter(QgsProcessingParameterFileDestination(
             self.CSV, self.tr("Study CSV (LAT;LON;PATH;TIME;SCORE)"), "CSV files (*.csv)", optional=True,
             createByDefault=False))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.REVIEW, self.tr("Review contact sheet (HTML)"), "HTML files (*.html)", optional=True,
+            createByDefault=False))
+        self.addParameter(QgsProcessingParameterFolderDestination(
+            self.LABEL_FOLDER, self.tr("Label folder (doubtful photos to sort)"), optional=True,
+            createByDefault=False))
+        count = QgsProcessingParameterNumber(self.LABEL_COUNT, self.tr("Photos in the label folder"),
+                                             QgsProcessingParameterNumber.Integer, 50, minValue=1)
+        face = QgsProcessingParameterBoolean(self.FACE_CHECK, self.tr("Face check (veto dominant faces)"), False)
+        for parameter in (count, face):
+            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(parameter)
+
+    _path_field = "path"
 
     def _inputs(self, parameters, context):
         """(fields, [(attributes, geometry, path, taken)], crs, wkb type) from a layer or a folder."""
@@ -102,12 +130,14 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
             if field not in names:
                 raise QgsProcessingException(
                     "Choose the field that holds the image paths (none is called image_path or path).")
+            self._path_field = field
             items = []
             for feature in source.getFeatures():
                 taken = feature["taken"] if "taken" in names else None
                 items.append((feature.attributes(), feature.geometry(), str(feature[field] or ""), taken))
             return source.fields(), items, source.sourceCrs(), source.wkbType()
         if folder:
+            self._path_field = "path"
             if not os.path.isdir(folder):
                 raise QgsProcessingException(f"The photo folder does not exist: {folder}")
             items = []
@@ -125,47 +155,68 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
 
     @staticmethod
     def _write(items, predictions, out_fields, valid_class, threshold, classified, valid_sink, feedback):
-        """Adds one feature per photo; returns (study CSV rows, valid count, unreadable count)."""
-        csv_rows, kept, failed = [], 0, 0
+        """Adds one feature per photo; returns (study CSV rows, valid count, unreadable count, reviewed)."""
+        csv_rows, kept, failed, reviewed = [], 0, 0, []
         for (attributes, geometry, path, taken), prediction in zip(items, predictions):
             score = prediction.scores[valid_class] if prediction.scores else None
             is_valid = score is not None and score >= threshold
+            reviewed.append(Reviewed(path, score, prediction.category, is_valid, prediction.error))
             feature = QgsFeature(out_fields)
             feature.setGeometry(geometry)
             feature.setAttributes(list(attributes) + [
                 prediction.label or None, prediction.category or None, score, is_valid, prediction.error or None])
-            classified.addFeature(feature, QgsFeatureSink.FastInsert)
+            if not classified.addFeature(feature, QgsFeatureSink.FastInsert):
+                raise QgsProcessingException(f"Could not write to the Classified output: {classified.lastError()}")
             if prediction.error:
                 failed += 1
                 feedback.pushWarning(f"{path}: {prediction.error}")
                 continue
             if is_valid:
                 kept += 1
-                valid_sink.addFeature(feature, QgsFeatureSink.FastInsert)
+                if not valid_sink.addFeature(feature, QgsFeatureSink.FastInsert):
+                    raise QgsProcessingException(f"Could not write to the Valid output: {valid_sink.lastError()}")
             point = geometry.asPoint() if not geometry.isNull() else None
             when = taken.toString("yyyy-MM-dd HH:mm:ss") if hasattr(taken, "toString") else taken
             csv_rows.append({"lat": point.y() if point else None, "lon": point.x() if point else None,
                              "path": path, "taken": when, "score": score})
-        return csv_rows, kept, failed
+        return csv_rows, kept, failed, reviewed
+
+    def _threshold(self, parameters, context, classifier, valid_class, feedback):
+        """THRESHOLD, or the classifier's recommendation when it is left empty."""
+        value = parameters.get(self.THRESHOLD)
+        if value is not None and value != "":
+            return self.parameterAsDouble(parameters, self.THRESHOLD, context)
+        if classifier.threshold is None or valid_class != classifier.threshold_class:
+            feedback.pushInfo(f"The classifier recommends no threshold for {valid_class!r}; using 0.5.")
+            return LABEL_CUT
+        which = "the trained model's" if classifier.model_path else "the built-in classifier's"
+        feedback.pushInfo(f"Threshold {classifier.threshold:.2f}: {which} recommended one (THRESHOLD was left "
+                          "empty; set it to override, e.g. 0.9 as in the study).")
+        return float(classifier.threshold)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
         fields, items, crs, wkb_type = self._inputs(parameters, context)
         valid_class = self.parameterAsString(parameters, self.VALID_CLASS, context)
-        threshold = self.parameterAsDouble(parameters, self.THRESHOLD, context)
-        csv_path = self.parameterAsFileOutput(parameters, self.CSV, context)
-        if csv_path:
-            check_writable(csv_path, "CSV")
+        outputs = {name: self.parameterAsFileOutput(parameters, name, context) for name in (self.CSV, self.REVIEW)}
+        for name, path in outputs.items():
+            if path:
+                check_writable(path, name)
+        label_folder = self.parameterAsString(parameters, self.LABEL_FOLDER, context)
+        if label_folder:
+            check_writable(os.path.join(label_folder, "README.txt") if os.path.isdir(label_folder)
+                           else label_folder, self.LABEL_FOLDER)
         model_path = self.parameterAsFile(parameters, self.MODEL, context)
         try:
-            # TensorFlow runs in its own process, never inside QGIS; faces are checked wherever
-            # they could keep a photo out of VALID
-            classifier = WorkerClassifier(model_path, face_gate=min(LABEL_CUT, threshold))
-        except TrainingError as exc:
+            # TensorFlow runs in its own process, never inside QGIS
+            classifier = WorkerClassifier(model_path, face_check=self.parameterAsBool(parameters, self.FACE_CHECK, context))
+        except (TrainingError, ValueError) as exc:
             raise QgsProcessingException(str(exc)) from None
         if valid_class not in classifier.classes:
             raise QgsProcessingException(
                 f"Valid class {valid_class!r} is not one of the classifier's classes: "
                 f"{', '.join(classifier.classes)}.")
+        threshold = self._threshold(parameters, context, classifier, valid_class, feedback)
+        classifier.face_gate = min(LABEL_CUT, threshold)  # faces are checked wherever they could change VALID
 
         out_fields = QgsProcessingUtils.combineFields(fields, make_fields(RESULT_FIELDS))
         classified, classified_dest = self.parameterAsSink(
@@ -177,25 +228,34 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
         total = max(len(items), 1)
 
         def progress(done):
-            feedback.setProgress(100.0 * done / total)
+            feedback.setProgress(95.0 * done / total)
             return not feedback.isCanceled()
 
         feedback.pushInfo("Starting the classifier (EfficientNet-Lite0, ImageNet weights) ...")
         predictions = classifier.classify([path for _, _, path, _ in items], progress)
         try:
-            csv_rows, kept, failed = self._write(
+            csv_rows, kept, failed, reviewed = self._write(
                 items, predictions, out_fields, valid_class, threshold, classified, valid_sink, feedback)
         except WorkerError as exc:
             raise QgsProcessingException(f"The classifier failed: {exc}") from None
         if feedback.isCanceled():
             raise QgsProcessingException("Cancelled.")
-        if csv_path:
-            with open(csv_path, "w", encoding="utf-8") as fh:
+        results = {self.CLASSIFIED: classified_dest, self.VALID: valid_dest, "VALID_COUNT": kept,
+                   "UNREADABLE": failed, "THRESHOLD_USED": threshold}
+        if outputs[self.CSV]:
+            with open(outputs[self.CSV], "w", encoding="utf-8") as fh:
                 fh.write("LAT;LON;PATH;TIME;SCORE\n")
                 fh.writelines(line + "\n" for line in study_csv_rows(csv_rows))
-        feedback.pushInfo(f"{kept} of {len(items)} photos are valid (score >= {threshold}); {failed} unreadable.")
-        results = {self.CLASSIFIED: classified_dest, self.VALID: valid_dest, "VALID_COUNT": kept,
-                   "UNREADABLE": failed}
-        if csv_path:
-            results[self.CSV] = csv_path
+            results[self.CSV] = outputs[self.CSV]
+        if outputs[self.REVIEW]:
+            write_contact_sheet(outputs[self.REVIEW], reviewed, threshold, title="Classified photos: review")
+            results[self.REVIEW] = outputs[self.REVIEW]
+        if label_folder:
+            count = self.parameterAsInt(parameters, self.LABEL_COUNT, context)
+            written = write_label_folder(label_folder, reviewed, threshold, count)
+            feedback.pushInfo(f"{len(written)} doubtful photos are in {os.path.join(label_folder, 'to_sort')}.")
+            results[self.LABEL_FOLDER] = label_folder
+        for dest in (classified_dest, valid_dest):
+            attach_map_tip(context, dest, self._path_field, scored=True)
+        feedback.pushInfo(f"{kept} of {len(items)} photos are valid (score >= {threshold:.2f}); {failed} unreadable.")
         return results

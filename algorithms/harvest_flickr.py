@@ -31,6 +31,7 @@ from ..core.flickr_client import REST_URL, FlickrClient, FlickrPermanentError, H
 from ..core.harvest import Harvester, HarvestParams
 from .base import ScenicAlgorithm
 from .fields import make_fields
+from .map_tips import attach_map_tip
 
 KEY_ENV, SECRET_ENV = "SCENIC_HEATMAP_FLICKR_KEY", "SCENIC_HEATMAP_FLICKR_SECRET"
 LICENSES = [
@@ -239,5 +240,6 @@ class HarvestFlickrAlgorithm(ScenicAlgorithm):
                           taken=_qdatetime(record["taken"]), uploaded=_qdatetime(record["uploaded"]))
             feature.setAttributes([values[name] for name, _ in HARVEST_FIELDS])
             sink.addFeature(feature, QgsFeatureSink.FastInsert)
+        attach_map_tip(context, dest, "image_path")
         return {self.OUTPUT: dest, self.IMAGE_FOLDER: folder, "PHOTOS": len(records),
                 "CANDIDATES": stats.candidates, "API_CALLS": stats.api_calls}

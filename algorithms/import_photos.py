@@ -20,6 +20,7 @@ from qgis.PyQt.QtCore import QDateTime, QVariant
 from ..core.photo_files import list_files, scan_paths
 from .base import ScenicAlgorithm
 from .fields import make_fields
+from .map_tips import attach_map_tip
 
 PHOTO_FIELDS = (
     ("photo_id", QVariant.String),
@@ -133,6 +134,7 @@ class ImportPhotosAlgorithm(ScenicAlgorithm):
             feedback.setProgress(100.0 * (index + 1) / total)
 
         feedback.pushInfo(self.tr(f"{kept} photos with a GNSS position, {rejected} files rejected."))
+        attach_map_tip(context, dest, "path")
         results = {self.OUTPUT: dest, "PHOTOS": kept, "REJECTED": rejected}
         if invalid_sink is not None:
             results[self.INVALID] = invalid_dest

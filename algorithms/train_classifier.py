@@ -160,11 +160,21 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
         rows = [("test_accuracy", None, result["test_accuracy"])]
         rows += [("precision", name, value) for name, value in result["precision"].items()]
         rows += [("recall", name, value) for name, value in result["recall"].items()]
+        rows += [("recall_by_class_folder", name, recall) for name, (_, recall) in result["original_recall"].items()]
+        rows += [("best_epoch", None, result["best_epoch"])]
+        if result["threshold"] is not None:
+            rows += [("recommended_threshold", result["threshold_class"], result["threshold"])]
         for row in rows:
             feature = QgsFeature(fields)
             feature.setAttributes(list(row))
-            sink.addFeature(feature, QgsFeatureSink.FastInsert)
+            if not sink.addFeature(feature, QgsFeatureSink.FastInsert):
+                raise QgsProcessingException(f"Could not write the METRICS table: {sink.lastError()}")
         accuracy = result["test_accuracy"]
-        feedback.pushInfo("Test accuracy: " + ("n/a" if accuracy is None else f"{100 * accuracy:.1f} %"))
+        feedback.pushInfo("Test accuracy: " + ("n/a" if accuracy is None else f"{100 * accuracy:.1f} %")
+                          + f"; weights of epoch {result['best_epoch']} kept (lowest validation loss).")
+        if result["threshold"] is not None:
+            feedback.pushInfo(f"Recommended threshold for {result['threshold_class']}: {result['threshold']:.2f} "
+                              "(classifyphotos uses it when THRESHOLD is left empty).")
         return {self.MODEL: model_path, self.REPORT: report_path, self.METRICS: metrics_dest,
-                "TEST_ACCURACY": accuracy, "LABELS": ",".join(result["labels"])}
+                "TEST_ACCURACY": accuracy, "LABELS": ",".join(result["labels"]),
+                "THRESHOLD": result["threshold"]}

@@ -306,6 +306,17 @@ def load_backbone(include_top: bool = True, weights_path: str = ""):
         return _CACHE[key]
 
 
+def imagenet_classifier(weights_path: str = ""):
+    """(kernel [1280, 1000], bias [1000]) of the pretrained ImageNet layer, for logits from pooled features."""
+    path = weights_path or default_weights_path()
+    key = (os.path.abspath(path), "fc")
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            weights = load_legacy_state_dict(path)
+            _CACHE[key] = (weights["_fc.weight"].T.astype(np.float32).copy(), weights["_fc.bias"].astype(np.float32))
+        return _CACHE[key]
+
+
 def preprocess(image) -> np.ndarray:
     """PIL image -> float32 224x224x3: centre crop of 224/256 of the short side,
     bicubic resize to 224, then (x - 127) / 128."""

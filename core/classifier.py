@@ -1,12 +1,14 @@
 """Photo classification: is a photo of the surroundings? QGIS-free.
 
-The built-in default needs no training data and no internet: the offline
-EfficientNet-Lite0 (core/backbone.py) predicts ImageNet's 1000 classes, and
-resources/imagenet_scenic_categories.csv maps each class to a category
-(landscape, architecture, landmark, street, park count as valid; food, text,
-indoor, vehicle, people, animal, plant and product do not). The score is the
-probability mass on valid classes. A face check (OpenCV's Haar cascade) turns
-photos where a face dominates the frame (selfies, posed portraits) non-valid.
+The built-in default works offline: the EfficientNet-Lite0 backbone
+(core/backbone.py) gives pooled features, from which ImageNet's 1000 classes are
+one matrix product away; resources/imagenet_scenic_categories.csv maps each
+class to a category (landscape, architecture, landmark, street, park count as
+valid; food, text, indoor, vehicle, people, animal, plant and product do not).
+A logistic head trained on labelled photos (resources/default_classifier.*,
+scripts/make_default_model.py) reads the features and the mapping's valid
+probability mass, and is Platt-calibrated: its score is P(valid). An optional
+face check (OpenCV's Haar cascade) vetoes photos where a face dominates.
 
 Decoding runs on a thread pool, JPEGs decoded at reduced size with Pillow's
 draft() (DCT scaling); inference runs in fixed-size batches.
@@ -14,6 +16,7 @@ draft() (DCT scaling); inference runs in fixed-size batches.
 
 import csv
 import hashlib
+import json
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -24,8 +27,11 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from . import backbone
+from .calibration import calibrate
 
-CATEGORY_CSV = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "imagenet_scenic_categories.csv")
+RESOURCES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources")
+CATEGORY_CSV = os.path.join(RESOURCES, "imagenet_scenic_categories.csv")
+DEFAULT_HEAD = os.path.join(RESOURCES, "default_classifier.npz")  # beside it: default_classifier.json
 CLASSES = ("valid", "non_valid")
 PORTRAIT = "portrait"
 LABEL_CUT = 0.5  # the default classifier labels a photo valid from this score on
@@ -39,11 +45,7 @@ class Prediction:
     scores: Optional[dict] = None  # {class: probability}
     faces: int = 0
     error: str = ""
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = np.exp(logits - logits.max())
-    return shifted / shifted.sum()
+    features: Optional[np.ndarray] = None  # only from FeatureExtractor
 
 
 def load_categories(path: str = CATEGORY_CSV):
@@ -107,24 +109,14 @@ def decode(path: str, preprocess=backbone.preprocess):
     return preprocess(image), image
 
 
-class DefaultClassifier:
+class _Pipeline:
+    """Decode on a thread pool (the next batch while the network runs on this one), fixed-size
+    batches through TFLite, then `_finish` per photo. Subclasses set what the network ends in."""
+
     classes = CLASSES
-    include_top = True  # ImageNet logits; trained models use the pooled features
+    include_top = False  # pooled 1280-wide features; ImageNet logits are one matrix product away
     backbone_name = "efficientnet-lite0"
     variant = ""  # names the cached TFLite file; a fine-tuned model has its own
-
-    def __init__(self, face_share: float = 0.06, batch_size: int = 32, workers: int = 0, face_gate: float = LABEL_CUT):
-        """face_gate: the lowest score the face check looks at. A face only vetoes, so below the
-        label's cut (or a lower VALID threshold, which the caller passes here) it changes nothing."""
-        self.categories, self.valid_mask = load_categories()
-        self._category_names = sorted(set(self.categories))
-        self._category_matrix = np.zeros((1000, len(self._category_names)), dtype=np.float32)
-        for index, name in enumerate(self.categories):
-            self._category_matrix[index, self._category_names.index(name)] = 1.0
-        self.face_share = face_share
-        self.face_gate = face_gate
-        self.faces = FaceCheck(face_share)
-        self._start(backbone.load_backbone(include_top=self.include_top), batch_size, workers)
 
     def _start(self, model, batch_size: int, workers: int):
         self.batch_size = batch_size
@@ -133,7 +125,7 @@ class DefaultClassifier:
         self._predict = self._compiled()
 
     def _compiled(self):
-        """batch -> logits: TFLite with XNNPACK (about 3x faster than Keras on CPU), else Keras."""
+        """batch -> outputs: TFLite with XNNPACK (about 3x faster than Keras on CPU), else Keras."""
         backbone.import_keras()  # TensorFlow loaded RTLD_LOCAL first
         import tensorflow as tf
 
@@ -158,10 +150,10 @@ class DefaultClassifier:
             return run
         except Exception:  # no TFLite in this TensorFlow build: plain Keras
             @tf.function(reduce_retracing=True)
-            def logits(batch):
+            def outputs(batch):
                 return model(batch, training=False)
 
-            return lambda batch: logits(tf.convert_to_tensor(batch)).numpy()
+            return lambda batch: outputs(tf.convert_to_tensor(batch)).numpy()
 
     @staticmethod
     def _tflite_bytes(tf, model, shape, variant: str) -> bytes:
@@ -195,13 +187,124 @@ class DefaultClassifier:
         except Exception as exc:  # Pillow raises many kinds on corrupt data
             return None, None, f"unreadable image ({type(exc).__name__})"
 
-    def _finish(self, path, logits, image, pool=None):
+    def _post(self, outputs: np.ndarray, rows: int) -> list:
+        """Per-photo values from a batch's network outputs (the first `rows` are real photos)."""
+        return list(outputs[:rows])
+
+    def _finish(self, path, row, image, pool=None):
+        raise NotImplementedError
+
+    def classify(self, paths: Iterable[str], progress: Callable[[int], bool] = lambda done: True
+                 ) -> Iterator[Prediction]:
+        """Predictions in input order; a bad file gives a Prediction with `error`, never an exception.
+
+        Stops early when progress(done) returns False."""
+        paths = list(paths)
+        chunks = [paths[i:i + self.batch_size] for i in range(0, len(paths), self.batch_size)]
+        done = 0
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            pending = [pool.submit(self._decode_one, p) for p in chunks[0]] if chunks else []
+            for number, chunk in enumerate(chunks):
+                decoded = [future.result() for future in pending]
+                if number + 1 < len(chunks):
+                    pending = [pool.submit(self._decode_one, p) for p in chunks[number + 1]]
+                good = [i for i, (image, _, _) in enumerate(decoded) if image is not None]
+                values = []
+                if good:
+                    size = backbone.BACKBONES[self.backbone_name].size
+                    batch = np.zeros((self.batch_size, size, size, 3), np.float32)
+                    for row, i in enumerate(good):
+                        batch[row] = decoded[i][0]
+                    values = self._post(self._predict(batch), len(good))  # fixed shape: one trace
+                rows = {i: row for row, i in enumerate(good)}
+                answers = [Prediction(path, error=decoded[i][2]) if decoded[i][2]
+                           else self._finish(path, values[rows[i]], decoded[i][1], pool)
+                           for i, path in enumerate(chunk)]
+                for answer in answers:  # face checks ran on the pool beside the next decodes
+                    yield answer.result() if hasattr(answer, "result") else answer
+                done += len(chunk)
+                if progress(done) is False:
+                    for future in pending:
+                        future.cancel()
+                    return
+
+
+class FeatureExtractor(_Pipeline):
+    """The backbone's pooled features and the ImageNet-mapping score per photo, decoded exactly as
+    the classifier decodes: what the built-in head is trained and measured on."""
+
+    def __init__(self, batch_size: int = 32, workers: int = 0):
+        self.mapping = ImageNetMapping()
+        self._start(backbone.load_backbone(include_top=False), batch_size, workers)
+
+    def _post(self, outputs, rows):
+        features = outputs[:rows].astype(np.float32)
+        mapped = self.mapping.scores(features)
+        return [(features[i], mapped[0][i], mapped[1][i]) for i in range(rows)]
+
+    def _finish(self, path, row, image, pool=None):
+        features, mapping_score, category = row
+        return Prediction(path, "", category, {"valid": float(mapping_score)}, features=features)
+
+
+class ImageNetMapping:
+    """ImageNet's 1000 classes mapped to categories (resources/imagenet_scenic_categories.csv):
+    the probability mass on valid classes, and the dominant category, from pooled features."""
+
+    def __init__(self):
+        self.categories, self.valid_mask = load_categories()
+        self.names = sorted(set(self.categories))
+        self.matrix = np.zeros((1000, len(self.names)), dtype=np.float32)
+        for index, name in enumerate(self.categories):
+            self.matrix[index, self.names.index(name)] = 1.0
+        self.valid_categories = np.array([self.valid_mask[np.array(self.categories) == n].any() for n in self.names])
+        self.kernel, self.bias = backbone.imagenet_classifier()
+
+    def scores(self, features: np.ndarray):
+        """(valid probability mass [n], dominant category [n], category probabilities [n, k])."""
+        logits = features @ self.kernel + self.bias
+        logits -= logits.max(axis=1, keepdims=True)
+        probabilities = np.exp(logits)
+        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        valid = probabilities[:, self.valid_mask].sum(axis=1)
+        by_category = probabilities @ self.matrix
+        return valid, [self.names[int(i)] for i in by_category.argmax(axis=1)], by_category
+
+
+class DefaultClassifier(FeatureExtractor):
+    """The built-in classifier: a logistic head trained on labelled photos (resources/default_classifier.*),
+    reading the backbone's pooled features and the logit of the ImageNet-mapping score, Platt-calibrated
+    on out-of-fold predictions. Its score is the probability that the photo is valid.
+
+    The optional face check (OpenCV's Haar cascade) turns photos where a face dominates the frame
+    non-valid; the trained head rejects selfies and portraits without it (README, Classify photos)."""
+
+    def __init__(self, face_check: bool = False, face_share: float = 0.06, batch_size: int = 32, workers: int = 0,
+                 face_gate: float = LABEL_CUT, head_path: str = ""):
+        """face_gate: the lowest score the face check looks at. A face only vetoes, so below the
+        label's cut (or a lower VALID threshold, which the caller passes here) it changes nothing."""
+        self.head = DefaultHead.load(head_path or DEFAULT_HEAD)
+        self.face_share = face_share
+        self.face_gate = face_gate
+        self.faces = FaceCheck(face_share) if face_check else None
+        super().__init__(batch_size, workers)
+
+    def _post(self, outputs, rows):
+        features = outputs[:rows].astype(np.float32)
+        mapping_score, _, by_category = self.mapping.scores(features)
+        valid = self.head.probability(features, mapping_score)
+        answers = []
+        for i in range(rows):
+            # the category agrees with the score: the dominant valid category for a valid photo
+            allowed = self.mapping.valid_categories if valid[i] >= LABEL_CUT else ~self.mapping.valid_categories
+            shares = np.where(allowed, by_category[i], -1.0)
+            answers.append((float(valid[i]), self.mapping.names[int(shares.argmax())]))
+        return answers
+
+    def _finish(self, path, row, image, pool=None):
         """A Prediction, or a future of one when the face check runs on `pool`."""
-        probabilities = softmax(logits)
-        valid = float(probabilities[self.valid_mask].sum())
-        by_category = probabilities @ self._category_matrix
-        category = self._category_names[int(by_category.argmax())]
-        if valid < self.face_gate:  # a face can only veto, so skip the check when nothing is to veto
+        valid, category = row
+        if self.faces is None or valid < self.face_gate:  # a face can only veto
             return self._scored(path, category, valid, 0)
 
         def veto():
@@ -217,40 +320,47 @@ class DefaultClassifier:
         label = "valid" if valid >= LABEL_CUT else "non_valid"
         return Prediction(path, label, category, {"valid": valid, "non_valid": 1.0 - valid}, faces)
 
-    def classify(self, paths: Iterable[str], progress: Callable[[int], bool] = lambda done: True
-                 ) -> Iterator[Prediction]:
-        """Predictions in input order; a bad file gives a Prediction with `error`, never an exception.
 
-        Stops early when progress(done) returns False."""
-        paths = list(paths)
-        chunks = [paths[i:i + self.batch_size] for i in range(0, len(paths), self.batch_size)]
-        done = 0
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            # decode the next batch on the pool while the network runs on this one
-            pending = [pool.submit(self._decode_one, p) for p in chunks[0]] if chunks else []
-            for number, chunk in enumerate(chunks):
-                decoded = [future.result() for future in pending]
-                if number + 1 < len(chunks):
-                    pending = [pool.submit(self._decode_one, p) for p in chunks[number + 1]]
-                good = [i for i, (image, _, _) in enumerate(decoded) if image is not None]
-                logits = None
-                if good:
-                    size = backbone.BACKBONES[self.backbone_name].size
-                    batch = np.zeros((self.batch_size, size, size, 3), np.float32)
-                    for row, i in enumerate(good):
-                        batch[row] = decoded[i][0]
-                    logits = self._predict(batch)  # fixed shape: one trace
-                rows = {i: row for row, i in enumerate(good)}
-                answers = [Prediction(path, error=decoded[i][2]) if decoded[i][2]
-                           else self._finish(path, logits[rows[i]], decoded[i][1], pool)
-                           for i, path in enumerate(chunk)]
-                for answer in answers:  # face checks ran on the pool beside the next decodes
-                    yield answer.result() if hasattr(answer, "result") else answer
-                done += len(chunk)
-                if progress(done) is False:
-                    for future in pending:
-                        future.cancel()
-                    return
+@dataclass
+class DefaultHead:
+    """p(valid) = sigmoid(a * (features . w + c * logit(mapping score) + b) + d)."""
+
+    weights: np.ndarray  # [1280]
+    mapping_weight: float
+    bias: float
+    platt: "object"
+    meta: dict
+
+    @classmethod
+    def load(cls, path: str) -> "DefaultHead":
+        from .calibration import Platt
+
+        base = os.path.splitext(path)[0]
+        try:
+            with np.load(base + ".npz", allow_pickle=False) as stored:
+                weights = stored["weights"].astype(np.float32)
+                mapping_weight, bias = float(stored["mapping_weight"]), float(stored["bias"])
+            with open(base + ".json", encoding="utf-8") as fh:
+                meta = json.load(fh)
+            platt = Platt(float(meta["calibration"]["a"]), float(meta["calibration"]["b"]))
+        except (OSError, KeyError, ValueError, TypeError) as exc:
+            raise ValueError(f"The built-in classifier's weights {base}.npz/.json are missing or damaged ({exc}); "
+                             "reinstall the plugin or rebuild them with scripts/make_default_model.py.") from None
+        if weights.shape != (backbone.BACKBONES["efficientnet-lite0"].dims,):
+            raise ValueError(f"{base}.npz does not fit the EfficientNet-Lite0 features")
+        return cls(weights, mapping_weight, bias, platt, meta)
+
+    def raw(self, features: np.ndarray, mapping_score: np.ndarray) -> np.ndarray:
+        from .calibration import logit
+
+        return features @ self.weights + self.mapping_weight * logit(mapping_score) + self.bias
+
+    def probability(self, features, mapping_score) -> np.ndarray:
+        return self.platt(self.raw(features, mapping_score))
+
+    @property
+    def threshold(self) -> float:
+        return float(self.meta.get("threshold", LABEL_CUT))
 
 
 def study_csv_rows(rows: List[dict]) -> List[str]:
@@ -265,7 +375,7 @@ def study_csv_rows(rows: List[dict]) -> List[str]:
 
 
 
-class TrainedClassifier(DefaultClassifier):
+class TrainedClassifier(_Pipeline):
     """A head from trainclassifier on the backbone's pooled features; its labels are the classes."""
 
     include_top = False
@@ -274,6 +384,7 @@ class TrainedClassifier(DefaultClassifier):
         from .training import load_model_file, load_tuned_weights
 
         meta, self.kernel, self.bias = load_model_file(model_path)
+        self.calibration = meta.get("calibration")
         self.classes = tuple(meta["labels"])
         self.backbone_name = meta["backbone"]
         tuned = load_tuned_weights(model_path, meta)
@@ -293,7 +404,7 @@ class TrainedClassifier(DefaultClassifier):
         self._start(model, batch_size, workers)
 
     def _finish(self, path, features, image, pool=None):
-        probabilities = softmax(features @ self.kernel + self.bias)
+        probabilities = calibrate(features @ self.kernel + self.bias, self.calibration)[0]
         label = self.classes[int(probabilities.argmax())]
         return Prediction(path, label, label, {c: float(p) for c, p in zip(self.classes, probabilities)})
 
@@ -301,16 +412,23 @@ class TrainedClassifier(DefaultClassifier):
 class WorkerClassifier:
     """A classifier in a child process (core/classify_worker.py), so TensorFlow never loads in QGIS."""
 
-    def __init__(self, model_path: str = "", batch_size: int = 32, face_gate: float = LABEL_CUT):
+    def __init__(self, model_path: str = "", batch_size: int = 32, face_gate: float = LABEL_CUT,
+                 face_check: bool = False):
         self.model_path = model_path
         self.batch_size = batch_size
         self.face_gate = face_gate
+        self.face_check = face_check
         if model_path:
             from .training import load_model_file
 
-            self.classes = tuple(load_model_file(model_path)[0]["labels"])
+            meta = load_model_file(model_path)[0]
+            self.classes = tuple(meta["labels"])
+            self.threshold = meta.get("threshold")  # None for models trained before calibration
+            self.threshold_class = meta.get("threshold_class") or "valid"
         else:
             self.classes = CLASSES
+            self.threshold = DefaultHead.load(DEFAULT_HEAD).threshold
+            self.threshold_class = "valid"
 
     def classify(self, paths: Iterable[str], progress: Callable[[int], bool] = lambda done: True
                  ) -> Iterator[Prediction]:
@@ -318,7 +436,8 @@ class WorkerClassifier:
 
         paths = list(paths)
         lines = run_worker("classify_worker", {"paths": paths, "batch_size": self.batch_size,
-                                               "model": self.model_path, "face_gate": self.face_gate})
+                                               "model": self.model_path, "face_gate": self.face_gate,
+                                               "face_check": self.face_check})
         try:
             next(lines)  # "ready": the model is loaded
             for done, (path, answer) in enumerate(zip(paths, lines), start=1):

@@ -1,7 +1,7 @@
 """The classifier in a process of its own (see core/worker.py for why).
 
 Request: {"paths": [...], "batch_size": 32, "model": "" or a trainclassifier file,
-"face_gate": the default classifier's lowest score for a face check}.
+"face_gate": the default classifier's lowest score for a face check, "face_check": false}.
 Answers: {"ready": true, "classes": [...]}, then one JSON line per photo."""
 
 import json
@@ -16,7 +16,8 @@ def main():
     if request.get("model"):
         classifier = TrainedClassifier(request["model"], batch_size=batch_size)
     else:
-        classifier = DefaultClassifier(batch_size=batch_size, face_gate=float(request.get("face_gate", LABEL_CUT)))
+        classifier = DefaultClassifier(face_check=bool(request.get("face_check", False)), batch_size=batch_size,
+                                       face_gate=float(request.get("face_gate", LABEL_CUT)))
     print(json.dumps({"ready": True, "classes": list(classifier.classes)}), flush=True)
     for prediction in classifier.classify(request["paths"]):
         print(json.dumps({"label": prediction.label, "category": prediction.category, "scores": prediction.scores,

@@ -25,7 +25,9 @@ def main():
     except TrainingError as exc:
         say(error=str(exc))
         return
-    say(result=asdict(result))
+    payload = asdict(result)
+    payload.pop("reliability")  # arrays, drawn in the report already
+    say(result=payload)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ from typing import Callable, Dict, List, Optional, Tuple
 import numpy as np
 from PIL import Image, ImageEnhance, ImageOps
 
+from .calibration import best_threshold, calibrate, fit_calibration, reliability_png
+
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png"}
 AUGMENTATIONS = ("flip", "crop", "bright")
 FINE_TUNE_LR_DIVISOR = 100.0  # fine-tuning steps are this much smaller than the head's (1e-4 by default)
@@ -53,13 +55,15 @@ class Dataset:
     paths: List[str]
     labels: List[int]
     label_names: List[str]
+    original: List[str] = field(default_factory=list)  # each photo's class folder, before CLASS_GROUPS
 
 
 def scan_dataset(folder: str, groups: Optional[Dict[str, List[str]]] = None) -> Dataset:
     """Images per class sub-folder, merged by groups; raises TrainingError for unusable input."""
     if not os.path.isdir(folder):
         raise TrainingError(f"The training folder does not exist: {folder}")
-    classes = sorted(d for d in os.listdir(folder) if os.path.isdir(os.path.join(folder, d)) and not d.startswith("."))
+    classes = sorted(d for d in os.listdir(folder) if os.path.isdir(os.path.join(folder, d))
+                     and not d.startswith(".") and d != "to_sort")  # to_sort: classifyphotos' LABEL_FOLDER
     if not classes:
         raise TrainingError("The training folder has no class sub-folders.")
     group_of = {c: c for c in classes}
@@ -72,20 +76,21 @@ def scan_dataset(folder: str, groups: Optional[Dict[str, List[str]]] = None) -> 
         if missing:
             raise TrainingError(f"These class folders are in no group of CLASS_GROUPS: {', '.join(missing)}")
     label_names = sorted(set(group_of[c] for c in classes))
-    paths, labels = [], []
+    paths, labels, original = [], [], []
     for c in classes:
         directory = os.path.join(folder, c)
         for name in sorted(os.listdir(directory)):
             if os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS:
                 paths.append(os.path.join(directory, name))
                 labels.append(label_names.index(group_of[c]))
+                original.append(c)
     counts = {name: labels.count(i) for i, name in enumerate(label_names)}
     problems = [f"class {name!r} has {n} image(s), at least 2 are needed" for name, n in counts.items() if n < 2]
     if len(label_names) < 2:
         problems.append("there is only one class; a classifier needs at least two")
     if problems:
         raise TrainingError("Cannot train: " + "; ".join(problems) + ".")
-    return Dataset(paths, labels, label_names)
+    return Dataset(paths, labels, label_names, original)
 
 
 def stratified_split(labels: List[int], validation_percent: float, test_percent: float, seed: int = 42):
@@ -173,10 +178,13 @@ class FeatureCache:
 
 def save_model_file(path: str, labels: List[str], kernel: np.ndarray, bias: np.ndarray, metrics: dict,
                     backbone_name: str = "efficientnet-lite0", tuned: Optional[Dict[str, np.ndarray]] = None,
-                    fine_tuned_blocks: int = 0):
-    """The head (and, after fine-tuning, the changed backbone kernels by layer name) as npz in a zip."""
+                    fine_tuned_blocks: int = 0, calibration: Optional[dict] = None,
+                    threshold: Optional[float] = None, threshold_class: str = ""):
+    """The head (and, after fine-tuning, the changed backbone kernels by layer name) as npz in a zip;
+    calibration and the recommended threshold of `threshold_class` in its meta.json."""
     meta = {"format": "scenic-heatmap-classifier", "version": 1, "backbone": backbone_name,
-            "labels": list(labels), "metrics": metrics, "fine_tuned_blocks": int(fine_tuned_blocks)}
+            "labels": list(labels), "metrics": metrics, "fine_tuned_blocks": int(fine_tuned_blocks),
+            "calibration": calibration, "threshold": threshold, "threshold_class": threshold_class}
     buffer = io.BytesIO()
     np.savez(buffer, kernel=kernel.astype(np.float32), bias=bias.astype(np.float32))
     tmp = f"{path}.part"
@@ -240,6 +248,36 @@ class TrainResult:
     confusion: List[List[int]]
     counts: Dict[str, Tuple[int, int, int]]
     unreadable: List[Tuple[str, str]] = field(default_factory=list)
+    best_epoch: int = 0  # 1-based epoch whose weights were kept (lowest validation loss)
+    calibration: Optional[dict] = None
+    threshold: Optional[float] = None  # maximises balanced accuracy of threshold_class on the validation photos
+    threshold_class: str = ""
+    original_recall: Dict[str, Tuple[int, float]] = field(default_factory=dict)  # class folder: (test n, recall)
+    reliability: Dict[str, tuple] = field(default_factory=dict)  # split: (P(threshold_class), truth)
+
+
+class KeepBest:
+    """A Keras callback that restores the weights of the epoch with the lowest validation loss."""
+
+    def __new__(cls, keras):
+        class _KeepBest(keras.callbacks.Callback):
+            best, weights, epoch = float("inf"), None, 0
+
+            def on_epoch_end(self, epoch, logs=None):
+                loss = (logs or {}).get("val_loss")
+                if loss is not None and loss < self.best:
+                    self.best, self.weights, self.epoch = loss, self.model.get_weights(), epoch + 1
+
+            def on_train_end(self, logs=None):
+                if self.weights is not None:
+                    self.model.set_weights(self.weights)
+
+        return _KeepBest()
+
+
+def _logits(probabilities: np.ndarray) -> np.ndarray:
+    """Logits up to a per-row constant, which is all calibration needs."""
+    return np.log(np.clip(probabilities, 1e-12, 1.0))
 
 
 def _class_weights(labels: np.ndarray, n: int) -> Dict[int, float]:
@@ -303,11 +341,13 @@ def train(dataset: Dataset, cache_dir: str, model_path: str, epochs: int = 30, l
             progress("training", (epoch + 1) / epochs)
 
     validation = (base[val_idx], labels[val_idx]) if val_idx else None
+    keep = KeepBest(keras)
     fit = head.fit(x_train, y_train, epochs=epochs, batch_size=batch, validation_data=validation, verbose=0,
-                   class_weight=_class_weights(y_train, n), callbacks=[Report()], shuffle=True)
+                   class_weight=_class_weights(y_train, n), callbacks=[Report(), keep], shuffle=True)
+    best_epoch = keep.epoch or epochs
     history = {k: [float(v) for v in values] for k, values in fit.history.items()}
     predict = head.predict
-    test_inputs = base[test_idx]
+    test_inputs, val_inputs = base[test_idx], base[val_idx]
     tuned = {}
     if fine_tune_blocks:
         trunk = backbone.trunk_model(features_model, fine_tune_blocks)
@@ -326,23 +366,49 @@ def train(dataset: Dataset, cache_dir: str, model_path: str, epochs: int = 30, l
             def on_epoch_end(self, epoch, logs=None):
                 progress("fine-tuning", (epoch + 1) / tune_epochs)
 
+        keep_tuned = KeepBest(keras)
         tuned_fit = tail.fit(x_tail, y_tail, epochs=tune_epochs, batch_size=batch,
                              validation_data=(below[val_idx], labels[val_idx]) if val_idx else None, verbose=0,
-                             class_weight=_class_weights(y_tail, n), callbacks=[TuneReport()], shuffle=True)
+                             class_weight=_class_weights(y_tail, n), callbacks=[TuneReport(), keep_tuned],
+                             shuffle=True)
+        best_epoch = epochs + keep_tuned.epoch if keep_tuned.epoch else best_epoch
         for key, values in tuned_fit.history.items():  # the charts go on where head training stopped
             history.setdefault(key, []).extend(float(v) for v in values)
         history["fine_tune_from_epoch"] = [float(epochs)]
         predict, test_inputs, head = tail.predict, below[test_idx], tail
+        val_inputs = below[val_idx]
         tuned = {name: tail.get_layer(name).get_weights()[0] for name in backbone.tuned_layer_names(fine_tune_blocks)}
+
+    names = dataset.label_names
+    threshold_class = "valid" if "valid" in names else names[-1]
+    target = names.index(threshold_class)
+    calibration = threshold = None
+    reliability_data = {}
+    if val_idx and len(set(labels[val_idx].tolist())) == n:
+        val_logits = _logits(predict(val_inputs, verbose=0))
+        calibration = fit_calibration(val_logits, labels[val_idx])
+        val_p = calibrate(val_logits, calibration)[:, target]
+        threshold = best_threshold(val_p, labels[val_idx] == target)
+        reliability_data["validation"] = (val_p, (labels[val_idx] == target).astype(int))
 
     confusion = np.zeros((n, n), dtype=int)
     test_accuracy = None
+    original_recall = {}
     if test_idx:
-        predicted = predict(test_inputs, verbose=0).argmax(axis=1)
+        test_p = calibrate(_logits(predict(test_inputs, verbose=0)), calibration)
+        predicted = test_p.argmax(axis=1)
+        if threshold is not None and n == 2:  # the decision classifyphotos makes with the recommended threshold
+            predicted = np.where(test_p[:, target] >= threshold, target, 1 - target)
         for truth, guess in zip(labels[test_idx], predicted):
             confusion[truth, guess] += 1
         test_accuracy = float(np.trace(confusion) / confusion.sum())
-    names = dataset.label_names
+        reliability_data["test"] = (test_p[:, target], (labels[test_idx] == target).astype(int))
+        if dataset.original:
+            folders = np.array([dataset.original[i] for i in test_idx])
+            right = predicted == labels[test_idx]
+            for folder in sorted(set(folders.tolist())):
+                inside = folders == folder
+                original_recall[folder] = (int(inside.sum()), float(right[inside].mean()))
     precision = {names[i]: float(confusion[i, i] / confusion[:, i].sum()) if confusion[:, i].sum() else 0.0
                  for i in range(n)}
     recall = {names[i]: float(confusion[i, i] / confusion[i].sum()) if confusion[i].sum() else 0.0
@@ -350,10 +416,14 @@ def train(dataset: Dataset, cache_dir: str, model_path: str, epochs: int = 30, l
     counts = {names[i]: (int((labels[train_idx] == i).sum()), int((labels[val_idx] == i).sum()),
                          int((labels[test_idx] == i).sum())) for i in range(n)}
     kernel, bias = head.get_layer("head").get_weights()
-    result = TrainResult(names, history, test_accuracy, precision, recall, confusion.tolist(), counts, unreadable)
+    result = TrainResult(names, history, test_accuracy, precision, recall, confusion.tolist(), counts, unreadable,
+                         best_epoch, calibration, threshold, threshold_class, original_recall, reliability_data)
     save_model_file(model_path, names, kernel, bias, {"test_accuracy": test_accuracy, "precision": precision,
-                                                      "recall": recall, "confusion": confusion.tolist()},
-                    backbone_name=backbone_name, tuned=tuned, fine_tuned_blocks=fine_tune_blocks)
+                                                      "recall": recall, "confusion": confusion.tolist(),
+                                                      "best_epoch": best_epoch,
+                                                      "recall_by_class_folder": original_recall},
+                    backbone_name=backbone_name, tuned=tuned, fine_tuned_blocks=fine_tune_blocks,
+                    calibration=calibration, threshold=threshold, threshold_class=threshold_class)
     return result
 
 
@@ -394,6 +464,10 @@ def write_report(path: str, result: TrainResult, settings: dict):
         axes.text(c, r, str(value), ha="center", va="center")
     charts.append(("Confusion matrix (test set)", _png(figure)))
     plt.close(figure)
+    if result.reliability:
+        buffer = io.BytesIO()
+        reliability_png(buffer, result.reliability, title=f"Reliability of P({result.threshold_class})")
+        charts.append(("Reliability diagram (calibrated scores)", base64.b64encode(buffer.getvalue()).decode()))
 
     e = html.escape
     accuracy = "n/a (no test images)" if result.test_accuracy is None else f"{100 * result.test_accuracy:.1f} %"
@@ -401,6 +475,12 @@ def write_report(path: str, result: TrainResult, settings: dict):
         f"<tr><td>{e(name)}</td><td>{result.counts[name][0]}</td><td>{result.counts[name][1]}</td>"
         f"<td>{result.counts[name][2]}</td><td>{result.precision[name]:.3f}</td><td>{result.recall[name]:.3f}</td></tr>"
         for name in result.labels)
+    original_rows = ""
+    if result.original_recall and set(result.original_recall) != set(result.labels):
+        original_rows = ("<h3>Test recall per class folder</h3><table><tr><th>folder</th><th>test photos</th>"
+                         "<th>recall</th></tr>" + "".join(
+                             f"<tr><td>{e(name)}</td><td>{n}</td><td>{r:.3f}</td></tr>"
+                             for name, (n, r) in result.original_recall.items()) + "</table>")
     settings_rows = "".join(f"<tr><td>{e(str(k))}</td><td>{e(str(v))}</td></tr>" for k, v in settings.items())
     images = "".join(f"<h3>{e(title)}</h3><img alt='{e(title)}' src='data:image/png;base64,{data}'>"
                      for title, data in charts)
@@ -410,12 +490,18 @@ def write_report(path: str, result: TrainResult, settings: dict):
         "<style>body{font-family:sans-serif;max-width:60em}td,th{padding:2px 8px;border-bottom:1px solid #ddd}"
         "</style></head><body><h1>Photo classifier training report</h1>"
         f"<p><b>Test accuracy: {accuracy}</b></p>"
+        f"<p>Weights of epoch {result.best_epoch} kept (lowest validation loss). "
+        + ("Scores are calibrated on the validation photos "
+           f"({e(str((result.calibration or {}).get('kind', '')))}); recommended threshold for "
+           f"{e(result.threshold_class)}: <b>{result.threshold:.2f}</b> (best balanced accuracy on the validation "
+           "photos; classifyphotos uses it when THRESHOLD is left empty).</p>"
+           if result.threshold is not None else "No calibration: the validation split lacks a class.</p>")
         + (f"<p>The head was trained for {int(result.history['fine_tune_from_epoch'][0])} epochs, then the last "
            "backbone blocks were fine-tuned with it (after the dotted line in the charts).</p>"
            if "fine_tune_from_epoch" in result.history else "")
         +
         "<table><tr><th>class</th><th>train</th><th>validation</th><th>test</th><th>precision</th>"
-        f"<th>recall</th></tr>{rows}</table>{images}<h3>Settings</h3><table>{settings_rows}</table>"
+        f"<th>recall</th></tr>{rows}</table>{original_rows}{images}<h3>Settings</h3><table>{settings_rows}</table>"
         + (f"<h3>Unreadable images (left out)</h3><ul>{unreadable}</ul>" if unreadable else "")
         + "</body></html>"
     )

@@ -1,0 +1,36 @@
+"""Map tips for photo layers: hover over a point in QGIS and see the photo, its score and category."""
+
+from qgis.core import QgsProcessingLayerPostProcessorInterface, QgsVectorLayer
+
+
+def photo_map_tip(path_field: str, scored: bool = False) -> str:
+    """An HTML map tip with the thumbnail from `path_field` (and score and category when scored)."""
+    quoted = '"' + path_field.replace('"', '""') + '"'
+    tip = (f"<div style=\"max-width:260px\"><img src=\"file:///[% replace({quoted}, '\\\\', '/') %]\" "
+           "width=\"240\"/><br/>")
+    if scored:
+        tip += "<b>[% \"category\" %]</b> &middot; score [% format_number(\"score\", 2) %]" \
+               "[% if(\"valid\", ' &middot; kept', ' &middot; dropped') %]<br/>"
+    return tip + f"<small>[% {quoted} %]</small></div>"
+
+
+class SetMapTip(QgsProcessingLayerPostProcessorInterface):
+    """Sets the map tip (and shows it on hover) when Processing loads the layer."""
+
+    _alive = []  # QGIS keeps no reference to post-processors; we must
+
+    def __init__(self, template: str):
+        super().__init__()
+        self.template = template
+
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802 - QGIS API
+        if isinstance(layer, QgsVectorLayer):
+            layer.setMapTipTemplate(self.template)
+
+
+def attach_map_tip(context, destination: str, path_field: str, scored: bool = False):
+    """Gives the output `destination` a photo map tip once it is loaded."""
+    if destination and context.willLoadLayerOnCompletion(destination):
+        processor = SetMapTip(photo_map_tip(path_field, scored))
+        SetMapTip._alive.append(processor)
+        context.layerToLoadOnCompletionDetails(destination).setPostProcessor(processor)
