@@ -8,7 +8,7 @@ not survey data:
 
 * scenic photos: crops of scikit-learn's china.jpg (a Flickr photo by
   danielbuechele, CC BY 2.0) at invented positions around hot spots;
-* other photos (food, a cat, a portrait, a rocket): scikit-image's CC0 and
+* other photos (food, a cat, a portrait, a page of text): scikit-image's CC0 and
   public-domain samples, scattered; the classifier should drop them;
 * owners and dates in EXIF Artist/DateTimeOriginal, with one owner who takes
   a burst of photos in one afternoon, so the two weightings differ;
@@ -92,7 +92,7 @@ def sample_photos(folder: pathlib.Path, count=400, seed=2016):
 
     rng = np.random.default_rng(seed)
     others = []
-    for array in (data.coffee(), data.chelsea(), data.rocket(), data.astronaut()):
+    for array in (data.coffee(), data.chelsea(), data.page(), data.astronaut()):
         image = Image.fromarray(array).convert("RGB")
         image.thumbnail((320, 320))
         others.append(image)

@@ -85,9 +85,10 @@ def run_alg(processing_provider):
 
     contexts = []
 
-    def run(algorithm_id, parameters, feedback=None):
-        context = QgsProcessingContext()
-        context.setProject(QgsProject.instance())
+    def run(algorithm_id, parameters, feedback=None, context=None):
+        if context is None:
+            context = QgsProcessingContext()
+            context.setProject(QgsProject.instance())
         contexts.append(context)  # owns TEMPORARY_OUTPUT layers until the test ends
         return processing.run(
             algorithm_id, parameters, context=context, feedback=feedback or QgsProcessingFeedback()

@@ -47,11 +47,11 @@ def test_classifies_a_folder(run_alg, exif_dir):
     assert not features["iphone_hdr_YES.jpg"]["error"] and features["iphone_hdr_YES.jpg"]["lat"] > 40
 
 
-def test_a_low_threshold_still_vetoes_dominant_faces(run_alg, exif_dir):
-    # the portrait's scene scores about 0.006, above this threshold: only the face check keeps it out
+def test_a_low_threshold_still_vetoes_dominant_faces_with_the_face_check(run_alg, exif_dir):
+    # the portrait scores about 0.004, above this threshold: only the face check keeps it out
     portrait = str(exif_dir / "jpg" / "Konica_Minolta_DiMAGE_Z3.jpg")
     result = run_alg("scenicheatmap:classifyphotos", {
-        "INPUT": photo_layer(exif_dir, [portrait]), "THRESHOLD": 0.002,
+        "INPUT": photo_layer(exif_dir, [portrait]), "THRESHOLD": 0.001, "FACE_CHECK": True,
         "CLASSIFIED": "TEMPORARY_OUTPUT", "VALID": "TEMPORARY_OUTPUT"})
     (face,) = [f for f in result["CLASSIFIED"].getFeatures() if f["image_path"] == portrait]
     assert face["category"] == "portrait" and face["score"] == 0 and face["valid"] is False
@@ -84,3 +84,46 @@ def test_through_qgis_process(qgis_process, exif_dir, tmp_path):
     assert valid.featureCount() == result["results"]["VALID_COUNT"] > 0
     assert all(f["score"] >= 0.85 for f in valid.getFeatures())
 
+
+
+def test_empty_threshold_uses_the_recommended_one_and_review_outputs(run_alg, exif_dir, tmp_path):
+    from qgis.core import QgsProcessingFeedback
+
+    from scenic_heatmap.core.classifier import DEFAULT_HEAD, DefaultHead
+
+    class Log(QgsProcessingFeedback):
+        lines = []
+
+        def pushInfo(self, info):  # noqa: N802 - QGIS API
+            self.lines.append(info)
+
+    feedback = Log()
+    result = run_alg("scenicheatmap:classifyphotos", {
+        "INPUT": photo_layer(exif_dir), "CLASSIFIED": "TEMPORARY_OUTPUT", "VALID": "TEMPORARY_OUTPUT",
+        "REVIEW": str(tmp_path / "review.html"), "LABEL_FOLDER": str(tmp_path / "label"), "LABEL_COUNT": 4},
+        feedback=feedback)
+    recommended = DefaultHead.load(DEFAULT_HEAD).threshold
+    assert result["THRESHOLD_USED"] == recommended
+    assert any("recommended" in line and f"{recommended:.2f}" in line for line in feedback.lines)
+    assert "data:image/jpeg;base64," in (tmp_path / "review.html").read_text()
+    assert len(list((tmp_path / "label" / "to_sort").iterdir())) == 4 and (tmp_path / "label" / "selfie").is_dir()
+
+
+def test_photo_layers_get_a_map_tip(run_alg, exif_dir, tmp_path):
+    from qgis.core import (QgsProcessingContext, QgsProcessingFeedback, QgsProcessingOutputLayerDefinition,
+                           QgsProject)
+
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    outputs = {}
+    for name in ("CLASSIFIED", "VALID"):
+        outputs[name] = QgsProcessingOutputLayerDefinition(str(tmp_path / f"{name}.gpkg"), QgsProject.instance())
+    run_alg("scenicheatmap:classifyphotos", dict(INPUT=photo_layer(exif_dir), THRESHOLD=0.5, **outputs),
+            context=context)
+    pending = context.layersToLoadOnCompletion()
+    assert len(pending) == 2
+    for path, details in pending.items():
+        layer = QgsVectorLayer(path, details.name)
+        details.postProcessor().postProcessLayer(layer, context, QgsProcessingFeedback())
+        tip = layer.mapTipTemplate()
+        assert '<img src="file:///' in tip and '"image_path"' in tip and '"score"' in tip

@@ -53,14 +53,46 @@ def test_food_text_and_animals_are_not(default, skimage_photos):
     assert cat.category == "animal" and cat.scores["valid"] < 0.05
 
 
-def test_a_dominant_face_makes_a_portrait(default, exif_dir):
+def test_the_optional_face_check_makes_a_portrait(default, exif_dir):
     path = str(exif_dir / "jpg" / "Konica_Minolta_DiMAGE_Z3.jpg")  # a woman's portrait at a desk
-    always_check = classifier.DefaultClassifier(face_gate=0.0)
+    always_check = classifier.DefaultClassifier(face_check=True, face_gate=0.0)
     (portrait,) = always_check.classify([path])
     assert portrait.category == classifier.PORTRAIT and portrait.faces >= 1
     assert portrait.scores["valid"] == 0 and portrait.label == "non_valid"
-    (gated,) = default.classify([path])  # the scene alone is already non-valid, so no face check is needed
-    assert gated.label == "non_valid" and gated.scores["valid"] < default.face_gate
+    (plain,) = default.classify([path])  # the trained head alone already drops it
+    assert plain.label == "non_valid" and plain.scores["valid"] < 0.1 and plain.faces == 0
+
+
+def test_shipped_head_on_photos_it_never_saw(default, tmp_path):
+    """The built-in head was trained on photo_devset and ../shared's camera photos, not on these:
+    views cropped from scikit-learn's china.jpg (CC BY 2.0) are kept, scikit-image's CC0 samples dropped."""
+    datasets = pytest.importorskip("sklearn.datasets")
+    data = pytest.importorskip("skimage.data")
+    china = Image.fromarray(datasets.load_sample_image("china.jpg"))
+    w, h = china.size
+    views = []
+    for i, (x, y) in enumerate(((0, 0), (w // 4, 0), (0, h // 4), (w // 4, h // 4))):
+        views.append(tmp_path / f"view{i}.jpg")
+        china.crop((x, y, x + w * 3 // 4, y + h * 3 // 4)).save(views[-1], quality=90)
+    others = []
+    for name in ("coffee", "chelsea", "astronaut", "page", "camera", "cat"):
+        others.append(tmp_path / f"{name}.jpg")
+        Image.fromarray(getattr(data, name)()).convert("RGB").save(others[-1], quality=90)
+    threshold = default.head.threshold
+    kept = [p.scores["valid"] for p in default.classify([str(v) for v in views])]
+    dropped = [p.scores["valid"] for p in default.classify([str(o) for o in others])]
+    assert min(kept) > 0.9 and max(dropped) < 0.05, (kept, dropped)
+    assert 0.2 < threshold < 0.6  # chosen out-of-fold, far below the study's 0.9
+
+
+def test_shipped_head_records_how_it_was_made():
+    head = classifier.DefaultHead.load(classifier.DEFAULT_HEAD)
+    meta = head.meta
+    assert meta["photo_devset_manifest_sha256"] and meta["command"].startswith("python scripts/make_default_model.py")
+    assert meta["metrics"]["balanced_accuracy_at_threshold"] >= 0.95
+    assert meta["metrics"]["expected_calibration_error"] <= 0.05
+    assert meta["calibration"]["kind"] == "platt" and len(meta["trained_on"]) == sum(
+        sum(counts.values()) for counts in meta["photos"].values())
 
 
 def test_bad_files_are_reported_not_raised(default, tmp_path, exif_dir):
@@ -99,7 +131,8 @@ def test_fast_inference_path_matches_the_network(default, skimage_photos):
     image = backbone.preprocess(Image.open(skimage_photos / "coffee.jpg"))
     batch = np.zeros((default.batch_size, 224, 224, 3), np.float32)
     batch[0] = image
-    logits = default._predict(batch)[0]  # TFLite/XNNPACK where available
-    reference = backbone.load_backbone().predict(image[None], verbose=0)[0]
-    np.testing.assert_allclose(logits, reference, atol=1e-3)
-    assert logits.argmax() == backbone.ESPRESSO
+    features = default._predict(batch)[0]  # TFLite/XNNPACK where available
+    reference = backbone.load_backbone(include_top=False).predict(image[None], verbose=0)[0]
+    np.testing.assert_allclose(features, reference, atol=1e-3)
+    kernel, bias = backbone.imagenet_classifier()
+    assert (features @ kernel + bias).argmax() == backbone.ESPRESSO

@@ -18,7 +18,7 @@ def test_demo_runs_the_whole_chain(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "import: 400 photos, 2 files rejected" in proc.stdout
     valid = int(re.search(r"classify: (\d+) of 400 photos valid", proc.stdout).group(1))
-    # 315 views of a temple among 85 photos of food, a cat, a portrait and a rocket
+    # 315 views of a temple among 85 photos of food, a cat, a portrait and a page of text
     assert 250 <= valid <= 315
     for name in ("heatmap.tif", "heatmap.qml", "heatmap.png", "heatmap_photo_user_days.tif",
                  "heatmap_photo_user_days.png", "series.png", "series/heatmap_series.qlr", "price_chart.png",
