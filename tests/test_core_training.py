@@ -30,12 +30,21 @@ def test_train_end_to_end_then_reload_and_classify(labelled_photos, tmp_path):
                             test_percent=30, validation_percent=15, augment=True)
     assert result.test_accuracy is not None and result.test_accuracy > 0.5  # beats chance on held-out photos
     assert len(result.history["accuracy"]) == 40 and "val_loss" in result.history
+    # the kept weights are those of the epoch with the lowest validation loss
+    assert result.best_epoch == int(np.argmin(result.history["val_loss"])) + 1
+    # calibrated on the validation photos, with a recommended threshold for valid
+    assert result.calibration["kind"] == "platt" and 0.0 <= result.threshold <= 1.0
+    assert result.threshold_class == "valid"
+    # recall per original class folder, not only per group
+    assert {"valid", "stuff"} <= set(result.original_recall) <= {"valid", "food", "stuff"}
     report = tmp_path / "report.html"
     training.write_report(str(report), result, {"epochs": 40, "note": "<b>escaped</b>"})
     page = report.read_text()
-    assert page.count("data:image/png;base64,") == 3 and "&lt;b&gt;escaped&lt;/b&gt;" in page
+    assert page.count("data:image/png;base64,") == 4 and "&lt;b&gt;escaped&lt;/b&gt;" in page
+    assert "Reliability diagram" in page and "recommended threshold" in page and "per class folder" in page
     meta, kernel, bias = training.load_model_file(str(model))
     assert meta["labels"] == ["non_valid", "valid"] and kernel.shape == (1280, 2)
+    assert meta["threshold"] == result.threshold and meta["calibration"] == result.calibration
     predictions = list(TrainedClassifier(str(model)).classify([p for p in dataset.paths]))
     truth = [dataset.label_names[i] for i in dataset.labels]
     assert np.mean([p.label == t for p, t in zip(predictions, truth)]) > 0.8
