@@ -11,11 +11,11 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
+    QgsProcessingParameterDefinition,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterNumber,
@@ -208,7 +208,8 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
         model_path = self.parameterAsFile(parameters, self.MODEL, context)
         try:
             # TensorFlow runs in its own process, never inside QGIS
-            classifier = WorkerClassifier(model_path, face_check=self.parameterAsBool(parameters, self.FACE_CHECK, context))
+            face_check = self.parameterAsBool(parameters, self.FACE_CHECK, context)
+            classifier = WorkerClassifier(model_path, face_check=face_check)
         except (TrainingError, ValueError) as exc:
             raise QgsProcessingException(str(exc)) from None
         if valid_class not in classifier.classes:

@@ -58,7 +58,7 @@ def main():
         interpreter.allocate_tensors()
         source, target = interpreter.get_input_details()[0]["index"], interpreter.get_output_details()[0]["index"]
 
-        def run(x):
+        def run(x, interpreter=interpreter, source=source, target=target):
             interpreter.set_tensor(source, x)
             interpreter.invoke()
             return interpreter.get_tensor(target).copy()

@@ -144,7 +144,6 @@ def main():
 
     for model in args.model:
         from scenic_heatmap.core.classifier import TrainedClassifier
-
         from scenic_heatmap.core.training import load_model_file
 
         classifier = TrainedClassifier(model)

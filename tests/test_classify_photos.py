@@ -110,8 +110,7 @@ def test_empty_threshold_uses_the_recommended_one_and_review_outputs(run_alg, ex
 
 
 def test_photo_layers_get_a_map_tip(run_alg, exif_dir, tmp_path):
-    from qgis.core import (QgsProcessingContext, QgsProcessingFeedback, QgsProcessingOutputLayerDefinition,
-                           QgsProject)
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProcessingOutputLayerDefinition, QgsProject
 
     context = QgsProcessingContext()
     context.setProject(QgsProject.instance())
