@@ -1,6 +1,8 @@
 """Map tips for photo layers: hover over a point in QGIS and see the photo, its score and category."""
 
-from qgis.core import QgsProcessingLayerPostProcessorInterface, QgsVectorLayer
+from qgis.core import QgsVectorLayer
+
+from .styling import KeptPostProcessor
 
 
 def photo_map_tip(path_field: str, scored: bool = False) -> str:
@@ -14,10 +16,8 @@ def photo_map_tip(path_field: str, scored: bool = False) -> str:
     return tip + f"<small>[% {quoted} %]</small></div>"
 
 
-class SetMapTip(QgsProcessingLayerPostProcessorInterface):
-    """Sets the map tip (and shows it on hover) when Processing loads the layer."""
-
-    _alive = []  # QGIS keeps no reference to post-processors; we must
+class SetMapTip(KeptPostProcessor):
+    """Sets the map tip (shown on hover) when Processing loads the layer."""
 
     def __init__(self, template: str):
         super().__init__()
@@ -31,6 +31,5 @@ class SetMapTip(QgsProcessingLayerPostProcessorInterface):
 def attach_map_tip(context, destination: str, path_field: str, scored: bool = False):
     """Gives the output `destination` a photo map tip once it is loaded."""
     if destination and context.willLoadLayerOnCompletion(destination):
-        processor = SetMapTip(photo_map_tip(path_field, scored))
-        SetMapTip._alive.append(processor)
+        processor = SetMapTip.create(photo_map_tip(path_field, scored))
         context.layerToLoadOnCompletionDetails(destination).setPostProcessor(processor)

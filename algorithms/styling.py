@@ -45,10 +45,20 @@ def write_density_style(raster_path: str, vmin: float, vmax: float, classes: int
     return qml
 
 
-class LoadStyleOnCompletion(QgsProcessingLayerPostProcessorInterface):
-    """Applies the saved .qml when Processing loads the output into the project."""
+class KeptPostProcessor(QgsProcessingLayerPostProcessorInterface):
+    """A layer post-processor made with `create`, which keeps it alive: QGIS holds no reference to it."""
 
-    _alive = []  # QGIS keeps no reference to post-processors; we must
+    _alive = []
+
+    @classmethod
+    def create(cls, *args):
+        processor = cls(*args)
+        KeptPostProcessor._alive.append(processor)
+        return processor
+
+
+class LoadStyleOnCompletion(KeptPostProcessor):
+    """Applies the saved .qml when Processing loads the output into the project."""
 
     def __init__(self, qml: str):
         super().__init__()
@@ -58,9 +68,3 @@ class LoadStyleOnCompletion(QgsProcessingLayerPostProcessorInterface):
         if isinstance(layer, QgsRasterLayer) and os.path.exists(self.qml):
             layer.loadNamedStyle(self.qml)
             layer.triggerRepaint()
-
-    @classmethod
-    def create(cls, *args):
-        processor = cls(*args)
-        cls._alive.append(processor)
-        return processor

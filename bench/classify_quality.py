@@ -131,11 +131,7 @@ def main():
     curves["built-in, out-of-fold"] = (p, y)
 
     seen = set(head.meta.get("trained_on", []))
-    ids = []
-    for path in labelled.paths:
-        with open(path, "rb") as fh:
-            ids.append(hashlib.sha256(fh.read()).hexdigest()[:16])
-    unseen = np.array([i not in seen for i in ids])
+    unseen = np.array([i not in seen for i in sh.content_ids(labelled.paths)])
     print(f"\n{(~unseen).sum()} of these photos were in the shipped head's training set.")
     if unseen.any():
         shipped = head.probability(features, mapping)

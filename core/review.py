@@ -11,6 +11,8 @@ from typing import List, Optional, Sequence
 
 from PIL import Image, ImageOps
 
+from .files import write_text_atomically
+
 STUDY_CLASSES = ("event", "food", "indoor", "meme", "photo-shoot", "random", "selfie", "stuff", "valid")
 TO_SORT = "to_sort"  # trainclassifier ignores this folder
 
@@ -75,10 +77,7 @@ def write_contact_sheet(path: str, items: Sequence[Reviewed], threshold: float, 
         + (f"<h2>Unreadable ({len(failed)})</h2><ul>{errors}</ul>" if failed else "")
         + "</body></html>"
     )
-    tmp = f"{path}.part"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(page)
-    os.replace(tmp, path)
+    write_text_atomically(path, page)
 
 
 def _safe_name(path: str) -> str:

@@ -107,6 +107,13 @@ def out_of_fold(features, mapping_score, valid, strata, k: int = 5, seed: int = 
     return OutOfFold(raw, probability, folds)
 
 
+def content_ids(paths: Sequence[str]) -> List[str]:
+    """Short content hashes: how the shipped head's .json lists the photos it was trained on."""
+    from .training import FeatureCache
+
+    return [FeatureCache.content_key(path)[:16] for path in paths]
+
+
 def manifest_hash(path: str) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -184,13 +191,11 @@ def extract(labelled: Labelled, cache_dir: str, progress=lambda done, total: Non
     from PIL import Image, ImageOps
 
     from .classifier import FeatureExtractor
+    from .training import FeatureCache
 
     os.makedirs(cache_dir, exist_ok=True)
-    keys = []
-    for path in labelled.paths:
-        with open(path, "rb") as fh:
-            keys.append(os.path.join(cache_dir, hashlib.sha256(fh.read()).hexdigest()
-                                     + ("_flip" if flipped else "") + ".npz"))
+    keys = [os.path.join(cache_dir, FeatureCache.content_key(path) + ("_flip" if flipped else "") + ".npz")
+            for path in labelled.paths]
     todo = [i for i, key in enumerate(keys) if not os.path.exists(key)]
     if todo:
         extractor = FeatureExtractor()

@@ -23,6 +23,7 @@ import numpy as np
 from PIL import Image, ImageEnhance, ImageOps
 
 from .calibration import best_threshold, calibrate, fit_calibration, reliability_png
+from .files import write_text_atomically
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png"}
 AUGMENTATIONS = ("flip", "crop", "bright")
@@ -505,7 +506,4 @@ def write_report(path: str, result: TrainResult, settings: dict):
         + (f"<h3>Unreadable images (left out)</h3><ul>{unreadable}</ul>" if unreadable else "")
         + "</body></html>"
     )
-    tmp = f"{path}.part"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(page)
-    os.replace(tmp, path)
+    write_text_atomically(path, page)

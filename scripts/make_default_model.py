@@ -12,7 +12,6 @@ content hashes, the settings and the out-of-fold metrics.
 
 import argparse
 import datetime
-import hashlib
 import os
 import sys
 
@@ -29,14 +28,6 @@ from scenic_heatmap.core.classifier import DEFAULT_HEAD  # noqa: E402
 
 REPO = os.path.dirname(HERE)
 SHARED = os.path.join(os.path.dirname(REPO), "shared")
-
-
-def content_ids(paths):
-    ids = []
-    for path in paths:
-        with open(path, "rb") as fh:
-            ids.append(hashlib.sha256(fh.read()).hexdigest()[:16])
-    return ids
 
 
 def main():
@@ -86,7 +77,7 @@ def main():
         "photo_devset_manifest_sha256": sh.manifest_hash(args.manifest) if os.path.exists(args.manifest) else None,
         "camera_labels_sha256": sh.manifest_hash(args.camera_csv) if args.camera_csv else None,
         "l2": args.l2, "photos": counts, "metrics": metrics,
-        "trained_on": content_ids(labelled.paths),
+        "trained_on": sh.content_ids(labelled.paths),
     }
     sh.save_default_head(args.output, head, platt, threshold, meta)
     print(f"\nwrote {os.path.splitext(args.output)[0]}.npz/.json: threshold {threshold}, out-of-fold balanced accuracy "
