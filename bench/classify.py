@@ -9,9 +9,10 @@ china.jpg, which the face check looks at), half other scikit-image photos.
 
 The machine is shared and its speed drifts, so the two are timed in alternating
 rounds and compared as a ratio. The goal is stated against the pipeline's
-compute limit, measured in the same run: the photos per second the cores would
-do if they did nothing but the network and the decode,
-cores / (network CPU s per photo + decode CPU s per photo). Goal: >= 85 % of it.
+compute limit, measured in each round right after ours: the photos per second the
+cores would do if they did nothing but the network and the decode,
+cores / (network CPU s per photo on all threads + decode CPU s per photo on one
+thread). Goal: the median round reaches >= 85 % of it.
 The ratio against the study's approach is printed too; it drifts between machines.
 
 Usage: python bench/classify.py [IMAGES] [--rounds R] [--face-check]
@@ -87,12 +88,12 @@ def compute_limit(classifier, paths):
     decoded = [classifier._decode_one(p)[0] for p in paths[:classifier.batch_size]]
     batch = np.stack(decoded)
     classifier._predict(batch)
-    rounds = 8
+    rounds = 16
     cpu = time.process_time()
     for _ in range(rounds):
         classifier._predict(batch)
     network = (time.process_time() - cpu) / (rounds * len(batch))
-    sample = paths[:64]
+    sample = paths[:96]
     cpu = time.process_time()
     for path in sample:  # one thread: decode, EXIF orientation, centre crop, resize, scaling
         classifier._decode_one(path)
@@ -131,26 +132,28 @@ def main():
     fast_s = slow_s = 0.0
     slow_n = 0
     print(f"images: {n} JPEGs of 1024x768, half scenic; {rounds} rounds of ours on all, baseline on {per_round}")
+    ratios = []
     for number in range(rounds):
         seconds, checked = ours(classifier, paths)
+        limit, network_ms, decode_ms = compute_limit(classifier, paths)  # right after: the machine drifts
+        ratios.append(n / seconds / limit)
         if model is None:
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the baseline's model
             model = baseline_model()
         subset = [paths[(number * per_round + i) % n] for i in range(per_round)]
         slow = baseline(model, subset)
         fast_s, slow_s, slow_n = fast_s + seconds, slow_s + slow, slow_n + len(subset)
-        print(f"round {number + 1}: ours {n / seconds:.1f} images/s ({checked} face checks), "
-              f"baseline {len(subset) / slow:.1f} images/s, ratio {n / seconds / (len(subset) / slow):.1f}x",
-              flush=True)
+        print(f"round {number + 1}: ours {n / seconds:.1f} images/s ({checked} face checks), compute limit "
+              f"{limit:.0f} images/s (network {network_ms:.2f} + decode {decode_ms:.2f} ms CPU per photo), "
+              f"ours/limit {ratios[-1]:.2f}; baseline {len(subset) / slow:.1f} images/s, "
+              f"ratio {n / seconds / (len(subset) / slow):.1f}x", flush=True)
     fast, slow = rounds * n / fast_s, slow_n / slow_s
-    limit, network_ms, decode_ms = compute_limit(classifier, paths)
+    ratio = float(np.median(ratios))
     print(f"baseline (Inception V3, one predict per image): {slow:.1f} images/s")
     print(f"ours (EfficientNet-Lite0, batched, draft decode, built-in head; face check "
           f"{'on' if classifier.faces else 'off'}): {fast:.1f} images/s; speed-up {fast / slow:.1f}x")
-    print(f"compute limit: {limit:.0f} images/s = {os.cpu_count()} cores / (network {network_ms:.2f} ms + decode "
-          f"{decode_ms:.2f} ms CPU per photo)")
-    verdict = "met" if fast / limit >= GOAL_OF_LIMIT else "NOT met"
-    print(f"ours / limit: {fast / limit:.2f} (goal >= {GOAL_OF_LIMIT}: {verdict})"
+    verdict = "met" if ratio >= GOAL_OF_LIMIT else "NOT met"
+    print(f"ours / compute limit, median of the rounds: {ratio:.2f} (goal >= {GOAL_OF_LIMIT}: {verdict})"
           f"; peak memory of ours {rss:.0f} MiB")
 
 
