@@ -28,6 +28,7 @@ from PIL import Image, ImageOps
 
 from . import backbone
 from .calibration import calibrate
+from .files import not_regular_reason
 
 RESOURCES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources")
 CATEGORY_CSV = os.path.join(RESOURCES, "imagenet_scenic_categories.csv")
@@ -177,6 +178,9 @@ class _Pipeline:
         return content
 
     def _decode_one(self, path):
+        odd = not_regular_reason(path)
+        if odd:  # Image.open would block on a FIFO forever
+            return None, None, odd
         try:
             network_input, image = decode(path, preprocess=backbone.preprocess_for(self.backbone_name))
             return network_input, image, ""

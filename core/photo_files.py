@@ -13,6 +13,7 @@ from typing import Iterator, Optional
 from PIL import Image
 
 from .exif_gnss import JPEG_MAGIC, PhotoInfo, PhotoRejected, photo_info_from_tags, read_tags
+from .files import not_regular_reason
 
 JPEG_EXTENSIONS = {".jpg", ".jpeg", ".jpe"}
 HEIF_EXTENSIONS = {".heic", ".heif"}
@@ -26,7 +27,8 @@ class PhotoResult:
 
 
 def list_files(folder: str, recursive: bool) -> list:
-    """Sorted regular files under folder, hidden files and folders skipped."""
+    """Sorted files under folder (FIFOs, devices and sockets too, for read_photo to reject and list),
+    hidden files and folders skipped."""
     found = []
     if recursive:
         for dirpath, dirnames, filenames in os.walk(folder):
@@ -36,7 +38,7 @@ def list_files(folder: str, recursive: bool) -> list:
         found = [
             os.path.join(folder, f)
             for f in os.listdir(folder)
-            if not f.startswith(".") and os.path.isfile(os.path.join(folder, f))
+            if not f.startswith(".") and not os.path.isdir(os.path.join(folder, f))  # FIFOs too: listed, rejected
         ]
     return sorted(found)
 
@@ -49,6 +51,9 @@ def _pixel_size(path: str):
 def read_photo(path: str) -> PhotoInfo:
     """PhotoInfo for one file; raises PhotoRejected with a reason."""
     ext = os.path.splitext(path)[1].lower()
+    odd = not_regular_reason(path)
+    if odd:
+        raise PhotoRejected(odd)
     try:
         with open(path, "rb") as fh:
             head = fh.read(16)

@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image, ImageEnhance, ImageOps
 
 from .calibration import best_threshold, calibrate, fit_calibration, reliability_png
-from .files import write_text_atomically
+from .files import not_regular_reason, write_text_atomically
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png"}
 AUGMENTATIONS = ("flip", "crop", "bright")
@@ -151,6 +151,10 @@ class FeatureCache:
         out = np.full((len(paths),) + tuple(model.output.shape[1:]), np.nan, dtype=np.float32)
         unreadable, todo = [], []
         for i, path in enumerate(paths):
+            odd = not_regular_reason(path)
+            if odd:  # reading a FIFO would block forever
+                unreadable.append((path, odd))
+                continue
             try:
                 key = os.path.join(self.directory, f"{self.content_key(path)}_{suffix}.npy")
             except OSError as exc:

@@ -108,6 +108,15 @@ def test_bad_files_are_reported_not_raised(default, tmp_path, exif_dir):
     assert fine.error == "" and fine.scores is not None
 
 
+@pytest.mark.timeout(120)
+def test_a_fifo_is_reported_not_opened(default, tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "trap.jpg")
+    (answer,) = default.classify([str(tmp_path / "trap.jpg")])
+    assert "FIFO" in answer.error and answer.scores is None
+
+
 def test_progress_can_stop_early(exif_dir):
     paths = [str(p) for p in sorted((exif_dir / "jpg" / "gps").glob("*.jpg"))]
     small = classifier.DefaultClassifier(batch_size=4)

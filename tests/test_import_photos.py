@@ -58,3 +58,19 @@ def test_not_recursive_reads_only_the_top_folder(run_alg, exif_dir, tmp_path):
 def test_missing_folder_is_a_clear_error(run_alg, tmp_path):
     with pytest.raises(QgsProcessingException, match="folder"):
         run_alg("scenicheatmap:importphotos", {"FOLDER": str(tmp_path / "nope"), "OUTPUT": "TEMPORARY_OUTPUT"})
+
+
+@pytest.mark.timeout(120)
+def test_a_fifo_named_jpg_is_listed_not_opened(run_alg, exif_dir, tmp_path):
+    import os
+    import shutil
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    shutil.copy(exif_dir / "jpg" / "gps" / "DSCN0010.jpg", folder / "a.jpg")
+    os.mkfifo(folder / "trap.jpg")  # opening it would block the run forever
+    result = run_alg("scenicheatmap:importphotos", {
+        "FOLDER": str(folder), "RECURSIVE": False, "OUTPUT": "TEMPORARY_OUTPUT", "INVALID": "TEMPORARY_OUTPUT"})
+    assert result["PHOTOS"] == 1 and result["REJECTED"] == 1
+    (row,) = list(result["INVALID"].getFeatures())
+    assert row["path"].endswith("trap.jpg") and "FIFO" in row["reason"]
