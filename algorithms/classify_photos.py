@@ -5,7 +5,6 @@ import os
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsFeature,
-    QgsFeatureSink,
     QgsGeometry,
     QgsPointXY,
     QgsProcessing,
@@ -33,6 +32,7 @@ from ..core.worker import WorkerError
 from .base import ScenicAlgorithm, check_writable
 from .fields import make_fields
 from .map_tips import attach_map_tip
+from .sinks import write_feature
 
 RESULT_FIELDS = (("class", QVariant.String), ("category", QVariant.String), ("score", QVariant.Double),
                  ("valid", QVariant.Bool), ("error", QVariant.String))
@@ -165,16 +165,14 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
             feature.setGeometry(geometry)
             feature.setAttributes(list(attributes) + [
                 prediction.label or None, prediction.category or None, score, is_valid, prediction.error or None])
-            if not classified.addFeature(feature, QgsFeatureSink.FastInsert):
-                raise QgsProcessingException(f"Could not write to the Classified output: {classified.lastError()}")
+            write_feature(classified, feature, "CLASSIFIED")
             if prediction.error:
                 failed += 1
                 feedback.pushWarning(f"{path}: {prediction.error}")
                 continue
             if is_valid:
                 kept += 1
-                if not valid_sink.addFeature(feature, QgsFeatureSink.FastInsert):
-                    raise QgsProcessingException(f"Could not write to the Valid output: {valid_sink.lastError()}")
+                write_feature(valid_sink, feature, "VALID")
             point = geometry.asPoint() if not geometry.isNull() else None
             when = taken.toString("yyyy-MM-dd HH:mm:ss") if hasattr(taken, "toString") else taken
             csv_rows.append({"lat": point.y() if point else None, "lon": point.x() if point else None,

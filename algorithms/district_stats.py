@@ -5,7 +5,6 @@ from qgis.core import (
     QgsCsException,
     QgsDistanceArea,
     QgsFeature,
-    QgsFeatureSink,
     QgsGeometry,
     QgsProcessing,
     QgsProcessingException,
@@ -21,6 +20,7 @@ from qgis.PyQt.QtCore import QVariant
 from ..core.stats import SUMMARY_FIELDS, count_summary, density_per_km2, shares
 from .base import ScenicAlgorithm
 from .fields import make_fields
+from .sinks import write_feature
 
 COUNT_FIELDS = (
     ("images", QVariant.Int),
@@ -176,7 +176,7 @@ class DistrictStatsAlgorithm(ScenicAlgorithm):
                     out = QgsFeature(clipped_fields)
                     out.setGeometry(feature.geometry())  # in the points' own CRS
                     out.setAttributes(feature.attributes() + [district_list[position][0][id_index]])
-                    clipped.addFeature(out, QgsFeatureSink.FastInsert)
+                    write_feature(clipped, out, "CLIPPED")
                     break
             if number % 1000 == 0:
                 feedback.setProgress(90.0 * number / total)
@@ -198,7 +198,7 @@ class DistrictStatsAlgorithm(ScenicAlgorithm):
             out.setAttributes(
                 feature.attributes() + [count, percent, area, area / 1e6, density_per_km2(count, area)]
             )
-            district_sink.addFeature(out, QgsFeatureSink.FastInsert)
+            write_feature(district_sink, out, "DISTRICTS_OUT")
 
         summary = count_summary(counts)
         summary_fields = make_fields(
@@ -211,7 +211,7 @@ class DistrictStatsAlgorithm(ScenicAlgorithm):
             raise QgsProcessingException(self.invalidSinkError(parameters, self.SUMMARY))
         row = QgsFeature(summary_fields)
         row.setAttributes([summary[name] for name in SUMMARY_FIELDS])
-        summary_sink.addFeature(row, QgsFeatureSink.FastInsert)
+        write_feature(summary_sink, row, "SUMMARY")
         feedback.setProgress(100)
         feedback.pushInfo(f"{sum(counts)} of the photos lie in {len(counts)} districts.")
         return {

@@ -8,7 +8,6 @@ from qgis.core import (
     QgsAuthMethodConfig,
     QgsCoordinateReferenceSystem,
     QgsFeature,
-    QgsFeatureSink,
     QgsGeometry,
     QgsPointXY,
     QgsProcessing,
@@ -32,6 +31,7 @@ from ..core.harvest import Harvester, HarvestParams
 from .base import ScenicAlgorithm
 from .fields import make_fields
 from .map_tips import attach_map_tip
+from .sinks import write_feature
 
 KEY_ENV, SECRET_ENV = "SCENIC_HEATMAP_FLICKR_KEY", "SCENIC_HEATMAP_FLICKR_SECRET"
 LICENSES = [
@@ -239,7 +239,7 @@ class HarvestFlickrAlgorithm(ScenicAlgorithm):
             values = dict(record, image_path=os.path.join(folder, record["image_path"]),
                           taken=_qdatetime(record["taken"]), uploaded=_qdatetime(record["uploaded"]))
             feature.setAttributes([values[name] for name, _ in HARVEST_FIELDS])
-            sink.addFeature(feature, QgsFeatureSink.FastInsert)
+            write_feature(sink, feature, "OUTPUT")
         attach_map_tip(context, dest, "image_path")
         return {self.OUTPUT: dest, self.IMAGE_FOLDER: folder, "PHOTOS": len(records),
                 "CANDIDATES": stats.candidates, "API_CALLS": stats.api_calls}

@@ -5,7 +5,6 @@ import os
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsFeature,
-    QgsFeatureSink,
     QgsGeometry,
     QgsPointXY,
     QgsProcessing,
@@ -21,6 +20,7 @@ from ..core.photo_files import list_files, scan_paths
 from .base import ScenicAlgorithm
 from .fields import make_fields
 from .map_tips import attach_map_tip
+from .sinks import write_feature
 
 PHOTO_FIELDS = (
     ("photo_id", QVariant.String),
@@ -119,7 +119,7 @@ class ImportPhotosAlgorithm(ScenicAlgorithm):
                 if invalid_sink is not None:
                     row = QgsFeature(invalid_fields)
                     row.setAttributes([path, result.reason])
-                    invalid_sink.addFeature(row, QgsFeatureSink.FastInsert)
+                    write_feature(invalid_sink, row, "INVALID")
                 feedback.pushDebugInfo(f"{relative}: {result.reason}")
             else:
                 kept += 1
@@ -130,7 +130,7 @@ class ImportPhotosAlgorithm(ScenicAlgorithm):
                     info.lat, info.lon, info.altitude, info.direction, True,
                     info.make, info.model, info.width, info.height, info.owner or None,
                 ])
-                sink.addFeature(feature, QgsFeatureSink.FastInsert)
+                write_feature(sink, feature, "OUTPUT")
             feedback.setProgress(100.0 * (index + 1) / total)
 
         feedback.pushInfo(self.tr(f"{kept} photos with a GNSS position, {rejected} files rejected."))

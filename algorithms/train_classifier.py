@@ -4,7 +4,6 @@ import os
 
 from qgis.core import (
     QgsFeature,
-    QgsFeatureSink,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
@@ -23,6 +22,7 @@ from ..core.training import TrainingError, parse_class_groups, scan_dataset
 from ..core.worker import WorkerError, run_worker
 from .base import ScenicAlgorithm, check_writable
 from .fields import make_fields
+from .sinks import write_feature
 
 STUDY_GROUPS = "valid=valid; non_valid=event,food,indoor,meme,photo-shoot,random,selfie,stuff"
 
@@ -167,8 +167,7 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
         for row in rows:
             feature = QgsFeature(fields)
             feature.setAttributes(list(row))
-            if not sink.addFeature(feature, QgsFeatureSink.FastInsert):
-                raise QgsProcessingException(f"Could not write the METRICS table: {sink.lastError()}")
+            write_feature(sink, feature, "METRICS")
         accuracy = result["test_accuracy"]
         feedback.pushInfo("Test accuracy: " + ("n/a" if accuracy is None else f"{100 * accuracy:.1f} %")
                           + f"; weights of epoch {result['best_epoch']} kept (lowest validation loss).")

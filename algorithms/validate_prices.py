@@ -6,7 +6,6 @@ from qgis.core import (
     QgsCsException,
     QgsFeature,
     QgsFeatureRequest,
-    QgsFeatureSink,
     QgsGeometry,
     QgsPointXY,
     QgsProcessing,
@@ -31,6 +30,7 @@ from .base import ScenicAlgorithm, check_writable
 from .density_common import default_target_crs, read_points
 from .district_stats import district_geometries
 from .fields import make_fields
+from .sinks import write_feature
 
 BIN_FIELDS = (("bin", QVariant.Int), ("n", QVariant.Int), ("photo_min", QVariant.Double),
               ("photo_max", QVariant.Double), ("photo_mean", QVariant.Double), ("price_mean", QVariant.Double),
@@ -323,7 +323,7 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
         for row in table:
             feature = QgsFeature(fields)
             feature.setAttributes([row[name] for name, _ in BIN_FIELDS])
-            sink.addFeature(feature, QgsFeatureSink.FastInsert)
+            write_feature(sink, feature, "OUTPUT")
         results[self.OUTPUT] = dest
 
         sample_fields = QgsProcessingUtils.combineFields(prices.fields(), make_fields(SAMPLE_FIELDS))
@@ -339,7 +339,7 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
                 feature.setGeometry(geometry)
                 feature.setAttributes(original.attributes() + [
                     float(photo_values[i]), float(used[i]), bool(not keep[i]), names[i] if names else None])
-                sink.addFeature(feature, QgsFeatureSink.FastInsert)
+                write_feature(sink, feature, "SAMPLES")
             results[self.SAMPLES] = dest
 
         if district:
@@ -350,6 +350,6 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
                 for row in district["districts"]:
                     feature = QgsFeature(fields)
                     feature.setAttributes([row[name] for name, _ in DISTRICT_FIELDS])
-                    sink.addFeature(feature, QgsFeatureSink.FastInsert)
+                    write_feature(sink, feature, "DISTRICT_TABLE")
                 results[self.DISTRICT_TABLE] = dest
         return results

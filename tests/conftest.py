@@ -182,3 +182,17 @@ def people_layer(rows):
     layer.dataProvider().addFeatures(features)
     layer.updateExtents()
     return layer
+
+
+@pytest.fixture
+def readonly_dir(tmp_path):
+    """A folder on a read-only tmpfs: CI runs as root, where chmod does not stop writes."""
+    target = tmp_path / "readonly"
+    target.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(target)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a read-only tmpfs here ({mounted.stderr.strip()}); as root, chmod would "
+                    "not make a folder read-only")
+    yield target
+    subprocess.run(["umount", "-l", str(target)], capture_output=True)
