@@ -196,3 +196,15 @@ def readonly_dir(tmp_path):
                     "not make a folder read-only")
     yield target
     subprocess.run(["umount", "-l", str(target)], capture_output=True)
+
+
+@pytest.fixture()
+def airbnb_uri():
+    """The real listings as QGIS's delimited-text layer (a memory-safe provider to hand over as an object)."""
+    from qgis.core import QgsVectorLayer
+
+    path = shared_path("data", "prices", "airbnb_vienna_weekdays.csv")
+    layer = QgsVectorLayer(f"file://{path}?delimiter=,&xField=lng&yField=lat&crs=EPSG:4326&detectTypes=yes",
+                           "airbnb", "delimitedtext")
+    assert layer.isValid() and layer.featureCount() == 1738
+    return layer

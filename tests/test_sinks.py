@@ -5,7 +5,7 @@ import shutil
 import pytest
 from qgis.core import QgsProcessingException
 from test_district_stats import district_points, open_layer, point_layer
-from test_validate_prices import airbnb_uri, photo_points  # noqa: F401 - airbnb_uri is a fixture
+from test_validate_prices import photo_points
 
 
 def test_importphotos_invalid_table_in_a_readonly_folder(run_alg, exif_dir, tmp_path, readonly_dir):

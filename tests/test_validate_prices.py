@@ -2,20 +2,9 @@
 
 import numpy as np
 import pytest
-from conftest import shared_path
 from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsProcessingException, QgsVectorLayer
 
 SIGHTS = [(16.3725, 48.2085), (16.3656, 48.2100), (16.3590, 48.2040), (16.3800, 48.2030), (16.3120, 48.1860)]
-
-
-@pytest.fixture()
-def airbnb_uri():
-    """The real listings as QGIS's delimited-text layer (a memory-safe provider to hand over as an object)."""
-    path = shared_path("data", "prices", "airbnb_vienna_weekdays.csv")
-    layer = QgsVectorLayer(f"file://{path}?delimiter=,&xField=lng&yField=lat&crs=EPSG:4326&detectTypes=yes",
-                           "airbnb", "delimitedtext")
-    assert layer.isValid() and layer.featureCount() == 1738
-    return layer
 
 
 def photo_points(crs="EPSG:4326"):
