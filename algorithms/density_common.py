@@ -1,6 +1,7 @@
 """What the heat map and the heat-map series share: the target CRS, reading the
 photo points with owner and time, the bias-aware weighting and audience, clip polygons."""
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -9,6 +10,7 @@ from qgis.core import (
     QgsCoordinateTransform,
     QgsCsException,
     QgsFeatureRequest,
+    QgsPointXY,
     QgsProcessingException,
     QgsProcessingParameterEnum,
     QgsProcessingParameterField,
@@ -57,13 +59,46 @@ class PhotoPoints:
 
 
 def point_source(algorithm, parameters, name, context):
-    """The photo points, refused when missing or not points."""
+    """The photo points, refused when missing, not points, or without a CRS."""
     source = algorithm.parameterAsSource(parameters, name, context)
     if source is None:
         raise QgsProcessingException(algorithm.invalidSourceError(parameters, name))
     if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.PointGeometry:
-        raise QgsProcessingException("Photo points must be a point layer.")
+        raise QgsProcessingException(f"{name}: photo points must be a point layer.")
+    if not source.sourceCrs().isValid():
+        raise QgsProcessingException(
+            f"{name}: the layer has no CRS, so its coordinates cannot be read as places on the ground. "
+            "Set its CRS (Layer Properties > Source, or Assign projection) and run again.")
     return source
+
+
+def clip_source(algorithm, parameters, name, context):
+    """Optional clip polygons; a layer of points or lines, or one without a CRS, is refused."""
+    clip = algorithm.parameterAsSource(parameters, name, context)
+    if clip is None:
+        return None
+    if QgsWkbTypes.geometryType(clip.wkbType()) != QgsWkbTypes.PolygonGeometry:
+        raise QgsProcessingException(f"{name}: clip to polygons needs a polygon layer, not "
+                                     f"{QgsWkbTypes.geometryDisplayString(QgsWkbTypes.geometryType(clip.wkbType()))}s.")
+    if not clip.sourceCrs().isValid():
+        raise QgsProcessingException(f"{name}: the clip layer has no CRS; set it and run again.")
+    return clip
+
+
+def numeric_field(algorithm, parameters, name, source, context) -> str:
+    """An optional field that must exist and hold numbers; '' when not chosen."""
+    chosen = algorithm.parameterAsString(parameters, name, context)
+    if not chosen:
+        return ""
+    index = source.fields().lookupField(chosen)
+    if index < 0:
+        raise QgsProcessingException(f"{name}: the layer has no field {chosen!r} "
+                                     f"(its fields: {', '.join(source.fields().names()) or 'none'}).")
+    field = source.fields().at(index)
+    if not field.isNumeric():
+        raise QgsProcessingException(f"{name}: the field {chosen!r} holds {field.typeName()}, not numbers; "
+                                     "choose a numeric field or convert it first.")
+    return chosen
 
 
 def kernel_settings(algorithm, parameters, context):
@@ -82,8 +117,28 @@ def default_target_crs(source, context) -> QgsCoordinateReferenceSystem:
     to_wgs84 = QgsCoordinateTransform(
         source.sourceCrs(), QgsCoordinateReferenceSystem("EPSG:4326"), context.transformContext()
     )
-    centre = to_wgs84.transformBoundingBox(source.sourceExtent()).center()
-    return QgsCoordinateReferenceSystem(f"EPSG:{utm_epsg(centre.x(), centre.y())}")
+    try:
+        centre = to_wgs84.transformBoundingBox(source.sourceExtent()).center()
+        return QgsCoordinateReferenceSystem(f"EPSG:{utm_epsg(centre.x(), centre.y())}")
+    except (QgsCsException, ValueError):
+        raise QgsProcessingException(
+            f"The points' coordinates in {source.sourceCrs().authid() or 'their CRS'} do not fall on the Earth "
+            "(a local engineering CRS, or longitudes beyond 180?); choose a projected TARGET_CRS in metres, "
+            "or fix the layer's CRS.") from None
+
+
+def ground_scale(source, target, context) -> float:
+    """Target-CRS units per metre on the ground at the points' centre (north-south, 1 km)."""
+    from ..core.geo import haversine_m
+
+    wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
+    centre = QgsCoordinateTransform(source.sourceCrs(), wgs84, context.transformContext()).transformBoundingBox(
+        source.sourceExtent()).center()
+    to_target = QgsCoordinateTransform(wgs84, target, context.transformContext())
+    south = to_target.transform(QgsPointXY(centre.x(), centre.y() - 0.0045))
+    north = to_target.transform(QgsPointXY(centre.x(), centre.y() + 0.0045))
+    ground = haversine_m(centre.y() - 0.0045, centre.x(), centre.y() + 0.0045, centre.x())
+    return math.hypot(north.x() - south.x(), north.y() - south.y()) / ground
 
 
 def target_crs(algorithm, parameters, name, source, context, feedback):
@@ -96,7 +151,18 @@ def target_crs(algorithm, parameters, name, source, context, feedback):
             f"The target CRS {target.authid()} is geographic; choose a projected CRS (metres), e.g. a UTM zone."
         )
     feedback.pushInfo(f"Computing in {target.authid()} {target.description()}.")
-    return target, QgsUnitTypes.fromUnitToUnitFactor(QgsUnitTypes.DistanceMeters, target.mapUnits())
+    factor = QgsUnitTypes.fromUnitToUnitFactor(QgsUnitTypes.DistanceMeters, target.mapUnits())
+    try:
+        scale = ground_scale(source, target, context)
+    except (QgsCsException, ValueError):
+        raise QgsProcessingException(f"The points cannot be placed on the ground in {target.authid()}; "
+                                     "check the layer's CRS.") from None
+    if abs(scale / factor - 1) > 0.01:  # e.g. Web Mercator: 1.52 at Vienna
+        feedback.pushWarning(
+            f"{target.authid()} stretches distances by {scale / factor:.3f} at the points; radius and pixel size "
+            f"stay metres on the ground ({scale:.3f} map units per metre). An equal-area or UTM CRS is better.")
+        return target, scale
+    return target, factor
 
 
 def seconds(value) -> float:

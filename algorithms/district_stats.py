@@ -132,6 +132,9 @@ class DistrictStatsAlgorithm(ScenicAlgorithm):
             raise QgsProcessingException(f"The districts have no field named {id_field!r}.")
         if not districts.sourceCrs().isValid():
             raise QgsProcessingException("The district layer has no valid CRS, so areas cannot be measured.")
+        if not points.sourceCrs().isValid():
+            raise QgsProcessingException("POINTS: the layer has no CRS, so its points cannot be placed in the "
+                                         "districts. Set its CRS and run again.")
 
         district_list = district_geometries(districts, context, feedback)
         if not district_list:
@@ -183,6 +186,11 @@ class DistrictStatsAlgorithm(ScenicAlgorithm):
 
         if skipped:
             feedback.pushWarning(f"{skipped} points could not be transformed to the districts' CRS.")
+        if points.featureCount() > 0 and not any(counts):
+            feedback.pushWarning(
+                f"None of the {points.featureCount()} points falls in a district. Check the CRSs: the points are "
+                f"in {points.sourceCrs().authid() or points.sourceCrs().description()}, the districts in "
+                f"{districts.sourceCrs().authid() or districts.sourceCrs().description()}.")
         calculator = _area_calculator(districts, context)
         out_fields = QgsProcessingUtils.combineFields(districts.fields(), make_fields(COUNT_FIELDS))
         district_sink, district_dest = self.parameterAsSink(

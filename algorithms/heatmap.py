@@ -19,8 +19,10 @@ from .base import ScenicAlgorithm, check_writable
 from .density_common import (
     WEIGHTING_HELP,
     add_weighting_parameters,
+    clip_source,
     clip_wkbs,
     kernel_settings,
+    numeric_field,
     point_source,
     read_weighted_points,
     target_crs,
@@ -105,9 +107,10 @@ class HeatmapAlgorithm(ScenicAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
         source = point_source(self, parameters, self.POINTS, context)
+        clip = clip_source(self, parameters, self.CLIP, context)
         radius_m, pixel_m, kernel = kernel_settings(self, parameters, context)
         scaled = OUTPUT_VALUES[self.parameterAsEnum(parameters, self.OUTPUT_VALUE, context)] == "scaled"
-        weight_field = self.parameterAsString(parameters, self.WEIGHT, context)
+        weight_field = numeric_field(self, parameters, self.WEIGHT, source, context)
         classes = self.parameterAsInt(parameters, self.CLASSES, context)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         if not output.lower().endswith((".tif", ".tiff")):
@@ -144,7 +147,6 @@ class HeatmapAlgorithm(ScenicAlgorithm):
         values = result[0]
         values[values == 0] = np.nan  # no point within the radius
         wkt = target.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED_GDAL)
-        clip = self.parameterAsSource(parameters, self.CLIP, context)
         if clip is not None:
             values[~polygon_mask(clip_wkbs(clip, target, context), grid, wkt)] = np.nan
 

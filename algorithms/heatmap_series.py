@@ -36,6 +36,7 @@ from .density_common import (
     TAKEN_FIELD,
     WEIGHTING_HELP,
     add_weighting_parameters,
+    clip_source,
     clip_wkbs,
     kernel_settings,
     point_source,
@@ -122,14 +123,19 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
         source = point_source(self, parameters, self.POINTS, context)
+        clip = clip_source(self, parameters, self.CLIP, context)
         radius_m, pixel_m, kernel = kernel_settings(self, parameters, context)
         period = PERIODS[self.parameterAsEnum(parameters, self.PERIOD, context)]
         classes = self.parameterAsInt(parameters, self.CLASSES, context)
         folder = self.parameterAsString(parameters, self.OUTPUT_FOLDER, context)
         strip_path = self.parameterAsFileOutput(parameters, self.STRIP, context)
-        os.makedirs(folder, exist_ok=True)
-        check_writable(os.path.join(folder, "heatmap.tif"), "series")
+        if os.path.exists(folder) and not os.path.isdir(folder):
+            raise QgsProcessingException(f"OUTPUT_FOLDER: {folder} is a file, not a folder.")
+        # the folder is made only once every check has passed; until then its parent must be writable
+        check_writable(os.path.join(folder, "heatmap.tif") if os.path.isdir(folder) else folder, "OUTPUT_FOLDER")
         if strip_path:
+            if not strip_path.lower().endswith(".png"):
+                raise QgsProcessingException(f"STRIP: the strip is a PNG image; use a .png name, not {strip_path}.")
             check_writable(strip_path, "PNG strip")
         if source.featureCount() == 0:
             raise QgsProcessingException("The point layer has no points.")
@@ -152,7 +158,6 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
         except kde.KdeError as exc:
             raise QgsProcessingException(str(exc)) from None
         wkt = target.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED_GDAL)
-        clip = self.parameterAsSource(parameters, self.CLIP, context)
         outside = None if clip is None else ~polygon_mask(clip_wkbs(clip, target, context), grid, wkt)
 
         series = sorted(set(keys))
@@ -160,6 +165,11 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
                           f"grid {grid.cols} x {grid.rows}.")
         labels = np.array([k.label for k in keys])
         written, lows, highs = [], [], []
+        made_folder = not os.path.isdir(folder)
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as exc:
+            raise QgsProcessingException(f"OUTPUT_FOLDER: cannot create {folder} ({exc.strerror or exc}).") from None
         try:
             for number, key in enumerate(series):
                 if feedback.isCanceled():
@@ -176,27 +186,27 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
                     lows.append(low)
                     highs.append(high)
                 feedback.setProgress(80.0 * (number + 1) / len(series))
-        except BaseException:  # no half-written series: what was written goes
-            self._remove(written)
-            raise
-        vmin, vmax = (min(lows), max(highs)) if lows else (0.0, 1.0)
+            vmin, vmax = (min(lows), max(highs)) if lows else (0.0, 1.0)
 
-        layers = []
-        for key, path, count in written:  # common breaks: every style uses the series' min and max
-            layer = QgsRasterLayer(path, f"{key.label} ({count} photos)", "gdal")
-            apply_density_style(layer, vmin, vmax, classes)
-            set_period(layer, key.start, key.end)
-            layer.saveNamedStyle(style_path(path))  # style and temporal range, loaded with the file
-            layers.append(layer)
-            if context.project() is not None:
-                details = QgsProcessingContext.LayerDetails(layer.name(), context.project(), "LAYERS")
-                details.setPostProcessor(LoadPeriodOnCompletion.create(style_path(path), key.start, key.end))
-                context.addLayerToLoadOnCompletion(path, details)
-        qlr = os.path.join(folder, "heatmap_series.qlr")
-        self._write_layer_definition(layers, qlr, f"Photo density per {period}")
-        feedback.setProgress(90)
-        if strip_path:
-            self._write_strip(layers, written, grid, target, vmin, vmax, weighting, radius_m, strip_path)
+            layers = []
+            for key, path, count in written:  # common breaks: every style uses the series' min and max
+                layer = QgsRasterLayer(path, f"{key.label} ({count} photos)", "gdal")
+                apply_density_style(layer, vmin, vmax, classes)
+                set_period(layer, key.start, key.end)
+                layer.saveNamedStyle(style_path(path))  # style and temporal range, loaded with the file
+                layers.append(layer)
+                if context.project() is not None:
+                    details = QgsProcessingContext.LayerDetails(layer.name(), context.project(), "LAYERS")
+                    details.setPostProcessor(LoadPeriodOnCompletion.create(style_path(path), key.start, key.end))
+                    context.addLayerToLoadOnCompletion(path, details)
+            qlr = os.path.join(folder, "heatmap_series.qlr")
+            self._write_layer_definition(layers, qlr, f"Photo density per {period}")
+            feedback.setProgress(90)
+            if strip_path:
+                self._write_strip(layers, written, grid, target, vmin, vmax, weighting, radius_m, strip_path)
+        except BaseException:  # no half-written series: what was written goes
+            self._remove(written, folder if made_folder else "")
+            raise
         feedback.setProgress(100)
         return {self.OUTPUT_FOLDER: folder, self.STRIP: strip_path or None, "LAYER_DEFINITION": qlr,
                 "LAYERS": [p for _, p, _ in written],
@@ -225,8 +235,11 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
             raise QgsProcessingException(f"Cannot write the PNG strip {path}.")
 
     @staticmethod
-    def _remove(written):
+    def _remove(written, made_folder=""):
+        """Removes the rasters this run wrote, and the folder when this run made it and it is empty."""
         for _, path, _ in written:
             for name in (path, style_path(path), path + ".aux.xml"):
                 if os.path.exists(name):
                     os.remove(name)
+        if made_folder and os.path.isdir(made_folder) and not os.listdir(made_folder):
+            os.rmdir(made_folder)

@@ -144,9 +144,19 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
         prices = self.parameterAsSource(parameters, self.PRICES, context)
         if prices is None:
             raise QgsProcessingException(self.invalidSourceError(parameters, self.PRICES))
+        if prices.wkbType() == QgsWkbTypes.NoGeometry or not prices.sourceCrs().isValid():
+            raise QgsProcessingException(
+                "PRICES: the price layer has no geometry or no CRS (a CSV loaded without its coordinate "
+                "fields?). Load it as points with its X/Y fields and CRS, then run again.")
         price_field = self.parameterAsString(parameters, self.PRICE_FIELD, context)
         if prices.fields().lookupField(price_field) < 0:
             raise QgsProcessingException(f"The price layer has no field {price_field!r}.")
+        districts = self.parameterAsSource(parameters, self.DISTRICTS, context)
+        name_field = self.parameterAsString(parameters, self.DISTRICT_FIELD, context)
+        if districts is not None and districts.fields().lookupField(name_field) < 0:
+            raise QgsProcessingException(
+                f"DISTRICT_FIELD: the districts have no field {name_field!r} "
+                f"(their fields: {', '.join(districts.fields().names())}).")
         density = self.parameterAsRasterLayer(parameters, self.DENSITY, context)
         photos = self.parameterAsSource(parameters, self.PHOTOS, context)
         if (density is None) == (photos is None):
