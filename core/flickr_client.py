@@ -83,10 +83,23 @@ class RateLimiter:
                 raise HarvestCancelled()
             self._sleep(min(wait, 1.0))
 
+    def release(self, at: float):
+        """Gives back the slot of a call that never reached the server (refused, unreachable)."""
+        with self._lock:
+            try:
+                self._calls.remove(at)
+            except ValueError:
+                pass
+
     def calls_in_last_hour(self) -> int:
         with self._lock:
             now = self._clock()
             return sum(1 for t in self._calls if now - t < 3600)
+
+
+def _never_reached(exc: Exception) -> bool:
+    """A refused or unreachable connection: the request never got to the server (a read timeout did)."""
+    return isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.exceptions.ReadTimeout)
 
 
 def _classify(exc: Exception) -> Exception:
@@ -146,18 +159,24 @@ class FlickrClient:
         for attempt in range(self.retries + 1):
             if self.cancelled():
                 raise HarvestCancelled()
-            if counts_as_call:
-                at = self.limiter.acquire(self.cancelled)
-                if self.on_call:
-                    self.on_call(at)
+            at = self.limiter.acquire(self.cancelled) if counts_as_call else None
             try:
-                return attempt_call()
+                answer = attempt_call()
             except Exception as exc:  # classified below; unknown errors propagate
+                if at is not None:  # only calls that reached the server count against the hourly limit
+                    if _never_reached(exc):
+                        self.limiter.release(at)
+                    elif self.on_call:
+                        self.on_call(at)
                 error = _classify(exc)
                 if not isinstance(error, TransientError) or attempt == self.retries:
                     if isinstance(error, TransientError):
                         raise TransientError(f"gave up after {self.retries + 1} tries: {error}") from None
                     raise error from None
+            else:
+                if at is not None and self.on_call:
+                    self.on_call(at)
+                return answer
             delay = self.backoff * (2**attempt) * (0.5 + random.random())
             end = time.monotonic() + delay
             while time.monotonic() < end:

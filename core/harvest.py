@@ -15,6 +15,7 @@ import json
 import os
 import re
 import threading
+import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from typing import Callable, List, Optional, Tuple
@@ -221,8 +222,9 @@ class Harvester:
         self._replay()
         limiter = RateLimiter(
             max_calls_per_hour, history=self._call_times,
-            on_wait=lambda s: log(f"The hourly limit of {max_calls_per_hour} API calls is reached; "
-                                  f"waiting {s / 60:.0f} min (cancel and resume later if you like)."),
+            on_wait=lambda s: log(f"The hourly limit of {max_calls_per_hour} API calls is reached; waiting "
+                                  f"{s / 60:.0f} min, until {time.strftime('%H:%M', time.localtime(time.time() + s))} "
+                                  "(cancel to stop now; run again later to resume)."),
         )
         self.client = client_factory(limiter=limiter, on_call=self._on_call, cancelled=cancelled)
 

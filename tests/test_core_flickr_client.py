@@ -133,3 +133,23 @@ def test_only_http_image_urls(fake_flickr):
     fake = fake_flickr(photos())
     with pytest.raises(FlickrPermanentError, match="http"):
         client(fake).download("file:///etc/passwd")
+
+
+@pytest.mark.timeout(60)
+def test_refused_connections_do_not_use_up_the_hourly_limit():
+    # loopback port 9 (discard) refuses connections: with one call an hour allowed, a refused try that
+    # counted as a call would make the next try wait an hour
+    limiter = RateLimiter(1)
+    c = FlickrClient("test-key", "secret", endpoint="http://127.0.0.1:9/services/rest/", limiter=limiter,
+                     retries=2, backoff=0.001, timeout=5)
+    with pytest.raises(TransientError, match="gave up after 3 tries"):
+        c.search(bbox="16.2,48.1,16.5,48.3")
+    assert limiter.calls_in_last_hour() == 0
+
+
+def test_calls_that_reach_the_server_are_recorded_once(fake_flickr):
+    fake = fake_flickr(photos())
+    seen = []
+    c = client(fake, on_call=seen.append)
+    c.search(bbox="16.2,48.1,16.5,48.3")
+    assert len(seen) == 1 and c.limiter.calls_in_last_hour() == 1
