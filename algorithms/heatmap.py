@@ -130,6 +130,7 @@ class HeatmapAlgorithm(ScenicAlgorithm):
         plain = not weight_field and weighting == "photos"
         try:
             grid = kde.grid_for_points(xs, ys, radius, pixel)
+            kde.check_memory(grid)
         except kde.KdeError as exc:
             raise QgsProcessingException(str(exc)) from None
         feedback.pushInfo(f"{len(xs)} points, grid {grid.cols} x {grid.rows} cells.")

@@ -155,6 +155,7 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
         keys = [k for k in keys if k is not None]
         try:
             grid = kde.grid_for_points(xs, ys, radius, pixel)  # one grid for every period
+            kde.check_memory(grid)
         except kde.KdeError as exc:
             raise QgsProcessingException(str(exc)) from None
         wkt = target.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED_GDAL)

@@ -19,6 +19,7 @@ fallback gives the same values, much slower.
 """
 
 import math
+import os
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -75,6 +76,37 @@ def grid_for_points(xs, ys, radius: float, pixel: float, max_cells: int = 400_00
             f"(limit {max_cells:,}). Use a larger pixel size or a smaller area."
         )
     return Grid(xmin, ymin, xmax, ymax, pixel, rows, cols)
+
+
+BYTES_PER_CELL = 28  # peak per cell: float64 density, nodata masks, the float32 GeoTIFF copy (about 27 measured)
+
+
+def available_memory() -> Optional[int]:
+    """Bytes of memory available now (Linux and macOS via sysconf), or None where unknown."""
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def memory_budget() -> Optional[int]:
+    """Bytes a heat map may take: SCENIC_HEATMAP_MEMORY_BUDGET_MB if set, else 60 % of available memory."""
+    chosen = os.environ.get("SCENIC_HEATMAP_MEMORY_BUDGET_MB", "").strip()
+    if chosen:
+        return int(float(chosen) * 2**20)
+    available = available_memory()
+    return None if available is None else int(0.6 * available)
+
+
+def check_memory(grid: "Grid", rasters: int = 1):
+    """Refuses, before any work, a grid whose computation would not fit the memory budget."""
+    need = grid.rows * grid.cols * BYTES_PER_CELL * rasters
+    budget = memory_budget()
+    if budget is not None and need > budget:
+        raise KdeError(
+            f"The heat map would have {grid.rows} x {grid.cols} = {grid.rows * grid.cols:,} cells and need about "
+            f"{need / 2**30:.1f} GiB of memory, more than the {budget / 2**30:.1f} GiB available for it. Use a "
+            "larger PIXEL_SIZE or a smaller area (or set SCENIC_HEATMAP_MEMORY_BUDGET_MB).")
 
 
 def check_parameters(radius: float, pixel: float):

@@ -124,3 +124,13 @@ def test_validateprices_district_field_that_does_not_exist(run_alg, tmp_path, ai
         "PRICES": airbnb_uri, "PRICE_FIELD": "realSum", "PHOTOS": points(), "RADIUS": 500,
         "DISTRICTS": str(districts_path), "DISTRICT_FIELD": "NOPE", "OUTPUT": str(tmp_path / "bins.csv")},
         "DISTRICT_FIELD", tmp_path)
+
+
+@pytest.mark.parametrize("algorithm", ["scenicheatmap:heatmap", "scenicheatmap:heatmapseries"])
+def test_a_grid_over_the_memory_budget_is_refused_first(run_alg, tmp_path, monkeypatch, algorithm):
+    monkeypatch.setenv("SCENIC_HEATMAP_MEMORY_BUDGET_MB", "1")  # about 37,000 cells
+    parameters = {"POINTS": dated_points(), "RADIUS": 500, "PIXEL_SIZE": 5}
+    parameters.update({"OUTPUT": str(tmp_path / "heat.tif")} if algorithm.endswith("heatmap")
+                      else {"OUTPUT_FOLDER": str(tmp_path / "series")})
+    message = run_bad(run_alg, algorithm, parameters, "PIXEL_SIZE", tmp_path)
+    assert "GiB of memory" in message
