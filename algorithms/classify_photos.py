@@ -118,6 +118,14 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
 
     _path_field = "path"
 
+    def _layer_folder(self, parameters, context) -> str:
+        """The folder of the INPUT layer's file ('' for memory and database layers)."""
+        layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
+        if layer is None or layer.providerType() != "ogr":
+            return ""
+        path = layer.source().split("|", 1)[0]
+        return os.path.dirname(os.path.abspath(path)) if os.path.isfile(path) else ""
+
     def _inputs(self, parameters, context):
         """(fields, [(attributes, geometry, path, taken)], crs, wkb type) from a layer or a folder."""
         source = self.parameterAsSource(parameters, self.INPUT, context)
@@ -131,10 +139,14 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
                 raise QgsProcessingException(
                     "Choose the field that holds the image paths (none is called image_path or path).")
             self._path_field = field
+            base = self._layer_folder(parameters, context)
             items = []
             for feature in source.getFeatures():
                 taken = feature["taken"] if "taken" in names else None
-                items.append((feature.attributes(), feature.geometry(), str(feature[field] or ""), taken))
+                path = str(feature[field] or "")
+                if path and base and not os.path.isabs(path):  # relative to the layer's file, not to the cwd
+                    path = os.path.normpath(os.path.join(base, path))
+                items.append((feature.attributes(), feature.geometry(), path, taken))
             return source.fields(), items, source.sourceCrs(), source.wkbType()
         if folder:
             self._path_field = "path"

@@ -53,6 +53,10 @@ HARVEST_FIELDS = (
 def credentials(authcfg: str, key: str, secret: str):
     """Key and secret from the QGIS authentication database, the parameters or the environment."""
     if authcfg:
+        if authcfg not in QgsApplication.authManager().configIds():
+            raise QgsProcessingException(
+                f"AUTHCFG: there is no authentication configuration with the id {authcfg!r} in this QGIS profile "
+                "(Settings > Options > Authentication lists them).")
         config = QgsAuthMethodConfig()
         if not QgsApplication.authManager().loadAuthenticationConfig(authcfg, config, True):
             raise QgsProcessingException(f"Cannot read authentication configuration {authcfg!r}.")

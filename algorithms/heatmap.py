@@ -14,7 +14,7 @@ from qgis.core import (
 )
 
 from ..core import kde
-from ..core.raster import polygon_mask, write_geotiff
+from ..core.raster import RasterError, polygon_mask, write_geotiff
 from .base import ScenicAlgorithm, check_writable
 from .density_common import (
     WEIGHTING_HELP,
@@ -152,7 +152,10 @@ class HeatmapAlgorithm(ScenicAlgorithm):
             values[~polygon_mask(clip_wkbs(clip, target, context), grid, wkt)] = np.nan
 
         feedback.setProgress(92)
-        vmin, vmax = write_geotiff(output, values, grid, wkt)
+        try:
+            vmin, vmax = write_geotiff(output, values, grid, wkt)
+        except RasterError as exc:
+            raise QgsProcessingException(f"WEIGHT: {exc}.") from None
         if vmin is None:
             feedback.pushWarning("Every cell is nodata (no density inside the clip polygons).")
             vmin, vmax = 0.0, 1.0

@@ -30,7 +30,7 @@ from qgis.PyQt.QtCore import QDateTime
 
 from ..core import kde
 from ..core.periods import PERIODS, periods_of
-from ..core.raster import polygon_mask, write_geotiff
+from ..core.raster import RasterError, polygon_mask, write_geotiff
 from .base import ScenicAlgorithm, check_writable
 from .density_common import (
     TAKEN_FIELD,
@@ -182,7 +182,10 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
                     values[outside] = np.nan
                 path = os.path.join(folder, f"heatmap_{re.sub(r'[^0-9A-Za-z-]+', '_', key.label)}.tif")
                 written.append((key, path, int(mine.sum())))
-                low, high = write_geotiff(path, values, grid, wkt)
+                try:
+                    low, high = write_geotiff(path, values, grid, wkt)
+                except RasterError as exc:
+                    raise QgsProcessingException(f"{exc}.") from None
                 if low is not None:
                     lows.append(low)
                     highs.append(high)

@@ -89,8 +89,10 @@ class ImportPhotosAlgorithm(ScenicAlgorithm):
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
         folder = self.parameterAsFile(parameters, self.FOLDER, context)
         recursive = self.parameterAsBool(parameters, self.RECURSIVE, context)
+        if folder and os.path.exists(folder) and not os.path.isdir(folder):
+            raise QgsProcessingException(self.tr(f"FOLDER: {folder} is a file, not a folder of photos."))
         if not folder or not os.path.isdir(folder):
-            raise QgsProcessingException(self.tr(f"The photo folder does not exist: {folder}"))
+            raise QgsProcessingException(self.tr(f"FOLDER: the photo folder does not exist: {folder}"))
         try:
             paths = list_files(folder, recursive)
         except OSError as exc:

@@ -171,6 +171,10 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
         seed = self.parameterAsInt(parameters, self.SEED, context)
         chart_path = self.parameterAsFileOutput(parameters, self.CHART, context)
         report_path = self.parameterAsFileOutput(parameters, self.REPORT, context)
+        kinds = ((chart_path, self.CHART, (".png",)), (report_path, self.REPORT, (".html", ".htm")))
+        for path, name, extensions in kinds:
+            if path and not path.lower().endswith(extensions):
+                raise QgsProcessingException(f"{name}: use a {extensions[0]} file name, not {path}.")
         for path, what in ((chart_path, "chart"), (report_path, "report")):
             if path:
                 check_writable(path, what)

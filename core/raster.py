@@ -8,6 +8,11 @@ from osgeo import gdal, ogr, osr
 gdal.UseExceptions()
 
 NODATA = -9999.0
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+class RasterError(ValueError):
+    """Values that a float32 GeoTIFF cannot hold."""
 
 
 def polygon_mask(wkbs, grid, wkt_crs: str):
@@ -33,6 +38,12 @@ def write_geotiff(path: str, values, grid, wkt_crs: str, nodata: float = NODATA)
 
     Cells that are NaN become nodata. Returns (min, max) of the valid cells,
     or (None, None) when there are none."""
+    values = np.asarray(values)
+    high, low = np.nanmax(values, initial=-np.inf), np.nanmin(values, initial=np.inf)  # no grid-sized copies
+    peak = max(abs(v) for v in (high, low, 0.0) if np.isfinite(v))
+    if peak > FLOAT32_MAX:
+        raise RasterError(f"densities reach {peak:.3g}, beyond what a float32 GeoTIFF holds ({FLOAT32_MAX:.3g}); "
+                          "divide the weights by a constant")
     data = np.asarray(values, dtype=np.float32)
     valid = np.isfinite(data)
     out = np.where(valid, data, np.float32(nodata))

@@ -134,3 +134,34 @@ def test_a_grid_over_the_memory_budget_is_refused_first(run_alg, tmp_path, monke
                       else {"OUTPUT_FOLDER": str(tmp_path / "series")})
     message = run_bad(run_alg, algorithm, parameters, "PIXEL_SIZE", tmp_path)
     assert "GiB of memory" in message
+
+
+def test_weights_beyond_float32_are_refused_not_turned_into_nodata(run_alg, tmp_path):
+    layer = points(n=20)
+    layer.startEditing()
+    for feature in layer.getFeatures():
+        layer.changeAttributeValue(feature.id(), 0, 1e38)
+    layer.commitChanges()
+    message = run_bad(run_alg, "scenicheatmap:heatmap", {
+        "POINTS": layer, "RADIUS": 500, "PIXEL_SIZE": 50, "WEIGHT": "w", "OUTPUT": str(tmp_path / "heat.tif")},
+        "WEIGHT", tmp_path)
+    assert "float32" in message
+
+
+def test_importphotos_folder_that_is_a_file(run_alg, tmp_path):
+    (tmp_path / "photos.jpg").write_text("x")
+    run_bad(run_alg, "scenicheatmap:importphotos", {
+        "FOLDER": str(tmp_path / "photos.jpg"), "OUTPUT": str(tmp_path / "out.gpkg")}, "FOLDER", tmp_path)
+
+
+def test_validateprices_chart_with_a_text_extension(run_alg, tmp_path, airbnb_uri):
+    run_bad(run_alg, "scenicheatmap:validateprices", {
+        "PRICES": airbnb_uri, "PRICE_FIELD": "realSum", "PHOTOS": points(), "RADIUS": 500,
+        "OUTPUT": str(tmp_path / "bins.csv"), "CHART": str(tmp_path / "chart.txt")}, "CHART", tmp_path)
+
+
+def test_harvest_authcfg_that_does_not_exist(run_alg, tmp_path):
+    message = run_bad(run_alg, "scenicheatmap:harvestflickr", {
+        "AUTHCFG": "nope123", "EXTENT": "16.18,16.58,48.11,48.33 [EPSG:4326]", "IMAGE_FOLDER": str(tmp_path / "img"),
+        "OUTPUT": str(tmp_path / "flickr.gpkg")}, "AUTHCFG", tmp_path)
+    assert "Basic" not in message

@@ -1,7 +1,7 @@
 """scenicheatmap:classifyphotos in real QGIS and through qgis_process."""
 
 import pytest
-from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsProcessingException, QgsVectorLayer
+from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsProcessingException, QgsProject, QgsVectorLayer
 
 
 def photo_layer(exif_dir, extra_paths=()):
@@ -126,3 +126,27 @@ def test_photo_layers_get_a_map_tip(run_alg, exif_dir, tmp_path):
         details.postProcessor().postProcessLayer(layer, context, QgsProcessingFeedback())
         tip = layer.mapTipTemplate()
         assert '<img src="file:///' in tip and '"image_path"' in tip and '"score"' in tip
+
+
+def test_relative_image_paths_are_read_from_the_layer_folder(run_alg, exif_dir, tmp_path, monkeypatch):
+    import shutil
+
+    from qgis.core import QgsVectorFileWriter
+
+    (tmp_path / "img").mkdir()
+    shutil.copy(exif_dir / "jpg" / "gps" / "DSCN0010.jpg", tmp_path / "img" / "a.jpg")
+    layer = QgsVectorLayer("Point?crs=EPSG:4326&field=image_path:string", "photos", "memory")
+    feature = QgsFeature(layer.fields())
+    feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(11.88, 43.46)))
+    feature.setAttributes(["img/a.jpg"])
+    layer.dataProvider().addFeatures([feature])
+    options = QgsVectorFileWriter.SaveVectorOptions()
+    options.driverName = "GPKG"
+    QgsVectorFileWriter.writeAsVectorFormatV2(layer, str(tmp_path / "photos.gpkg"), QgsProject.instance()
+                                              .transformContext(), options)
+    monkeypatch.chdir(exif_dir)  # somewhere else: the path must not be read against the working folder
+    result = run_alg("scenicheatmap:classifyphotos", {
+        "INPUT": str(tmp_path / "photos.gpkg"), "THRESHOLD": 0.5, "CLASSIFIED": "TEMPORARY_OUTPUT",
+        "VALID": "TEMPORARY_OUTPUT"})
+    (classified,) = list(result["CLASSIFIED"].getFeatures())
+    assert not classified["error"] and classified["score"] is not None
