@@ -5,6 +5,7 @@ import os
 from qgis.core import QgsMessageLog, QgsProcessingModelAlgorithm, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
+from ..algorithms.check_workflow import CheckWorkflowAlgorithm
 from ..algorithms.classify_photos import ClassifyPhotosAlgorithm
 from ..algorithms.district_stats import DistrictStatsAlgorithm
 from ..algorithms.harvest_flickr import HarvestFlickrAlgorithm
@@ -46,7 +47,7 @@ class ScenicHeatmapProvider(QgsProcessingProvider):
         for algorithm in (
             ImportPhotosAlgorithm(), HarvestFlickrAlgorithm(), TrainClassifierAlgorithm(), ClassifyPhotosAlgorithm(),
             DistrictStatsAlgorithm(), HeatmapAlgorithm(), HeatmapSeriesAlgorithm(),
-            ValidatePricesAlgorithm(),
+            ValidatePricesAlgorithm(), CheckWorkflowAlgorithm(),
         ):
             self.addAlgorithm(algorithm)
         for name in sorted(os.listdir(MODELS)) if os.path.isdir(MODELS) else []:

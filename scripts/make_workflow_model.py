@@ -20,6 +20,7 @@ def build():
         QgsProcessing,
         QgsProcessingModelAlgorithm,
         QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelChildDependency,
         QgsProcessingModelChildParameterSource,
         QgsProcessingModelOutput,
         QgsProcessingModelParameter,
@@ -91,11 +92,12 @@ def build():
     def static(value):
         return QgsProcessingModelChildParameterSource.fromStaticValue(value)
 
-    def child(child_id, algorithm, description, sources, outputs, x):
+    def child(child_id, algorithm, description, sources, outputs, x, y=300, after=()):
         step = QgsProcessingModelChildAlgorithm(algorithm)
         step.setChildId(child_id)
         step.setDescription(description)
-        step.setPosition(QPointF(x, 300))
+        step.setPosition(QPointF(x, y))
+        step.setDependencies([QgsProcessingModelChildDependency(name) for name in after])
         for name, value in sources.items():
             step.addParameterSources(name, [value])
         model_outputs = {}
@@ -108,10 +110,15 @@ def build():
         step.setModelOutputs(model_outputs)
         model.addChildAlgorithm(step)
 
+    # first, in seconds: the settings of the later steps, so that a wrong field or radius fails before the harvest
+    child("check", "scenicheatmap:checkworkflow", "Check the district and heat-map settings", {
+        "DISTRICTS": source("DISTRICTS"), "DISTRICT_ID": source("DISTRICT_ID"), "RADIUS": source("RADIUS"),
+        "PIXEL_SIZE": source("PIXEL_SIZE"),
+    }, {}, 450, y=180)
     child("harvest", "scenicheatmap:harvestflickr", "Harvest Flickr photos", {
         "EXTENT": source("EXTENT"), "START": source("START"), "END": source("END"), "AUTHCFG": source("AUTHCFG"),
         "API_ENDPOINT": source("API_ENDPOINT"), "GNSS_ONLY": static(True), "BLOCK_DAYS": static(7),
-    }, {"IMAGE_FOLDER": "Photo folder", "OUTPUT": "Harvested photos"}, 450)
+    }, {"IMAGE_FOLDER": "Photo folder", "OUTPUT": "Harvested photos"}, 450, after=("check",))
     child("classify", "scenicheatmap:classifyphotos", "Classify photos", {
         "INPUT": output_of("harvest", "OUTPUT"), "PATH_FIELD": static("image_path"),
         "MODEL": source("CLASSIFIER"), "THRESHOLD": source("THRESHOLD"), "VALID_CLASS": static("valid"),

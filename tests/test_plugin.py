@@ -29,9 +29,10 @@ def test_init_processing_registers_without_iface(processing_provider):
     assert provider is processing_provider
     assert not provider.icon().isNull()
     ids = sorted(a.id() for a in provider.algorithms())
-    assert ids == ["scenicheatmap:classifyphotos", "scenicheatmap:districtstats", "scenicheatmap:harvestflickr",
-                   "scenicheatmap:heatmap", "scenicheatmap:heatmapseries", "scenicheatmap:importphotos",
-                   "scenicheatmap:trainclassifier", "scenicheatmap:validateprices", "scenicheatmap:workflow"]
+    assert ids == ["scenicheatmap:checkworkflow", "scenicheatmap:classifyphotos", "scenicheatmap:districtstats",
+                   "scenicheatmap:harvestflickr", "scenicheatmap:heatmap", "scenicheatmap:heatmapseries",
+                   "scenicheatmap:importphotos", "scenicheatmap:trainclassifier", "scenicheatmap:validateprices",
+                   "scenicheatmap:workflow"]
     for algorithm in provider.algorithms():
         assert algorithm.shortHelpString()
         assert algorithm.displayName()

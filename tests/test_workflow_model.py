@@ -73,3 +73,23 @@ def test_model_runs_through_qgis_process(qgis_process, qgis_process_env, fake, t
     check_outputs(tmp_path, fake)
     assert KEY not in log and SECRET not in log
     assert os.path.exists(result["results"]["heatmap:Heat map"])
+
+
+@pytest.mark.parametrize("change, named", [({"RADIUS": 0}, "radius"), ({"DISTRICT_ID": "NOPE"}, "DISTRICT_ID")])
+def test_model_fails_before_the_harvest(run_alg, fake, tmp_path, districts_path, monkeypatch, change, named):
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
+
+    class Errors(QgsProcessingFeedback):
+        lines = []
+
+        def reportError(self, error, fatalError=False):  # noqa: N802, N803 - QGIS API
+            self.lines.append(error)
+
+    monkeypatch.setenv("SCENIC_HEATMAP_FLICKR_KEY", KEY)
+    monkeypatch.setenv("SCENIC_HEATMAP_FLICKR_SECRET", SECRET)
+    parameters = dict(model_parameters(fake, tmp_path, districts_path), **change)
+    feedback = Errors()
+    with pytest.raises(QgsProcessingException, match="Check the district and heat-map settings"):
+        run_alg("scenicheatmap:workflow", parameters, feedback=feedback)
+    assert any(named in line for line in feedback.lines), feedback.lines
+    assert os.listdir(tmp_path) == []  # the harvest never started: no photo folder, no layer
