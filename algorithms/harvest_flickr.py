@@ -102,6 +102,8 @@ class HarvestFlickrAlgorithm(ScenicAlgorithm):
     PARALLEL = "PARALLEL"
 
     NAME = "harvestflickr"
+    KEEP_ON_FAILURE = ("IMAGE_FOLDER",)  # downloaded images and the resume journal survive a cancel
+    REQUIRES = ("flickrapi", "requests", "exifread", "piexif", "PIL")
     DISPLAY = "Harvest Flickr photos with GNSS positions"
     GROUP = "Photos"
     HELP = (

@@ -71,6 +71,7 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
     REPORT = "REPORT"
 
     NAME = "validateprices"
+    REQUIRES = ("scipy", "matplotlib")
     DISPLAY = "Correlate photo density with prices"
     GROUP = "Validation"
     HELP = (

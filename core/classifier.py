@@ -21,14 +21,17 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, List, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, List, Optional
 
 import numpy as np
-from PIL import Image, ImageOps
 
 from . import backbone
 from .calibration import calibrate
 from .files import not_regular_reason
+from .packages import need
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 RESOURCES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources")
 CATEGORY_CSV = os.path.join(RESOURCES, "imagenet_scenic_categories.csv")
@@ -69,8 +72,7 @@ class FaceCheck:
     window size), which makes the check about 4x cheaper than a search down to tiny faces."""
 
     def __init__(self, min_share: float = 0.06):
-        import cv2
-
+        cv2 = need("cv2")
         cv2.setNumThreads(1)  # photos are checked in parallel on our pool; OpenCV's own threads only contend
         self._cv2 = cv2
         self.min_share = min_share
@@ -90,7 +92,7 @@ class FaceCheck:
         return len(faces), largest / float(gray.shape[0] * gray.shape[1])
 
 
-def face_frame(image: Image.Image, size: int = 160) -> np.ndarray:
+def face_frame(image: "Image.Image", size: int = 160) -> np.ndarray:
     """The small grayscale frame the face check searches."""
     gray = image.convert("L")
     gray.thumbnail((size, size))
@@ -99,12 +101,12 @@ def face_frame(image: Image.Image, size: int = 160) -> np.ndarray:
 
 def decode(path: str, preprocess=backbone.preprocess):
     """(network input, the decoded image for a face check if one is needed); raises on unreadable files."""
-    with Image.open(path) as image:
+    with need("PIL.Image").open(path) as image:
         if image.format == "JPEG":
             # DCT scaling to a short side of at least 256, what the centre crop needs
             image.draft("RGB", (256, 256))
         image.load()
-        ImageOps.exif_transpose(image, in_place=True)  # no copy where the photo is upright
+        need("PIL.ImageOps").exif_transpose(image, in_place=True)  # no copy where the photo is upright
         if image.mode != "RGB":
             image = image.convert("RGB")
     return preprocess(image), image
@@ -184,7 +186,7 @@ class _Pipeline:
         try:
             network_input, image = decode(path, preprocess=backbone.preprocess_for(self.backbone_name))
             return network_input, image, ""
-        except Image.DecompressionBombError:
+        except need("PIL.Image").DecompressionBombError:
             return None, None, "image too large"
         except FileNotFoundError:
             return None, None, "file not found"

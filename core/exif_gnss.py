@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Optional
 
-import exifread
+from .packages import need
 
 # exifread logs every odd tag of a corrupt file at WARNING; the reasons we
 # report are enough.
@@ -133,6 +133,7 @@ def taken_time(tags: dict) -> Optional[datetime.datetime]:
 
 
 def read_tags(path: str) -> dict:
+    exifread = need("exifread")
     with open(path, "rb") as fh:
         return exifread.process_file(fh, details=False)
 

@@ -4,9 +4,8 @@ import datetime
 from fractions import Fraction
 from typing import Optional
 
-import piexif
-
 from .exif_gnss import gps_position, read_tags, taken_time
+from .packages import need
 
 
 def _dms(value: float):
@@ -20,6 +19,7 @@ def _dms(value: float):
 
 def gps_exif_bytes(jpeg_path: str, lat: float, lon: float, taken: Optional[datetime.datetime]) -> bytes:
     """The file's EXIF with GPS and time set (existing tags kept where readable)."""
+    piexif = need("piexif")
     try:
         exif = piexif.load(jpeg_path)
     except Exception:  # a broken EXIF block is replaced, not trusted
@@ -52,7 +52,7 @@ def write_gnss(jpeg_path: str, lat: float, lon: float, taken: Optional[datetime.
     """Puts position and time into the JPEG in place, then reads them back with exifread.
 
     Raises ValueError when the file does not read back as written."""
-    piexif.insert(gps_exif_bytes(jpeg_path, lat, lon, taken), jpeg_path)
+    need("piexif").insert(gps_exif_bytes(jpeg_path, lat, lon, taken), jpeg_path)
     tags = read_tags(jpeg_path)
     if not holds_position(tags, lat, lon):
         raise ValueError(f"GPS did not read back from {jpeg_path}")

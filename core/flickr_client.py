@@ -13,11 +13,9 @@ import time
 from collections import deque
 from typing import Callable, Iterable, Optional
 
-import flickrapi
-import requests
-from flickrapi.exceptions import FlickrError
+from .packages import need
 
-REST_URL = flickrapi.FlickrAPI.REST_URL
+REST_URL = "https://api.flickr.com/services/rest/"  # flickrapi.FlickrAPI.REST_URL
 
 # OAuth libraries log signature base strings (with the key) at DEBUG.
 for _name in ("flickrapi", "requests_oauthlib", "oauthlib", "urllib3"):
@@ -99,12 +97,14 @@ class RateLimiter:
 
 def _never_reached(exc: Exception) -> bool:
     """A refused or unreachable connection: the request never got to the server (a read timeout did)."""
+    requests = need("requests")
     return isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.exceptions.ReadTimeout)
 
 
 def _classify(exc: Exception) -> Exception:
     """A TransientError, FlickrPermanentError or ExifPrivate for a failed call."""
-    if isinstance(exc, FlickrError):
+    requests = need("requests")
+    if isinstance(exc, need("flickrapi.exceptions").FlickrError):
         status = _STATUS.search(str(exc))
         if status:
             code = int(status.group(1))
@@ -140,7 +140,8 @@ class FlickrClient:
     ):
         if not api_key or not api_secret:
             raise FlickrPermanentError("A Flickr API key and secret are needed.")
-        self._api = flickrapi.FlickrAPI(api_key, api_secret, format="parsed-json", store_token=False, cache=False)
+        self._api = need("flickrapi").FlickrAPI(
+            api_key, api_secret, format="parsed-json", store_token=False, cache=False)
         self._api.REST_URL = endpoint  # instance attribute: other clients keep Flickr's URL
         self._api.flickr_oauth.default_timeout = timeout
         self.limiter = limiter or RateLimiter(3600)
@@ -149,7 +150,7 @@ class FlickrClient:
         self.timeout = timeout
         self.on_call = on_call
         self.cancelled = cancelled
-        self._session = requests.Session()
+        self._session = need("requests").Session()
 
     def close(self):
         self._session.close()
@@ -212,7 +213,7 @@ class FlickrClient:
         def attempt():
             with self._session.get(url, timeout=self.timeout, stream=True) as response:
                 if response.status_code == 429 or response.status_code >= 500:
-                    raise FlickrError(f"Status code {response.status_code} received")
+                    raise need("flickrapi.exceptions").FlickrError(f"Status code {response.status_code} received")
                 if response.status_code != 200:
                     raise FlickrPermanentError(f"The image server answered HTTP {response.status_code}.")
                 body = bytearray()

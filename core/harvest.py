@@ -20,8 +20,6 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from typing import Callable, List, Optional, Tuple
 
-from PIL import Image
-
 from .exif_gnss import read_tags
 from .exif_write import holds_position, write_gnss
 from .flickr_client import (
@@ -34,6 +32,7 @@ from .flickr_client import (
 )
 from .flickr_gnss import gnss_from_exif
 from .geo import haversine_m
+from .packages import need
 
 PER_PAGE = 250  # Flickr's maximum for geo queries
 RESULT_CAP = 4000  # flickr.photos.search never returns more per query
@@ -396,7 +395,7 @@ class Harvester:
                     fh.write(body)
                 write_gnss(tmp, position[0], position[1], taken)
                 os.replace(tmp, path)
-            with Image.open(path) as image:  # the size really served
+            with need("PIL.Image").open(path) as image:  # the size really served
                 width, height = image.size
         except TransientError as exc:
             self.log(f"photo {photo_id}: image download failed ({exc})")

@@ -10,10 +10,9 @@ import os
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
-from PIL import Image
-
 from .exif_gnss import JPEG_MAGIC, PhotoInfo, PhotoRejected, photo_info_from_tags, read_tags
 from .files import not_regular_reason
+from .packages import need
 
 JPEG_EXTENSIONS = {".jpg", ".jpeg", ".jpe"}
 HEIF_EXTENSIONS = {".heic", ".heif"}
@@ -44,7 +43,7 @@ def list_files(folder: str, recursive: bool) -> list:
 
 
 def _pixel_size(path: str):
-    with Image.open(path) as img:  # reads the header only
+    with need("PIL.Image").open(path) as img:  # reads the header only
         return img.size
 
 

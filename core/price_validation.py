@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
-from scipy import stats
-from scipy.spatial import cKDTree
+
+from .packages import need
 
 OUTLIER_METHODS = ("exclude", "winsorize", "keep")
 ROBUST_Z = 3.5  # Iglewicz & Hoaglin's cut-off for the modified z-score
@@ -37,7 +37,7 @@ def kernel_counts(px, py, photo_x, photo_y, radius: float, weights=None) -> np.n
     if len(photo_x) == 0 or len(px) == 0:
         return result
     weights = np.ones(len(photo_x)) if weights is None else np.asarray(weights, float)
-    tree = cKDTree(np.column_stack([photo_x, photo_y]))
+    tree = need("scipy.spatial").cKDTree(np.column_stack([photo_x, photo_y]))
     photo_xy = tree.data
     for i, near in enumerate(tree.query_ball_point(np.column_stack([px, py]), r=radius)):
         if near:
@@ -98,7 +98,7 @@ def handle_outliers(prices, method: str = "exclude"):
 def rank_bins(x, bins: int = 10) -> np.ndarray:
     """Bin 0..bins-1 by quantile of x; tied values always share a bin, so with many ties
     (e.g. zero density) there are fewer, larger bins."""
-    ranks = stats.rankdata(x, method="average")
+    ranks = need("scipy.stats").rankdata(x, method="average")
     return np.minimum((np.ceil(ranks / len(x) * bins) - 1).astype(int), bins - 1)
 
 
@@ -167,9 +167,9 @@ def correlations(x, y, permutations: int = 2000, seed: int = 1) -> Dict[str, flo
     x, y = np.asarray(x, float), np.asarray(y, float)
     if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
         raise ValidationError("Too few distinct values to correlate (need 3 or more locations that differ).")
-    rx, ry = stats.rankdata(x), stats.rankdata(y)
-    rho = float(stats.pearsonr(rx, ry)[0])  # Spearman = Pearson of ranks (ties averaged)
-    r = float(stats.pearsonr(x, y)[0])
+    rx, ry = need("scipy.stats").rankdata(x), need("scipy.stats").rankdata(y)
+    rho = float(need("scipy.stats").pearsonr(rx, ry)[0])  # Spearman = Pearson of ranks (ties averaged)
+    r = float(need("scipy.stats").pearsonr(x, y)[0])
     return {"n": len(x), "spearman": rho, "spearman_p": permutation_p(rx, ry, rho, permutations, seed),
             "pearson": r, "pearson_p": permutation_p(x, y, r, permutations, seed + 1)}
 
@@ -180,7 +180,7 @@ def within_ranks(values, groups) -> np.ndarray:
     result = np.empty(len(values))
     for g in np.unique(groups):
         inside = np.flatnonzero(groups == g)
-        result[inside] = (stats.rankdata(values[inside]) - 0.5) / len(inside)
+        result[inside] = (need("scipy.stats").rankdata(values[inside]) - 0.5) / len(inside)
     return result
 
 
@@ -196,7 +196,7 @@ def district_analysis(x, y, districts, permutations: int = 2000, seed: int = 1, 
         row = {"district": name, "n": int(inside.sum()), "price_median": float(np.median(y[inside])),
                "photo_median": float(np.median(x[inside])), "spearman": None}
         if inside.sum() >= min_n and np.ptp(x[inside]) > 0 and np.ptp(y[inside]) > 0:
-            row["spearman"] = float(stats.spearmanr(x[inside], y[inside])[0])
+            row["spearman"] = float(need("scipy.stats").spearmanr(x[inside], y[inside])[0])
             usable |= inside
         rows.append(row)
     result = {"districts": rows, "within_spearman": None, "within_p": None, "within_n": int(usable.sum()),
@@ -204,15 +204,15 @@ def district_analysis(x, y, districts, permutations: int = 2000, seed: int = 1, 
     if usable.sum() >= 3:
         groups = districts[usable]
         wx, wy = within_ranks(x[usable], groups), within_ranks(y[usable], groups)
-        rho = float(stats.pearsonr(wx, wy)[0])
+        rho = float(need("scipy.stats").pearsonr(wx, wy)[0])
         result["within_spearman"] = rho
         result["within_p"] = permutation_p(wx, wy, rho, permutations, seed + 2, groups=groups)
     medians = [r for r in rows if r["n"] >= min_n]
     mx = np.array([r["photo_median"] for r in medians])
     my = np.array([r["price_median"] for r in medians])
     if len(medians) >= 4 and np.ptp(mx) > 0 and np.ptp(my) > 0:
-        rx, ry = stats.rankdata(mx), stats.rankdata(my)
-        rho = float(stats.pearsonr(rx, ry)[0])
+        rx, ry = need("scipy.stats").rankdata(mx), need("scipy.stats").rankdata(my)
+        rho = float(need("scipy.stats").pearsonr(rx, ry)[0])
         result["between_spearman"] = rho
         result["between_p"] = permutation_p(rx, ry, rho, permutations, seed + 3)
     return result
@@ -227,8 +227,8 @@ def monotonicity(table: Sequence[dict]) -> dict:
                 "steps_down": 0, "bins_rho": None, "linear_r2": None, "ci_separated": False}
     steps = np.diff(means)
     up, down = int((steps > 0).sum()), int((steps < 0).sum())
-    bins_rho = float(stats.spearmanr(np.arange(len(means)), means)[0])
-    fit = stats.linregress(centres, means) if np.ptp(centres) > 0 else None
+    bins_rho = float(need("scipy.stats").spearmanr(np.arange(len(means)), means)[0])
+    fit = need("scipy.stats").linregress(centres, means) if np.ptp(centres) > 0 else None
     r2 = float(fit.rvalue ** 2) if fit is not None else None
     separated = table[-1]["ci_low"] > table[0]["ci_high"] or table[-1]["ci_high"] < table[0]["ci_low"]
     if down == 0:

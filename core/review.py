@@ -9,9 +9,8 @@ import shutil
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
-from PIL import Image, ImageOps
-
 from .files import write_text_atomically
+from .packages import need
 
 STUDY_CLASSES = ("event", "food", "indoor", "meme", "photo-shoot", "random", "selfie", "stuff", "valid")
 TO_SORT = "to_sort"  # trainclassifier ignores this folder
@@ -35,9 +34,9 @@ def by_doubt(items: Sequence[Reviewed], threshold: float) -> List[Reviewed]:
 def thumbnail_data(path: str, edge: int = 160) -> str:
     """A small JPEG as a data: URI, or "" when the photo cannot be read."""
     try:
-        with Image.open(path) as image:
+        with need("PIL.Image").open(path) as image:
             image.draft("RGB", (edge * 2, edge * 2))
-            image = ImageOps.exif_transpose(image).convert("RGB")
+            image = need("PIL.ImageOps").exif_transpose(image).convert("RGB")
             image.thumbnail((edge, edge))
             buffer = io.BytesIO()
             image.save(buffer, "JPEG", quality=80)

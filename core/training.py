@@ -17,13 +17,16 @@ import os
 import random
 import zipfile
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
-from PIL import Image, ImageEnhance, ImageOps
 
 from .calibration import best_threshold, calibrate, fit_calibration, reliability_png
 from .files import not_regular_reason, write_text_atomically
+from .packages import need
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png"}
 AUGMENTATIONS = ("flip", "crop", "bright")
@@ -111,14 +114,14 @@ def stratified_split(labels: List[int], validation_percent: float, test_percent:
     return sorted(train), sorted(validation), sorted(test)
 
 
-def augmented(image: Image.Image, kind: str) -> Image.Image:
+def augmented(image: "Image.Image", kind: str) -> "Image.Image":
     if kind == "flip":
-        return ImageOps.mirror(image)
+        return need("PIL.ImageOps").mirror(image)
     if kind == "crop":
         w, h = image.size
         return image.crop((int(w * 0.1), int(h * 0.1), int(w * 0.9), int(h * 0.9)))
     if kind == "bright":
-        return ImageEnhance.Brightness(image).enhance(1.25)
+        return need("PIL.ImageEnhance").Brightness(image).enhance(1.25)
     return image
 
 
@@ -168,7 +171,7 @@ class FeatureCache:
             chunk, images = todo[start:start + batch], []
             for i, path, key in chunk:
                 try:
-                    with Image.open(path) as image:
+                    with need("PIL.Image").open(path) as image:
                         images.append((i, key, preprocess(augmented(image.convert("RGB"), kind))))
                 except Exception as exc:  # Pillow raises many kinds on corrupt data
                     unreadable.append((path, f"unreadable image ({type(exc).__name__})"))

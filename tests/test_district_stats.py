@@ -10,6 +10,7 @@ from qgis.core import (
     QgsProcessingException,
     QgsProject,
     QgsVectorLayer,
+    QgsWkbTypes,
 )
 
 
@@ -141,3 +142,23 @@ def test_many_points_use_the_index(run_alg, vienna):
     counts = [f["images"] for f in result["DISTRICTS_OUT"].getFeatures()]
     assert sum(counts) == result["CLIPPED_COUNT"]
     assert 10000 < sum(counts) < 20000
+
+
+def test_repaired_bowtie_is_written_to_a_geopackage(run_alg, tmp_path):
+    """A repaired bowtie is a MultiPolygon; a Polygon-typed GeoPackage layer would refuse it."""
+    bowtie = QgsVectorLayer("Polygon?crs=EPSG:31256&field=id:integer", "bowtie", "memory")
+    feature = QgsFeature(bowtie.fields())
+    feature.setGeometry(QgsGeometry.fromWkt("POLYGON((0 0,1000 1000,1000 0,0 1000,0 0))"))
+    feature.setAttributes([1])
+    bowtie.dataProvider().addFeatures([feature])
+    out = str(tmp_path / "districts.gpkg")
+    run_alg("scenicheatmap:districtstats",
+            {"POINTS": point_layer([(100, 500)], "EPSG:31256"), "DISTRICTS": bowtie, "DISTRICT_ID": "id",
+             "CLIPPED": "TEMPORARY_OUTPUT", "DISTRICTS_OUT": out, "SUMMARY": "TEMPORARY_OUTPUT"})
+    written = QgsVectorLayer(out, "written", "ogr")
+    feature = next(written.getFeatures())
+    assert feature["images"] == 1
+    assert feature.geometry().area() == pytest.approx(500_000, rel=0.01)
+    # the layer's declared type holds what was written (GDAL would otherwise keep a Polygon
+    # layer with MultiPolygons inside, which strict readers refuse)
+    assert QgsWkbTypes.flatType(written.wkbType()) == QgsWkbTypes.flatType(feature.geometry().wkbType())

@@ -2,6 +2,7 @@
 
 import os
 
+import pytest
 from qgis.core import QgsRasterLayer, QgsVectorLayer
 
 
@@ -61,6 +62,43 @@ def test_bad_input_is_an_error_not_a_traceback(qgis_process, tmp_path):
     assert "smaller than the radius" in log
     assert "Traceback" not in log
     assert not (tmp_path / "h.tif").exists()
+
+
+def _points_file(tmp_path, crs_member=True):
+    path = tmp_path / "points.geojson"
+    crs = ('"crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:OGC:1.3:CRS84"}},' if crs_member else "")
+    features = ",".join(
+        '{"type":"Feature","properties":{"w":"heavy"},"geometry":{"type":"Point","coordinates":[%f,48.2]}}'
+        % (16.37 + 0.001 * i) for i in range(20))
+    path.write_text('{"type":"FeatureCollection",%s"features":[%s]}' % (crs, features))
+    return path
+
+
+BATCH_CASES = {
+    "text field as WEIGHT": ("scenicheatmap:heatmap", {"WEIGHT": "w"}, "WEIGHT"),
+    "OUTPUT is a folder": ("scenicheatmap:heatmap", {"OUTPUT": "{tmp}"}, "OUTPUT"),
+    "series folder is a file": ("scenicheatmap:heatmapseries", {"OUTPUT_FOLDER": "{points}"}, "OUTPUT_FOLDER"),
+    "photo FOLDER is a file": ("scenicheatmap:importphotos", {"FOLDER": "{points}"}, "FOLDER"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BATCH_CASES))
+def test_batch_bad_input_exit_code_and_message(qgis_process, tmp_path, case):
+    algorithm, changes, parameter = BATCH_CASES[case]
+    points = _points_file(tmp_path)
+    defaults = {
+        "scenicheatmap:heatmap": {"POINTS": points, "RADIUS": 500, "PIXEL_SIZE": 50, "OUTPUT": tmp_path / "h.tif"},
+        "scenicheatmap:heatmapseries": {"POINTS": points, "DATE_FIELD": "w", "RADIUS": 500, "PIXEL_SIZE": 50,
+                                        "OUTPUT_FOLDER": tmp_path / "series"},
+        "scenicheatmap:importphotos": {"FOLDER": tmp_path, "OUTPUT": tmp_path / "photos.gpkg"},
+    }[algorithm]
+    parameters = dict(defaults)
+    parameters.update({k: str(v).format(tmp=tmp_path, points=points) for k, v in changes.items()})
+    before = sorted(os.listdir(tmp_path))
+    rc, _, log = qgis_process(algorithm, parameters)
+    assert rc != 0, log
+    assert parameter in log and "Traceback" not in log, log
+    assert sorted(os.listdir(tmp_path)) == before
 
 
 def write_gpkg(layer, path):

@@ -1,0 +1,1 @@
+"""QGIS desktop windows of the plugin (only loaded with a GUI): the package installer."""
