@@ -119,7 +119,8 @@ def missing_packages_error(algorithm, import_names) -> QgsProcessingException:
         python = python_executable()
     except WorkerError:
         python = "python3"
-    names = ", ".join(sorted({packages.pip_name(n) for n in import_names}))
+    names = sorted({packages.pip_name(n) for n in import_names})
+    what = f"package {names[0]}" if len(names) == 1 else "packages " + ", ".join(names)
     return QgsProcessingException(
-        f"{algorithm.displayName()} needs the Python packages {names}, which this QGIS cannot import. "
+        f"{algorithm.displayName()} needs the Python {what}, which this QGIS cannot import. "
         + packages.install_hint(import_names, packages_folder(), python))

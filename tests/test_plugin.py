@@ -113,3 +113,24 @@ def test_model_chain_import_districts_heatmap(processing_provider, exif_dir, tmp
 @pytest.mark.parametrize("name", ["core", "algorithms", "processing_provider", "resources", "tests"])
 def test_layout(name):
     assert (REPO / name).is_dir()
+
+
+def test_plugin_loads_without_optional_packages(tmp_path):
+    """exifread, flickrapi, piexif, TensorFlow, OpenCV and numba unimportable: every algorithm is listed,
+    the heat map runs, and importphotos stops with a message that names exifread and the install command."""
+    import json
+    import subprocess
+    import sys
+
+    from conftest import PLUGIN_DIR
+
+    child = subprocess.run([sys.executable, str(REPO / "tests" / "blocked_imports_child.py"), str(PLUGIN_DIR),
+                            str(tmp_path)], capture_output=True, text=True, timeout=300)
+    lines = [line for line in child.stdout.splitlines() if line.startswith("RESULT ")]
+    assert lines, child.stdout + child.stderr
+    seen = json.loads(lines[-1][7:])
+    assert len(seen["algorithms"]) == 10 and "scenicheatmap:importphotos" in seen["algorithms"]
+    assert seen["loaded"] == []
+    assert seen["heatmap_max"] > 0
+    assert "exifread" in seen["importphotos"] and "pip install --target" in seen["importphotos"]
+    assert "Traceback" not in seen["importphotos"]
