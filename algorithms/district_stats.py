@@ -72,6 +72,7 @@ class DistrictStatsAlgorithm(ScenicAlgorithm):
     SUMMARY = "SUMMARY"
 
     NAME = "districtstats"
+    OUTPUTS = {"numbers": ("CLIPPED_COUNT",)}
     DISPLAY = "Clip photos to districts and count"
     HELP = (
         "Keeps the photo points that lie inside a district and counts them per district: "

@@ -102,6 +102,7 @@ class HarvestFlickrAlgorithm(ScenicAlgorithm):
     PARALLEL = "PARALLEL"
 
     NAME = "harvestflickr"
+    OUTPUTS = {"numbers": ("PHOTOS", "CANDIDATES", "API_CALLS")}
     KEEP_ON_FAILURE = ("IMAGE_FOLDER",)  # downloaded images and the resume journal survive a cancel
     REQUIRES = ("flickrapi", "requests", "exifread", "piexif", "PIL")
     DISPLAY = "Harvest Flickr photos with GNSS positions"

@@ -14,7 +14,7 @@ from qgis.core import (
 )
 
 from ..core import kde
-from ..core.raster import RasterError, polygon_mask, write_geotiff
+from ..core.raster import RasterError, drop_noise, polygon_mask, write_geotiff
 from .base import ScenicAlgorithm, check_writable
 from .density_common import (
     WEIGHTING_HELP,
@@ -27,9 +27,9 @@ from .density_common import (
     read_weighted_points,
     target_crs,
 )
-from .styling import LoadStyleOnCompletion, write_density_style
+from .styling import LoadStyleOnCompletion, density_title, write_density_style
 
-OUTPUT_VALUES = ("raw", "scaled")
+OUTPUT_VALUES = kde.VALUE_KINDS  # raw, scaled, per km²
 
 
 class HeatmapAlgorithm(ScenicAlgorithm):
@@ -45,6 +45,8 @@ class HeatmapAlgorithm(ScenicAlgorithm):
     OUTPUT = "OUTPUT"
 
     NAME = "heatmap"
+    OUTPUTS = {"files": ("STYLE",), "strings": ("CRS_USED", "WEIGHTING_USED", "AUDIENCE_USED", "UNIT"),
+               "numbers": ("MIN", "MAX", "PHOTOS")}
     DISPLAY = "Styled photo-density heat map"
     HELP = (
         "Kernel-density heat map of photo points, written as a GeoTIFF that loads styled "
@@ -109,7 +111,7 @@ class HeatmapAlgorithm(ScenicAlgorithm):
         source = point_source(self, parameters, self.POINTS, context)
         clip = clip_source(self, parameters, self.CLIP, context)
         radius_m, pixel_m, kernel = kernel_settings(self, parameters, context)
-        scaled = OUTPUT_VALUES[self.parameterAsEnum(parameters, self.OUTPUT_VALUE, context)] == "scaled"
+        value_kind = OUTPUT_VALUES[self.parameterAsEnum(parameters, self.OUTPUT_VALUE, context)]
         weight_field = numeric_field(self, parameters, self.WEIGHT, source, context)
         classes = self.parameterAsInt(parameters, self.CLASSES, context)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
@@ -128,6 +130,7 @@ class HeatmapAlgorithm(ScenicAlgorithm):
             raise QgsProcessingException(
                 "No photo points to map" + (f" for the audience {audience!r}." if audience != "all" else "."))
         plain = not weight_field and weighting == "photos"
+        unit = kde.value_unit(value_kind, weighting, bool(weight_field))
         try:
             grid = kde.grid_for_points(xs, ys, radius, pixel)
             kde.check_memory(grid)
@@ -141,28 +144,32 @@ class HeatmapAlgorithm(ScenicAlgorithm):
 
         result = kde.density(
             xs, ys, radius, pixel, kernel, weights=None if plain else points.weights,
-            scaled=scaled, grid=grid, progress=progress,
+            scaled=value_kind == "scaled", per_area=value_kind == "per km²", grid=grid, progress=progress,
         )
         if result is None:
             raise QgsProcessingException("Cancelled; nothing was written.")
         values = result[0]
+        if value_kind == "per km²":  # per map unit² -> per km² on the ground
+            values *= 1e6 * to_units * to_units
         values[values == 0] = np.nan  # no point within the radius
+        drop_noise(values)  # float noise of the kernel sums is not density
         wkt = target.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED_GDAL)
         if clip is not None:
             values[~polygon_mask(clip_wkbs(clip, target, context), grid, wkt)] = np.nan
 
         feedback.setProgress(92)
         try:
-            vmin, vmax = write_geotiff(output, values, grid, wkt)
+            vmin, vmax = write_geotiff(output, values, grid, wkt, description=unit)
         except RasterError as exc:
             raise QgsProcessingException(f"WEIGHT: {exc}.") from None
         if vmin is None:
             feedback.pushWarning("Every cell is nodata (no density inside the clip polygons).")
             vmin, vmax = 0.0, 1.0
-        qml = write_density_style(output, vmin, vmax, classes)
+        title = density_title(unit, radius_m, weighting)
+        qml = write_density_style(output, vmin, vmax, classes, unit, title)
         if context.willLoadLayerOnCompletion(output):
             details = context.layerToLoadOnCompletionDetails(output)
-            details.setPostProcessor(LoadStyleOnCompletion.create(qml))
+            details.setPostProcessor(LoadStyleOnCompletion.create(qml, title))
         feedback.setProgress(100)
-        return {self.OUTPUT: output, "STYLE": qml, "TARGET_CRS": target.authid(), "MIN": vmin, "MAX": vmax,
-                "WEIGHTING": weighting, "AUDIENCE": audience, "PHOTOS": len(xs)}
+        return {self.OUTPUT: output, "STYLE": qml, "CRS_USED": target.authid(), "MIN": vmin, "MAX": vmax,
+                "WEIGHTING_USED": weighting, "AUDIENCE_USED": audience, "PHOTOS": len(xs), "UNIT": unit}

@@ -30,7 +30,7 @@ from qgis.PyQt.QtCore import QDateTime
 
 from ..core import kde
 from ..core.periods import PERIODS, periods_of
-from ..core.raster import RasterError, polygon_mask, write_geotiff
+from ..core.raster import RasterError, drop_noise, polygon_mask, write_geotiff
 from .base import ScenicAlgorithm, check_writable
 from .density_common import (
     TAKEN_FIELD,
@@ -43,8 +43,8 @@ from .density_common import (
     read_weighted_points,
     target_crs,
 )
-from .rendering import render, strip
-from .styling import LoadStyleOnCompletion, apply_density_style, style_path
+from .rendering import layout_image
+from .styling import LoadStyleOnCompletion, apply_density_style, density_title, style_path
 
 
 def set_period(layer: QgsRasterLayer, start, end):
@@ -81,6 +81,8 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
     STRIP = "STRIP"
 
     NAME = "heatmapseries"
+    OUTPUTS = {"strings": ("UNIT",), "numbers": ("MIN", "MAX"), "files": ("LAYER_DEFINITION",)}
+    OUTPUT_VALUE = "OUTPUT_VALUE"
     DISPLAY = "Heat-map time series"
     HELP = (
         "One photo-density heat map per month, season or year of the date taken: where people "
@@ -114,6 +116,8 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
             self.CLIP, self.tr("Clip to polygons"), [QgsProcessing.TypeVectorPolygon], optional=True))
         self.addParameter(QgsProcessingParameterNumber(
             self.CLASSES, self.tr("Colour classes"), defaultValue=5, minValue=2, maxValue=255))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.OUTPUT_VALUE, self.tr("Output values"), options=list(kde.VALUE_KINDS), defaultValue=0))
         add_weighting_parameters(self, self.POINTS)
         self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, self.tr("Series folder")))
         self.addParameter(QgsProcessingParameterFileDestination(
@@ -127,6 +131,7 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
         radius_m, pixel_m, kernel = kernel_settings(self, parameters, context)
         period = PERIODS[self.parameterAsEnum(parameters, self.PERIOD, context)]
         classes = self.parameterAsInt(parameters, self.CLASSES, context)
+        value_kind = kde.VALUE_KINDS[self.parameterAsEnum(parameters, self.OUTPUT_VALUE, context)]
         folder = self.parameterAsString(parameters, self.OUTPUT_FOLDER, context)
         strip_path = self.parameterAsFileOutput(parameters, self.STRIP, context)
         if os.path.exists(folder) and not os.path.isdir(folder):
@@ -152,6 +157,7 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
             taken = self.parameterAsString(parameters, TAKEN_FIELD, context)
             raise QgsProcessingException(f"No photo has a date in the field {taken!r}; nothing to map.")
         xs, ys, weights = points.xs[dated], points.ys[dated], points.weights[dated]
+        unit = kde.value_unit(value_kind, weighting)
         keys = [k for k in keys if k is not None]
         try:
             grid = kde.grid_for_points(xs, ys, radius, pixel)  # one grid for every period
@@ -176,14 +182,18 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
                 if feedback.isCanceled():
                     raise QgsProcessingException("Cancelled; nothing was kept.")
                 mine = labels == key.label
-                values = kde.density(xs[mine], ys[mine], radius, pixel, kernel, weights=weights[mine], grid=grid)[0]
+                values = kde.density(xs[mine], ys[mine], radius, pixel, kernel, weights=weights[mine], grid=grid,
+                                     scaled=value_kind == "scaled", per_area=value_kind == "per km²")[0]
+                if value_kind == "per km²":
+                    values *= 1e6 * to_units * to_units
                 values[values == 0] = np.nan
+                drop_noise(values)
                 if outside is not None:
                     values[outside] = np.nan
                 path = os.path.join(folder, f"heatmap_{re.sub(r'[^0-9A-Za-z-]+', '_', key.label)}.tif")
                 written.append((key, path, int(mine.sum())))
                 try:
-                    low, high = write_geotiff(path, values, grid, wkt)
+                    low, high = write_geotiff(path, values, grid, wkt, description=unit)
                 except RasterError as exc:
                     raise QgsProcessingException(f"{exc}.") from None
                 if low is not None:
@@ -195,7 +205,8 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
             layers = []
             for key, path, count in written:  # common breaks: every style uses the series' min and max
                 layer = QgsRasterLayer(path, f"{key.label} ({count} photos)", "gdal")
-                apply_density_style(layer, vmin, vmax, classes)
+                apply_density_style(layer, vmin, vmax, classes, unit)
+                layer.setTitle(density_title(unit, radius_m, f"{weighting} {key.label}"))
                 set_period(layer, key.start, key.end)
                 layer.saveNamedStyle(style_path(path))  # style and temporal range, loaded with the file
                 layers.append(layer)
@@ -204,17 +215,33 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
                     details.setPostProcessor(LoadPeriodOnCompletion.create(style_path(path), key.start, key.end))
                     context.addLayerToLoadOnCompletion(path, details)
             qlr = os.path.join(folder, "heatmap_series.qlr")
-            self._write_layer_definition(layers, qlr, f"Photo density per {period}")
+            self._write_layer_definition(layers, qlr, f"Photo density per {period} ({unit})")
             feedback.setProgress(90)
-            if strip_path:
-                self._write_strip(layers, written, grid, target, vmin, vmax, weighting, radius_m, strip_path)
         except BaseException:  # no half-written series: what was written goes
             self._remove(written, folder if made_folder else "")
             raise
+        # the strip is drawn by a print layout, which belongs on the main thread: postProcessAlgorithm
+        self._strip_job = (strip_path, [(key.label, path, count) for key, path, count in written], grid, target,
+                           unit, weighting, radius_m, folder if made_folder else "") if strip_path else None
+        self._results = {self.OUTPUT_FOLDER: folder, self.STRIP: strip_path or None, "LAYER_DEFINITION": qlr,
+                         "LAYERS": [p for _, p, _ in written], "PERIODS": len(written), "MIN": vmin, "MAX": vmax,
+                         "UNIT": unit}
+        feedback.setProgress(95)
+        return self._results
+
+    def postProcessAlgorithm(self, context, feedback):  # noqa: N802 - QGIS API
+        job = getattr(self, "_strip_job", None)
+        if job:
+            strip_path, written, grid, target, unit, weighting, radius_m, made_folder = job
+            try:
+                self._write_strip(written, grid, target, unit, weighting, radius_m, strip_path)
+            except BaseException:
+                self._remove([(None, path, count) for _, path, count in written], made_folder)
+                if os.path.exists(strip_path):
+                    os.remove(strip_path)
+                raise
         feedback.setProgress(100)
-        return {self.OUTPUT_FOLDER: folder, self.STRIP: strip_path or None, "LAYER_DEFINITION": qlr,
-                "LAYERS": [p for _, p, _ in written],
-                "PERIODS": len(written), "MIN": vmin, "MAX": vmax}
+        return getattr(self, "_results", {})
 
     @staticmethod
     def _write_layer_definition(layers, path, title):
@@ -227,16 +254,19 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
             raise QgsProcessingException(f"Cannot write the layer definition {path}: {message}")
 
     @staticmethod
-    def _write_strip(layers, written, grid, target, vmin, vmax, weighting, radius_m, path):
+    def _write_strip(written, grid, target, unit, weighting, radius_m, path):
+        """One print layout: a map per period, one legend (one colour scale for all), scale bar, north."""
         extent = QgsRectangle(grid.xmin, grid.ymin, grid.xmax, grid.ymax)
-        size = 360
-        height = max(120, min(720, int(size * extent.height() / max(extent.width(), 1e-9))))
-        images = [render([layer], extent, target, size, height, f"{key.label}: {count}")
-                  for layer, (key, _, count) in zip(layers, written)]
-        caption = (f"Photo density per period ({weighting}, radius {radius_m:g} m); "
-                   f"one colour scale for all: {vmin:.4g} (yellow) to {vmax:.4g} (red)")
-        if not strip(images, columns=min(6, len(images)), caption=caption).save(path):
-            raise QgsProcessingException(f"Cannot write the PNG strip {path}.")
+        layers = []
+        for label, raster, _ in written:
+            layer = QgsRasterLayer(raster, label, "gdal")
+            layer.loadNamedStyle(style_path(raster))
+            layers.append(layer)
+        panels = [([layer], extent, f"{label}: {count} photos") for layer, (label, _, count) in zip(layers, written)]
+        caption = f"Density of {weighting} per period, radius {radius_m:g} m; one colour scale for all maps."
+        image, _ = layout_image(panels, target, layers[0], unit, caption, panel_mm=60, columns=min(4, len(panels)))
+        if not image.save(path, "PNG"):
+            raise QgsProcessingException(f"STRIP: cannot write the PNG strip {path}.")
 
     @staticmethod
     def _remove(written, made_folder=""):

@@ -46,6 +46,7 @@ class ImportPhotosAlgorithm(ScenicAlgorithm):
     INVALID = "INVALID"
 
     NAME = "importphotos"
+    OUTPUTS = {"numbers": ("PHOTOS", "REJECTED")}
     REQUIRES = ("exifread", "PIL")
     DISPLAY = "Import geotagged photos"
     GROUP = "Photos"

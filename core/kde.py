@@ -126,10 +126,36 @@ def buffer_pixels(radius: float, pixel: float) -> int:
     return buffer
 
 
-def kernel_scale(kernel: str, radius: float, scaled: bool, decay: float = 0.0) -> float:
-    """The constant factor of each kernel; 1 for raw output (QGIS's constants)."""
+# what the values of a heat map are, by OUTPUT_VALUE
+VALUE_KINDS = ("raw", "scaled", "per km²")
+
+
+def value_unit(kind: str, weighting: str = "photos", weighted: bool = False) -> str:
+    """The unit a legend shows for a heat map's values."""
+    if kind == "per km²":
+        counted = "weighted photos" if weighted else {"unique owners": "owners"}.get(weighting, weighting)
+        return f"{counted} per km²"
+    if kind == "scaled":
+        return "scaled kernel sum (as QGIS's heatmap)"
+    return "kernel sum (as QGIS's heatmap)"
+
+
+def unit_kernel_scale(kernel: str, radius: float, decay: float = 0.0) -> float:
+    """The factor that makes each kernel integrate to one over the plane (per map unit²):
+    (1-u²)^p integrates to π r² / (p + 1); the triangular 1-(1-decay)u to π r² (1 + 2 decay) / 3."""
+    powers = {"uniform": 0, "epanechnikov": 1, "quartic": 2, "triweight": 3}
+    if kernel == "triangular":
+        return 3.0 / ((1.0 + 2.0 * decay) * math.pi * radius * radius)
+    return (powers[kernel] + 1) / (math.pi * radius * radius)
+
+
+def kernel_scale(kernel: str, radius: float, scaled: bool, decay: float = 0.0, per_area: bool = False) -> float:
+    """The constant factor of each kernel; 1 for raw output (QGIS's constants); per_area: the kernel
+    integrates to one (a density per map unit²)."""
     if kernel not in _KERNEL_CODES:
         raise KdeError(f"Unknown kernel {kernel!r}; choose one of {', '.join(KERNELS)}.")
+    if per_area:
+        return unit_kernel_scale(kernel, radius, decay)
     if not scaled:
         return 1.0
     r2 = radius * radius
@@ -325,12 +351,15 @@ def density(
     scaled: bool = False,
     decay: float = 0.0,
     grid: Optional[Grid] = None,
+    per_area: bool = False,
     progress: Optional[Callable[[float], bool]] = None,
     use_numba: bool = True,
     chunk: int = 20_000,
 ):
     """Kernel density of points on `grid` (default: QGIS's grid for them).
 
+    per_area: each kernel integrates to one, so the grid is a density per map unit² whose sum times
+    the cell area is the (weighted) point count.
     Returns (values float64 [rows, cols] with rows from the top, grid), or
     None when `progress(fraction)` returned False (cancelled).
     """
@@ -347,7 +376,7 @@ def density(
     else:
         check_parameters(radius, pixel)
     code = _KERNEL_CODES.get(kernel)
-    scale = kernel_scale(kernel, radius, scaled, decay)
+    scale = kernel_scale(kernel, radius, scaled, decay, per_area)
     buffer = buffer_pixels(radius, grid.pixel)
     col0, rb0, rt0 = _point_anchors(xs, ys, grid, buffer)
     out = np.zeros((grid.rows, grid.cols), dtype=np.float64)

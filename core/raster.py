@@ -1,5 +1,6 @@
 """GeoTIFF writing and polygon masks with GDAL/OGR. QGIS-free."""
 
+import math
 import os
 
 import numpy as np
@@ -33,8 +34,35 @@ def polygon_mask(wkbs, grid, wkt_crs: str):
     return target.GetRasterBand(1).ReadAsArray().astype(bool)
 
 
-def write_geotiff(path: str, values, grid, wkt_crs: str, nodata: float = NODATA):
-    """Write float32 values atomically: a temporary file, then a rename.
+def class_breaks(vmax: float, classes: int):
+    """Upper bounds of equal-interval classes from 0 with a round step (1, 2, 2.5 or 5 x 10^k),
+    the last one at or above vmax; fewer classes when rounding covers vmax sooner."""
+    if not (vmax > 0 and math.isfinite(vmax)):
+        return [1.0]
+    raw = vmax / max(1, classes)
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw * (1 - 1e-9))
+    count = max(1, math.ceil(vmax / step - 1e-9))
+    return [round(step * (i + 1), 12) for i in range(count)]
+
+
+def break_label(low: float, high: float, step: float) -> str:
+    digits = max(0, -math.floor(math.log10(step)) + (1 if round(step / 10 ** math.floor(math.log10(step)), 6)
+                                                    == 2.5 else 0))
+    return f"{low:.{digits}f} – {high:.{digits}f}"
+
+
+def drop_noise(values, share: float = 1e-6):
+    """Cells below share x the maximum (float noise of the kernel sums) become NaN, in place."""
+    peak = np.nanmax(values, initial=0.0)
+    if peak > 0:
+        values[values < peak * share] = np.nan
+    return values
+
+
+def write_geotiff(path: str, values, grid, wkt_crs: str, nodata: float = NODATA, description: str = ""):
+    """Write float32 values atomically: a temporary file, then a rename; `description` names the band
+    (QGIS shows it in the legend).
 
     Cells that are NaN become nodata. Returns (min, max) of the valid cells,
     or (None, None) when there are none."""
@@ -56,6 +84,8 @@ def write_geotiff(path: str, values, grid, wkt_crs: str, nodata: float = NODATA)
     ds.SetProjection(wkt_crs)
     band = ds.GetRasterBand(1)
     band.SetNoDataValue(nodata)
+    if description:
+        band.SetDescription(description)
     band.WriteArray(out)
     if valid.any():
         vmin, vmax = float(data[valid].min()), float(data[valid].max())

@@ -192,10 +192,29 @@ def sample_districts(path: pathlib.Path):
     QgsVectorFileWriter.writeAsVectorFormatV3(layer, str(path), QgsProject.instance().transformContext(), options)
 
 
-def render_png(layers, extent, path: pathlib.Path, title: str):
-    from scenic_heatmap.algorithms.rendering import render
+def render_png(layers, extent, path: pathlib.Path, title: str, unit: str):
+    """A print layout: the map, a legend with the unit, a scale bar and a north arrow."""
+    from scenic_heatmap.algorithms.rendering import layout_image
 
-    render(layers, extent, layers[-1].crs(), 1000, 800, title).save(str(path))
+    image, _ = layout_image([(layers, extent, title)], layers[-1].crs(), layers[-1], unit, panel_mm=160)
+    image.save(str(path))
+
+
+def installed_font(layer):
+    """Labels in a font this system has (QGIS falls back with a warning bar otherwise)."""
+    from qgis.PyQt.QtGui import QFontDatabase
+
+    labeling = layer.labeling()
+    if labeling is None:
+        return
+    settings = labeling.settings()
+    text = settings.format()
+    if text.font().family() not in QFontDatabase().families():
+        font = text.font()
+        font.setFamily(QFontDatabase.systemFont(QFontDatabase.GeneralFont).family())
+        text.setFont(font)
+        settings.setFormat(text)
+        labeling.setSettings(settings)
 
 
 def image_tag(path: pathlib.Path, alt: str, width: int = 480) -> str:
@@ -234,7 +253,7 @@ price skipped, {prices["OUTLIERS_FLAGGED"]} outlier(s) left out. Binned curve: {
 def main(out: pathlib.Path):
     app, plugin = start_qgis()
     import processing
-    from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer
+    from qgis.core import QgsProject, QgsRasterLayer, QgsReferencedRectangle, QgsVectorLayer
 
     if out.exists():
         shutil.rmtree(out)
@@ -271,10 +290,10 @@ def main(out: pathlib.Path):
     for weighting, name in ((0, "heatmap"), (1, "heatmap_photo_user_days")):
         maps[name] = processing.run("scenicheatmap:heatmap", {
             "POINTS": stats["CLIPPED"], "RADIUS": 300, "PIXEL_SIZE": 10, "CLIP": districts_file,
-            "WEIGHTING": weighting, "OUTPUT": str(out / f"{name}.tif")})
-        print(f"heatmap ({maps[name]['WEIGHTING']}): {maps[name]['OUTPUT']} in {maps[name]['TARGET_CRS']}")
+            "WEIGHTING": weighting, "OUTPUT_VALUE": 2, "OUTPUT": str(out / f"{name}.tif")})
+        print(f"heatmap ({maps[name]['WEIGHTING_USED']}): {maps[name]['OUTPUT']} in {maps[name]['CRS_USED']}")
     series = processing.run("scenicheatmap:heatmapseries", {
-        "POINTS": stats["CLIPPED"], "PERIOD": 1, "RADIUS": 300, "PIXEL_SIZE": 20, "CLIP": districts_file,
+        "POINTS": stats["CLIPPED"], "PERIOD": 1, "RADIUS": 300, "PIXEL_SIZE": 20, "CLIP": districts_file, "OUTPUT_VALUE": 2,
         "OUTPUT_FOLDER": str(out / "series"), "STRIP": str(out / "series.png")})
     print(f"heatmapseries: {series['PERIODS']} seasons in {series['OUTPUT_FOLDER']}")
     prices = processing.run("scenicheatmap:validateprices", {
@@ -284,26 +303,37 @@ def main(out: pathlib.Path):
     print(f"validateprices: Spearman rho {prices['SPEARMAN']:.3f} (p {prices['SPEARMAN_P']:.3g}); {prices['VERDICT']}")
 
     project = QgsProject.instance()
-    rasters = {name: QgsRasterLayer(result["OUTPUT"], f"SAMPLE photo density, {result['WEIGHTING']} (r = 300 m)")
-               for name, result in maps.items()}  # styled by their .qml
+    rasters = {name: QgsRasterLayer(result["OUTPUT"], f"{result['WEIGHTING_USED'].capitalize()} per km² (SAMPLE)")
+               for name, result in maps.items()}  # styled by their .qml; short names, distinct at the start
     districts = QgsVectorLayer(stats["DISTRICTS_OUT"], "SAMPLE districts with counts")
     districts.loadNamedStyle(str(REPO / "resources" / "styles" / "districts_outline.qml"))
+    installed_font(districts)
     photos = QgsVectorLayer(stats["CLIPPED"], "SAMPLE valid photos")
     photos.loadNamedStyle(str(REPO / "resources" / "styles" / "photo_points.qml"))
     price_layer = QgsVectorLayer(str(out / "SAMPLE_prices.geojson"), "SAMPLE prices")
-    for layer in (*rasters.values(), districts, photos, price_layer):
+    # an optional background: off by default, it needs the internet (and the PNGs never use it)
+    osm = QgsRasterLayer("type=xyz&url=https://tile.openstreetmap.org/{z}/{x}/{y}.png&zmin=0&zmax=19",
+                         "OpenStreetMap (background)", "wms")
+    for layer in (districts, photos, price_layer, *rasters.values()):
         assert layer.isValid(), layer.name()
+    if osm.isValid():  # each new layer goes on top: the background first
+        project.addMapLayer(osm)
+        project.layerTreeRoot().findLayer(osm.id()).setItemVisibilityChecked(False)
+    for layer in (*rasters.values(), districts, photos, price_layer):
         project.addMapLayer(layer)
     project.layerTreeRoot().findLayer(rasters["heatmap_photo_user_days"].id()).setItemVisibilityChecked(False)
     project.layerTreeRoot().findLayer(price_layer.id()).setItemVisibilityChecked(False)
     project.setCrs(rasters["heatmap"].crs())
     project.setTitle("Scenic Heatmap demo (SAMPLE data)")
+    view = rasters["heatmap"].extent()
+    view.scale(1.15)
+    project.viewSettings().setDefaultViewExtent(QgsReferencedRectangle(view, rasters["heatmap"].crs()))
     project.write(str(out / "scenic_heatmap_demo.qgz"))
 
     extent = rasters["heatmap"].extent()
     extent.scale(1.15)
     for name, raster in rasters.items():
-        render_png([photos, districts, raster], extent, out / f"{name}.png", raster.name())
+        render_png([photos, districts, raster], extent, out / f"{name}.png", raster.name(), maps[name]["UNIT"])
     facts = {"photos imported": imported["PHOTOS"], "files rejected": imported["REJECTED"],
              f"valid photos (score >= {THRESHOLD})": classified["VALID_COUNT"],
              "valid photos in the districts": stats["CLIPPED_COUNT"], "seasons mapped": series["PERIODS"]}

@@ -77,6 +77,22 @@ def processing_provider(qgis_app):
     plugin.unload()
 
 
+def assert_outputs_declared(algorithm_id, results):
+    """Every value an algorithm returns is a declared output (the modeler can chain only those),
+    and none is named like one of its parameters."""
+    from qgis.core import QgsApplication
+
+    algorithm = QgsApplication.processingRegistry().algorithmById(algorithm_id)
+    if algorithm is None or algorithm_id == "scenicheatmap:workflow":
+        return
+    declared = {output.name() for output in algorithm.outputDefinitions()}
+    undeclared = set(results) - declared
+    assert not undeclared, f"{algorithm_id} returns undeclared values {sorted(undeclared)}"
+    destinations = {d.name() for d in algorithm.destinationParameterDefinitions()}
+    inputs = {d.name() for d in algorithm.parameterDefinitions()} - destinations
+    assert not set(results) & inputs, f"{algorithm_id} returns values named like parameters"
+
+
 @pytest.fixture()
 def run_alg(processing_provider):
     """processing.run with a fresh context and feedback; returns the results."""
@@ -90,9 +106,11 @@ def run_alg(processing_provider):
             context = QgsProcessingContext()
             context.setProject(QgsProject.instance())
         contexts.append(context)  # owns TEMPORARY_OUTPUT layers until the test ends
-        return processing.run(
+        results = processing.run(
             algorithm_id, parameters, context=context, feedback=feedback or QgsProcessingFeedback()
         )
+        assert_outputs_declared(algorithm_id, results)
+        return results
 
     yield run
     contexts.clear()

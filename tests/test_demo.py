@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from qgis.core import QgsProject, QgsRasterLayer
+from qgis.PyQt.QtGui import QFontDatabase
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
@@ -35,6 +36,21 @@ def test_demo_runs_the_whole_chain(tmp_path):
     project = QgsProject()
     assert project.read(str(out / "scenic_heatmap_demo.qgz"))
     rasters = [layer for layer in project.mapLayers().values() if isinstance(layer, QgsRasterLayer)]
-    assert len(rasters) == 2 and all(r.isValid() for r in rasters)
-    assert all(r.renderer().type() == "singlebandpseudocolor" and "SAMPLE" in r.name() for r in rasters)
+    assert all(r.isValid() for r in rasters)
+    densities = [r for r in rasters if r.providerType() == "gdal"]
+    assert len(densities) == 2
+    assert all(r.renderer().type() == "singlebandpseudocolor" and "SAMPLE" in r.name() for r in densities)
+    names = sorted(r.name() for r in densities)
+    assert names[0][:12] != names[1][:12], names  # distinct where the layers panel cuts them
+    assert all("per km²" in r.name() for r in densities)
+    background = [r for r in rasters if r.providerType() == "wms"]
+    assert len(background) == 1 and not project.layerTreeRoot().findLayer(background[0].id()).isVisible()
+    view = project.viewSettings().defaultViewExtent()
+    assert not view.isEmpty() and view.contains(densities[0].extent().center())
+    families = set(QFontDatabase().families())
+    for layer in project.mapLayers().values():
+        labeling = getattr(layer, "labeling", lambda: None)()
+        if labeling is not None:
+            family = labeling.settings().format().font().family()
+            assert family in families, f"{layer.name()} labels ask for the missing font {family}"
     project.clear()

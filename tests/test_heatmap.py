@@ -81,7 +81,7 @@ def test_radius_is_metres_for_points_in_degrees(run_alg, tmp_path):
         "scenicheatmap:heatmap",
         {"POINTS": vienna_points(200), "RADIUS": 500, "PIXEL_SIZE": 25, "OUTPUT": str(tmp_path / "h.tif")},
     )
-    assert result["TARGET_CRS"] == "EPSG:32633"  # UTM zone of Vienna by default
+    assert result["CRS_USED"] == "EPSG:32633"  # UTM zone of Vienna by default
     ds = gdal.Open(result["OUTPUT"])
     assert ds.GetGeoTransform()[1] == pytest.approx(25.0)
     srs = ds.GetSpatialRef()
@@ -104,11 +104,11 @@ def test_output_loads_styled_and_writes_a_qml(run_alg, tmp_path):
     assert renderer.type() == "singlebandpseudocolor"
     shader = renderer.shader().rasterShaderFunction()
     items = shader.colorRampItemList()
-    assert len(items) == 7
+    # up to 7 equal classes from 0 with a round step: the last one holds the maximum
+    assert 4 <= len(items) <= 7
     assert shader.classificationMode() == shader.EqualInterval
-    assert items[0].value == pytest.approx(result["MIN"], rel=1e-6)
-    assert items[-1].value == pytest.approx(result["MAX"], rel=1e-6)
-    steps = np.diff([item.value for item in items])
+    assert items[-2].value < result["MAX"] <= items[-1].value
+    steps = np.diff([0.0] + [item.value for item in items])
     assert np.allclose(steps, steps[0])
     assert items[0].color.name() == "#ffffb2" and items[-1].color.name() == "#bd0026"  # YlOrRd
 
@@ -201,7 +201,7 @@ def test_photo_user_days_count_a_prolific_owner_once(run_alg, tmp_path):
     assert photos.max() > 40 * one.max()  # 50 photos of one person make the hot spot
     assert np.allclose(days, one, atol=1e-9 * one.max())  # one person-day: as if one photo
     assert np.allclose(owners, one, atol=1e-9 * one.max())
-    assert by_days["WEIGHTING"] == "photo-user-days"
+    assert by_days["WEIGHTING_USED"] == "photo-user-days"
 
 
 def test_audience_splits_locals_from_tourists(run_alg, tmp_path):
@@ -214,7 +214,7 @@ def test_audience_splits_locals_from_tourists(run_alg, tmp_path):
                                                 "OUTPUT": str(tmp_path / "tourists.tif")})
     alone = run_alg("scenicheatmap:heatmap", {**base, "POINTS": people_layer(tourists),
                                                "OUTPUT": str(tmp_path / "alone.tif")})
-    assert result["PHOTOS"] == 2 and result["AUDIENCE"] == "tourists"
+    assert result["PHOTOS"] == 2 and result["AUDIENCE_USED"] == "tourists"
     a, a_transform, _ = read_band(result["OUTPUT"])
     b, b_transform, _ = read_band(alone["OUTPUT"])
     assert a.shape == b.shape and np.allclose(a_transform, b_transform) and np.allclose(a, b)
@@ -233,3 +233,49 @@ def test_weighting_without_owner_field_is_a_clear_error(run_alg, tmp_path):
     with pytest.raises(QgsProcessingException, match="owner field"):
         run_alg("scenicheatmap:heatmap", {"POINTS": layer, "WEIGHTING": 1, "OUTPUT": str(out)})
     assert not out.exists()
+
+
+@pytest.mark.parametrize("kernel", [0, 1, 2, 3, 4])
+def test_per_km2_integrates_to_the_photo_count(run_alg, tmp_path, kernel):
+    """OUTPUT_VALUE 'per km²': the raster's sum times the cell area (km²) is the number of photos."""
+    from osgeo import gdal
+
+    from test_bad_input import points
+
+    layer = points(n=300)
+    result = run_alg("scenicheatmap:heatmap", {"POINTS": layer, "RADIUS": 800, "PIXEL_SIZE": 25, "KERNEL": kernel,
+                                               "OUTPUT_VALUE": 2, "OUTPUT": str(tmp_path / "heat.tif")})
+    dataset = gdal.Open(result["OUTPUT"])
+    band = dataset.GetRasterBand(1)
+    values = band.ReadAsArray().astype(float)
+    values[values == band.GetNoDataValue()] = 0
+    cell_km2 = (dataset.GetGeoTransform()[1] / 1000) ** 2
+    assert values.sum() * cell_km2 == pytest.approx(300, rel=0.01)
+    assert result["UNIT"] == "photos per km²" and band.GetDescription() == "photos per km²"
+
+
+def test_legend_has_round_discrete_classes_with_the_unit_and_no_noise(run_alg, tmp_path):
+    from qgis.core import QgsColorRampShader, QgsRasterLayer
+
+    from test_bad_input import points
+
+    result = run_alg("scenicheatmap:heatmap", {"POINTS": points(n=200), "RADIUS": 600, "PIXEL_SIZE": 20,
+                                               "OUTPUT_VALUE": 2, "CLASSES": 5, "OUTPUT": str(tmp_path / "h.tif")})
+    layer = QgsRasterLayer(result["OUTPUT"], "h")
+    assert layer.loadNamedStyle(result["STYLE"])[1]
+    shader = layer.renderer().shader().rasterShaderFunction()
+    assert shader.colorRampType() == QgsColorRampShader.Discrete
+    items = shader.colorRampItemList()
+    step = items[0].value
+    assert [round(i.value / step, 9) for i in items] == list(range(1, len(items) + 1))
+    assert f"{step:g}"[0] in "125" and items[-1].value >= result["MAX"] > items[-2].value
+    from qgis.core import QgsLayerTree, QgsLayerTreeModel
+    from qgis.PyQt.QtCore import Qt
+
+    root = QgsLayerTree()
+    node = root.addLayer(layer)
+    model = QgsLayerTreeModel(root)
+    legend = [n.data(Qt.DisplayRole) for n in model.layerLegendNodes(node)]
+    assert legend[0].startswith("Band 1: photos per km²"), legend  # the layers panel names the unit
+    assert legend[1:] == [i.label for i in items]
+    assert result["MIN"] >= 1e-6 * result["MAX"]  # float noise is nodata, not a coloured class

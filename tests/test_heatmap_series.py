@@ -48,14 +48,17 @@ def test_seasons_share_grid_and_breaks_and_carry_their_period(run_alg, tmp_path)
                                        g.GetRasterBand(1).ReadAsArray()))) for g in grids]
     assert maxima[0] > maxima[1]  # 60 summer photos against 20 winter ones
     assert result["MAX"] == pytest.approx(max(maxima), rel=1e-6)
+    tops = set()
     for path, (start, end) in zip((summer, winter), ((QDate(2019, 6, 1), QDate(2019, 9, 1)),
                                                      (QDate(2019, 12, 1), QDate(2020, 3, 1)))):
         layer = QgsRasterLayer(path, "reloaded")  # the .qml beside it brings the style...
         assert layer.loadDefaultStyle()[1]  # ... and "Load default style" the period too
         renderer = layer.renderer()
         assert renderer.type() == "singlebandpseudocolor"
-        assert renderer.classificationMax() == pytest.approx(result["MAX"], rel=1e-6)  # common breaks
-        assert renderer.classificationMin() == pytest.approx(result["MIN"], rel=1e-6)
+        # common breaks: the top class (a round number) holds the series' maximum in every map
+        assert result["MAX"] <= renderer.classificationMax() < 2 * result["MAX"]
+        tops.add(renderer.classificationMax())
+        assert renderer.classificationMin() == 0.0
         properties = layer.temporalProperties()
         assert properties.isActive()
         span = properties.fixedTemporalRange()
@@ -66,10 +69,10 @@ def test_seasons_share_grid_and_breaks_and_carry_their_period(run_alg, tmp_path)
     loaded = sorted(project.mapLayers().values(), key=lambda layer: layer.source())
     assert [layer.source() for layer in loaded] == sorted([summer, winter])
     assert all(layer.temporalProperties().isActive() for layer in loaded)
-    assert loaded[0].renderer().classificationMax() == pytest.approx(result["MAX"], rel=1e-6)
+    assert result["MAX"] <= loaded[0].renderer().classificationMax() < 2 * result["MAX"]
     project.clear()
     image = QgsRasterLayer(str(tmp_path / "strip.png"))
-    assert image.isValid() and image.width() == 2 * 360
+    assert image.isValid() and image.width() > 600
 
 
 def test_months_and_years(run_alg, tmp_path):

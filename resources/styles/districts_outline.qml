@@ -62,7 +62,7 @@
   </renderer-v2>
   <labeling type="simple">
     <settings calloutType="simple">
-      <text-style textOpacity="1" useSubstitutions="0" fontItalic="0" fontLetterSpacing="0" fontUnderline="0" namedStyle="" previewBkgrdColor="255,255,255,255" capitalization="0" fontWeight="50" textColor="30,30,30,255" fontStrikeout="0" fontFamily="DejaVu LGC Sans" fontSizeMapUnitScale="3x:0,0,0,0,0,0" legendString="Aa" blendMode="0" fontWordSpacing="0" multilineHeight="1" fontSize="8" fontKerning="1" allowHtml="0" fieldName="concat(&quot;name&quot;, '\n', &quot;images&quot;, ' photos')" textOrientation="horizontal" fontSizeUnit="Point" isExpression="1">
+      <text-style textOpacity="1" useSubstitutions="0" fontItalic="0" fontLetterSpacing="0" fontUnderline="0" namedStyle="" previewBkgrdColor="255,255,255,255" capitalization="0" fontWeight="50" textColor="30,30,30,255" fontStrikeout="0" fontFamily="DejaVu Sans" fontSizeMapUnitScale="3x:0,0,0,0,0,0" legendString="Aa" blendMode="0" fontWordSpacing="0" multilineHeight="1" fontSize="8" fontKerning="1" allowHtml="0" fieldName="concat(&quot;name&quot;, '\n', &quot;images&quot;, ' photos')" textOrientation="horizontal" fontSizeUnit="Point" isExpression="1">
         <families/>
         <text-buffer bufferJoinStyle="128" bufferDraw="0" bufferSize="1" bufferSizeUnits="MM" bufferColor="255,255,255,255" bufferNoFill="1" bufferBlendMode="0" bufferOpacity="1" bufferSizeMapUnitScale="3x:0,0,0,0,0,0"/>
         <text-mask maskSize="1.5" maskSizeMapUnitScale="3x:0,0,0,0,0,0" maskJoinStyle="128" maskType="0" maskedSymbolLayers="" maskSizeUnits="MM" maskOpacity="1" maskEnabled="0"/>
