@@ -20,7 +20,7 @@ sys.meta_path.insert(0, Blocker())
 sys.path.insert(0, sys.argv[1])  # the folder holding scenic_heatmap
 sys.path.append("/usr/share/qgis/python/plugins")
 
-from qgis.core import QgsApplication, QgsProcessingException, QgsVectorLayer, QgsFeature, QgsGeometry, QgsPointXY  # noqa: E402
+from qgis.core import QgsApplication, QgsFeature, QgsGeometry, QgsPointXY, QgsProcessingException, QgsVectorLayer  # noqa: E402
 
 app = QgsApplication([], False)
 app.initQgis()
@@ -28,6 +28,7 @@ from processing.core.Processing import Processing  # noqa: E402
 
 Processing.initialize()
 import processing  # noqa: E402
+
 import scenic_heatmap  # noqa: E402
 
 plugin = scenic_heatmap.classFactory(None)

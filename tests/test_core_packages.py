@@ -4,9 +4,9 @@ import subprocess
 import sys
 
 import pytest
+from wheels import make_wheel
 
 from scenic_heatmap.core import packages
-from wheels import make_wheel
 
 
 def test_missing_names_only_what_cannot_be_imported():

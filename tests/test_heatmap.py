@@ -239,7 +239,6 @@ def test_weighting_without_owner_field_is_a_clear_error(run_alg, tmp_path):
 def test_per_km2_integrates_to_the_photo_count(run_alg, tmp_path, kernel):
     """OUTPUT_VALUE 'per km²': the raster's sum times the cell area (km²) is the number of photos."""
     from osgeo import gdal
-
     from test_bad_input import points
 
     layer = points(n=300)
@@ -256,7 +255,6 @@ def test_per_km2_integrates_to_the_photo_count(run_alg, tmp_path, kernel):
 
 def test_legend_has_round_discrete_classes_with_the_unit_and_no_noise(run_alg, tmp_path):
     from qgis.core import QgsColorRampShader, QgsRasterLayer
-
     from test_bad_input import points
 
     result = run_alg("scenicheatmap:heatmap", {"POINTS": points(n=200), "RADIUS": 600, "PIXEL_SIZE": 20,

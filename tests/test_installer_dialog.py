@@ -4,9 +4,9 @@ with QProcess, shows the log and progress, and cancels."""
 import sys
 
 from qgis.PyQt.QtCore import QEventLoop, QTimer
+from wheels import make_wheel
 
 from scenic_heatmap.gui.installer_dialog import InstallerDialog
-from wheels import make_wheel
 
 
 def wait_until_finished(dialog, seconds=120):

@@ -6,7 +6,6 @@ from qgis.core import (
     QgsLayoutItemScaleBar,
     QgsRasterLayer,
 )
-
 from test_bad_input import points
 
 
