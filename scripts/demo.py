@@ -293,7 +293,8 @@ def main(out: pathlib.Path):
             "WEIGHTING": weighting, "OUTPUT_VALUE": 2, "OUTPUT": str(out / f"{name}.tif")})
         print(f"heatmap ({maps[name]['WEIGHTING_USED']}): {maps[name]['OUTPUT']} in {maps[name]['CRS_USED']}")
     series = processing.run("scenicheatmap:heatmapseries", {
-        "POINTS": stats["CLIPPED"], "PERIOD": 1, "RADIUS": 300, "PIXEL_SIZE": 20, "CLIP": districts_file, "OUTPUT_VALUE": 2,
+        "POINTS": stats["CLIPPED"], "PERIOD": 1, "RADIUS": 300, "PIXEL_SIZE": 20, "CLIP": districts_file,
+        "OUTPUT_VALUE": 2,
         "OUTPUT_FOLDER": str(out / "series"), "STRIP": str(out / "series.png")})
     print(f"heatmapseries: {series['PERIODS']} seasons in {series['OUTPUT_FOLDER']}")
     prices = processing.run("scenicheatmap:validateprices", {
