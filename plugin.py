@@ -54,7 +54,8 @@ class ScenicHeatmapPlugin:
 
         bar = self.iface.messageBar()
         names = ", ".join(sorted({packages.pip_name(n) for n in absent}))
-        item = bar.createMessage(MENU, f"Some algorithms need Python packages that are missing: {names}.")
+        item = bar.createMessage(MENU, f"{len(absent)} Python packages are missing for some algorithms.")
+        item.setToolTip(names)
         button = QPushButton("Install…", item)
         button.clicked.connect(self.open_installer)
         item.layout().addWidget(button)

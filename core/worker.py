@@ -40,7 +40,11 @@ def run_worker(module: str, request: dict) -> Iterator[dict]:
     package = __name__.rsplit(".", 2)[0]  # the plugin's folder name, e.g. scenic_heatmap
     plugin_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([plugin_parent] + [p for p in sys.path if p and os.path.isdir(p)])
+    paths = [p for p in sys.path if p and os.path.isdir(p)]
+    # the installer's folder (core/packages.py) comes last inside QGIS, first here: no QGIS
+    # bindings load in the worker, and TensorFlow may need a newer numpy 1.x than QGIS ships
+    installed = [p for p in paths if os.path.basename(p) == "scenic_heatmap_packages"]
+    env["PYTHONPATH"] = os.pathsep.join([plugin_parent] + installed + [p for p in paths if p not in installed])
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     with tempfile.TemporaryFile() as errors:
         child = subprocess.Popen(

@@ -19,8 +19,8 @@ from ..core import packages
 from ..core.worker import WorkerError, python_executable
 
 REQUIREMENTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "requirements.txt")
-SIZE_NOTE = ("TensorFlow (about 600 MB installed) is only needed by 'Classify photos' and 'Train a scenic "
-             "classifier'; the heat maps, districts and prices work without it.")
+SIZE_NOTE = ("All of them take about 2.1 GB (TensorFlow alone 1.3 GB), which only 'Classify photos' and 'Train "
+             "photo classifier' need; the heat maps, districts and prices work without it.")
 
 
 class InstallerDialog(QDialog):
