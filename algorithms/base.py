@@ -8,7 +8,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from ..core import packages
-from ..core.worker import WorkerError, python_executable
+from ..core.cnn.worker import WorkerError, python_executable
 from . import outputs_guard
 
 ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "icon.svg")

@@ -12,7 +12,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ..core import kde
+from ..core.density import kde
 from .base import ScenicAlgorithm
 
 

@@ -24,11 +24,11 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QDateTime, QVariant
 
-from ..core.classifier import LABEL_CUT, WorkerClassifier, study_csv_rows
-from ..core.photo_files import scan_folder
-from ..core.review import Reviewed, write_contact_sheet, write_label_folder
-from ..core.training import TrainingError
-from ..core.worker import WorkerError
+from ..core.cnn.classifier import LABEL_CUT, WorkerClassifier, study_csv_rows
+from ..core.cnn.review import Reviewed, write_contact_sheet, write_label_folder
+from ..core.cnn.training import TrainingError
+from ..core.cnn.worker import WorkerError
+from ..core.photos.folder import scan_folder
 from .base import ScenicAlgorithm, check_writable
 from .fields import make_fields
 from .map_tips import attach_map_tip

@@ -19,9 +19,9 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QDateTime, Qt
 
-from ..core import kde
-from ..core import weighting as bias
-from ..core.geo import utm_epsg
+from ..core.density import kde
+from ..core.density import weighting as bias
+from ..core.stats.geo import utm_epsg
 
 WEIGHTING = "WEIGHTING"
 AUDIENCE = "AUDIENCE"
@@ -129,7 +129,7 @@ def default_target_crs(source, context) -> QgsCoordinateReferenceSystem:
 
 def ground_scale(source, target, context) -> float:
     """Target-CRS units per metre on the ground at the points' centre (north-south, 1 km)."""
-    from ..core.geo import haversine_m
+    from ..core.stats.geo import haversine_m
 
     wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
     centre = QgsCoordinateTransform(source.sourceCrs(), wgs84, context.transformContext()).transformBoundingBox(

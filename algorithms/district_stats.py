@@ -17,7 +17,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-from ..core.stats import SUMMARY_FIELDS, count_summary, density_per_km2, shares
+from ..core.stats.counts import SUMMARY_FIELDS, count_summary, density_per_km2, shares
 from .base import ScenicAlgorithm
 from .fields import make_fields
 from .sinks import write_feature

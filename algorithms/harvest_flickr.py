@@ -26,8 +26,8 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
 
-from ..core.flickr_client import REST_URL, FlickrClient, FlickrPermanentError, HarvestCancelled, TransientError
-from ..core.harvest import Harvester, HarvestParams
+from ..core.flickr.client import REST_URL, FlickrClient, FlickrPermanentError, HarvestCancelled, TransientError
+from ..core.flickr.harvest import Harvester, HarvestParams
 from .base import ScenicAlgorithm
 from .fields import make_fields
 from .map_tips import attach_map_tip

@@ -13,8 +13,8 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
 )
 
-from ..core import kde
-from ..core.raster import RasterError, drop_noise, polygon_mask, write_geotiff
+from ..core.density import kde
+from ..core.density.raster import RasterError, drop_noise, polygon_mask, write_geotiff
 from .base import ScenicAlgorithm, check_writable
 from .density_common import (
     WEIGHTING_HELP,

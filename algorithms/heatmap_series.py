@@ -28,9 +28,9 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QDateTime
 
-from ..core import kde
-from ..core.periods import PERIODS, periods_of
-from ..core.raster import RasterError, drop_noise, polygon_mask, write_geotiff
+from ..core.density import kde
+from ..core.density.periods import PERIODS, periods_of
+from ..core.density.raster import RasterError, drop_noise, polygon_mask, write_geotiff
 from .base import ScenicAlgorithm, check_writable
 from .density_common import (
     TAKEN_FIELD,

@@ -16,7 +16,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QDateTime, QVariant
 
-from ..core.photo_files import list_files, scan_paths
+from ..core.photos.folder import list_files, scan_paths
 from .base import ScenicAlgorithm
 from .fields import make_fields
 from .map_tips import attach_map_tip

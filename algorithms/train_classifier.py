@@ -17,9 +17,9 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-from ..core.backbone import BACKBONES, FINE_TUNE_MAX, user_cache_dir
-from ..core.training import TrainingError, parse_class_groups, scan_dataset
-from ..core.worker import WorkerError, run_worker
+from ..core.cnn.backbone import BACKBONES, FINE_TUNE_MAX, user_cache_dir
+from ..core.cnn.training import TrainingError, parse_class_groups, scan_dataset
+from ..core.cnn.worker import WorkerError, run_worker
 from .base import ScenicAlgorithm, check_writable
 from .fields import make_fields
 from .sinks import write_feature

@@ -1,4 +1,4 @@
-"""scenicheatmap:validateprices - does photo density track prices? (core/price_validation.py)"""
+"""scenicheatmap:validateprices - does photo density track prices? (core/stats/prices.py)"""
 
 import numpy as np
 from qgis.core import (
@@ -25,7 +25,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-from ..core import price_validation as pv
+from ..core.stats import prices as pv
 from .base import ScenicAlgorithm, check_writable
 from .density_common import default_target_crs, read_points
 from .district_stats import district_geometries

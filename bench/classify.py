@@ -32,8 +32,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from standalone import link_plugin  # noqa: E402
 
 link_plugin()
-from scenic_heatmap.core import backbone  # noqa: E402
-from scenic_heatmap.core.classifier import DefaultClassifier  # noqa: E402
+from scenic_heatmap.core.cnn import backbone  # noqa: E402
+from scenic_heatmap.core.cnn.classifier import DefaultClassifier  # noqa: E402
 
 GOAL_OF_LIMIT = 0.85
 

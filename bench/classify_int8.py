@@ -20,10 +20,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "scripts"))
 from standalone import link_plugin  # noqa: E402
 
 link_plugin()
-from scenic_heatmap.core import backbone  # noqa: E402
-from scenic_heatmap.core import calibration as cal  # noqa: E402
-from scenic_heatmap.core import scenic_head as sh  # noqa: E402
-from scenic_heatmap.core.classifier import FeatureExtractor, ImageNetMapping  # noqa: E402
+from scenic_heatmap.core.cnn import backbone  # noqa: E402
+from scenic_heatmap.core.cnn import calibration as cal  # noqa: E402
+from scenic_heatmap.core.cnn import scenic_head as sh  # noqa: E402
+from scenic_heatmap.core.cnn.classifier import FeatureExtractor, ImageNetMapping  # noqa: E402
 
 SHARED = os.path.join(os.path.dirname(os.path.dirname(HERE)), "shared")
 

@@ -32,9 +32,9 @@ sys.path.insert(0, os.path.join(REPO, "scripts"))
 from standalone import link_plugin  # noqa: E402
 
 link_plugin()
-from scenic_heatmap.core import calibration as cal  # noqa: E402
-from scenic_heatmap.core import scenic_head as sh  # noqa: E402
-from scenic_heatmap.core.classifier import DEFAULT_HEAD, DefaultHead  # noqa: E402
+from scenic_heatmap.core.cnn import calibration as cal  # noqa: E402
+from scenic_heatmap.core.cnn import scenic_head as sh  # noqa: E402
+from scenic_heatmap.core.cnn.classifier import DEFAULT_HEAD, DefaultHead  # noqa: E402
 
 SHARED = os.path.join(os.path.dirname(REPO), "shared")
 CACHE = os.path.join(os.path.expanduser("~"), ".cache", "scenic_heatmap", "quality")
@@ -71,8 +71,8 @@ def report(name, p, labelled, threshold, mask=None):
 
 def trained_split(labelled, percent, groups_text, seed=1):
     """Trains a head with core.training on percent % of the photos (stratified by class), scores the rest."""
-    from scenic_heatmap.core.classifier import TrainedClassifier
-    from scenic_heatmap.core.training import parse_class_groups, scan_dataset, train
+    from scenic_heatmap.core.cnn.classifier import TrainedClassifier
+    from scenic_heatmap.core.cnn.training import parse_class_groups, scan_dataset, train
 
     folds = sh.stratified_folds([f"{a}:{b}" for a, b in zip(labelled.parts, labelled.classes)], 10, seed)
     train_mask = folds < percent // 10
@@ -93,7 +93,7 @@ def trained_split(labelled, percent, groups_text, seed=1):
     scores = np.array([prediction.scores["valid"] for prediction in classifier.classify(held)])
     p = np.zeros(len(labelled))
     p[~train_mask] = scores
-    from scenic_heatmap.core.training import load_model_file
+    from scenic_heatmap.core.cnn.training import load_model_file
 
     threshold = load_model_file(model)[0].get("threshold") or 0.5
     shutil.rmtree(folder, ignore_errors=True)
@@ -139,8 +139,8 @@ def main():
         curves["built-in, unseen photos"] = (p, y)
 
     for model in args.model:
-        from scenic_heatmap.core.classifier import TrainedClassifier
-        from scenic_heatmap.core.training import load_model_file
+        from scenic_heatmap.core.cnn.classifier import TrainedClassifier
+        from scenic_heatmap.core.cnn.training import load_model_file
 
         classifier = TrainedClassifier(model)
         scores = np.array([prediction.scores.get("valid", 0.0) for prediction in classifier.classify(labelled.paths)])

@@ -21,8 +21,8 @@ from fake_flickr import FakeFlickr, make_photos  # noqa: E402
 from standalone import link_plugin  # noqa: E402
 
 link_plugin()
-from scenic_heatmap.core.flickr_client import FlickrClient  # noqa: E402
-from scenic_heatmap.core.harvest import Harvester, HarvestParams  # noqa: E402
+from scenic_heatmap.core.flickr.client import FlickrClient  # noqa: E402
+from scenic_heatmap.core.flickr.harvest import Harvester, HarvestParams  # noqa: E402
 
 VIENNA = (16.18, 48.11, 16.58, 48.33)
 START, END = datetime.date(2016, 6, 30), datetime.date(2016, 8, 31)

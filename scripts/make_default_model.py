@@ -22,9 +22,9 @@ sys.path.insert(0, HERE)
 from standalone import link_plugin  # noqa: E402
 
 link_plugin()
-from scenic_heatmap.core import calibration as cal  # noqa: E402
-from scenic_heatmap.core import scenic_head as sh  # noqa: E402
-from scenic_heatmap.core.classifier import DEFAULT_HEAD  # noqa: E402
+from scenic_heatmap.core.cnn import calibration as cal  # noqa: E402
+from scenic_heatmap.core.cnn import scenic_head as sh  # noqa: E402
+from scenic_heatmap.core.cnn.classifier import DEFAULT_HEAD  # noqa: E402
 
 REPO = os.path.dirname(HERE)
 SHARED = os.path.join(os.path.dirname(REPO), "shared")

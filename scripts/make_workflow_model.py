@@ -36,7 +36,7 @@ def build():
     )
     from qgis.PyQt.QtCore import QDate, QPointF
 
-    from scenic_heatmap.core.weighting import WEIGHTINGS
+    from scenic_heatmap.core.density.weighting import WEIGHTINGS
 
     model = QgsProcessingModelAlgorithm("workflow", "Workflow")
     model.setName("workflow")

@@ -6,8 +6,8 @@ import datetime
 import json
 import sys
 
-from scenic_heatmap.core.flickr_client import FlickrClient
-from scenic_heatmap.core.harvest import Harvester, HarvestParams
+from scenic_heatmap.core.flickr.client import FlickrClient
+from scenic_heatmap.core.flickr.harvest import Harvester, HarvestParams
 
 
 def main(endpoint, folder, params_json):

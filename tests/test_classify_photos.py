@@ -89,7 +89,7 @@ def test_through_qgis_process(qgis_process, exif_dir, tmp_path):
 def test_empty_threshold_uses_the_recommended_one_and_review_outputs(run_alg, exif_dir, tmp_path):
     from qgis.core import QgsProcessingFeedback
 
-    from scenic_heatmap.core.classifier import DEFAULT_HEAD, DefaultHead
+    from scenic_heatmap.core.cnn.classifier import DEFAULT_HEAD, DefaultHead
 
     class Log(QgsProcessingFeedback):
         lines = []

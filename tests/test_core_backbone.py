@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from scenic_heatmap.core import backbone
+from scenic_heatmap.core.cnn import backbone
 
 REFERENCE = os.path.join(os.path.dirname(__file__), "data", "efficientnet_lite0_coffee_logits.npy")
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from scenic_heatmap.core import calibration as cal
+from scenic_heatmap.core.cnn import calibration as cal
 
 
 def synthetic(n=4000, a=2.5, b=-0.7, seed=3):

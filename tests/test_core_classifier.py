@@ -5,7 +5,7 @@ import csv
 import pytest
 from PIL import Image
 
-from scenic_heatmap.core import classifier
+from scenic_heatmap.core.cnn import classifier
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +135,7 @@ def test_study_csv_format():
 def test_fast_inference_path_matches_the_network(default, skimage_photos):
     import numpy as np
 
-    from scenic_heatmap.core import backbone
+    from scenic_heatmap.core.cnn import backbone
 
     image = backbone.preprocess(Image.open(skimage_photos / "coffee.jpg"))
     batch = np.zeros((default.batch_size, 224, 224, 3), np.float32)

@@ -5,14 +5,14 @@ from fractions import Fraction
 
 import pytest
 
-from scenic_heatmap.core.exif_gnss import (
+from scenic_heatmap.core.photos.exif_gnss import (
     PhotoRejected,
     dms_to_degrees,
     gps_position,
     hemisphere_sign,
     photo_info_from_tags,
 )
-from scenic_heatmap.core.photo_files import read_photo, scan_folder
+from scenic_heatmap.core.photos.folder import read_photo, scan_folder
 
 
 class Tag:
@@ -136,7 +136,7 @@ def test_owner_comes_from_camera_owner_name_or_artist(tmp_path):
     import piexif
     from PIL import Image
 
-    from scenic_heatmap.core.exif_write import write_gnss
+    from scenic_heatmap.core.photos.exif_write import write_gnss
 
     for name, tags, owner in (("owner.jpg", {"0th": {piexif.ImageIFD.Artist: b"Ann"},
                                              "Exif": {piexif.ExifIFD.CameraOwnerName: b"Bob"}}, "Bob"),

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from fake_flickr import Faults, make_photos
 
-from scenic_heatmap.core.flickr_client import (
+from scenic_heatmap.core.flickr.client import (
     ExifPrivate,
     FlickrClient,
     FlickrPermanentError,

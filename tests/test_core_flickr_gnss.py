@@ -5,7 +5,7 @@ import json
 import pytest
 from conftest import shared_path
 
-from scenic_heatmap.core.flickr_gnss import gnss_from_exif, parse_coordinate
+from scenic_heatmap.core.flickr.gnss import gnss_from_exif, parse_coordinate
 
 
 def exif_answer(lat_raw, lon_raw, lat_ref="North", lon_ref="East"):

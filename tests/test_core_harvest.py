@@ -13,9 +13,9 @@ import pytest
 from conftest import PLUGIN_DIR, REPO
 from fake_flickr import Faults, make_photos
 
-from scenic_heatmap.core.exif_gnss import gps_position, read_tags, taken_time
-from scenic_heatmap.core.flickr_client import FlickrClient, FlickrPermanentError, HarvestCancelled
-from scenic_heatmap.core.harvest import Harvester, HarvestParams, time_blocks
+from scenic_heatmap.core.flickr.client import FlickrClient, FlickrPermanentError, HarvestCancelled
+from scenic_heatmap.core.flickr.harvest import Harvester, HarvestParams, time_blocks
+from scenic_heatmap.core.photos.exif_gnss import gps_position, read_tags, taken_time
 
 VIENNA = (16.18, 48.11, 16.58, 48.33)
 START, END = datetime.date(2016, 6, 30), datetime.date(2016, 7, 27)

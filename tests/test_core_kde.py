@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from scenic_heatmap.core import kde
+from scenic_heatmap.core.density import kde
 
 
 def test_single_point_raw_quartic_profile():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import shared_path
 
-from scenic_heatmap.core import price_validation as pv
+from scenic_heatmap.core.stats import prices as pv
 
 
 @pytest.fixture(scope="module")

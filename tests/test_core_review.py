@@ -4,7 +4,7 @@ import os
 
 from PIL import Image
 
-from scenic_heatmap.core import review
+from scenic_heatmap.core.cnn import review
 
 HOSTILE = "<img src=x onerror=alert('x')>&\".jpg"  # no slash: it must be a file name
 

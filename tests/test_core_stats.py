@@ -2,8 +2,8 @@
 
 import pytest
 
-from scenic_heatmap.core.geo import utm_epsg
-from scenic_heatmap.core.stats import count_summary, density_per_km2, shares
+from scenic_heatmap.core.stats.counts import count_summary, density_per_km2, shares
+from scenic_heatmap.core.stats.geo import utm_epsg
 
 
 def test_summary_of_counts():

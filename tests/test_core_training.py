@@ -5,8 +5,8 @@ import shutil
 import numpy as np
 import pytest
 
-from scenic_heatmap.core import training
-from scenic_heatmap.core.classifier import TrainedClassifier
+from scenic_heatmap.core.cnn import training
+from scenic_heatmap.core.cnn.classifier import TrainedClassifier
 
 GROUPS = "valid=valid; non_valid=food,stuff"
 
@@ -52,7 +52,7 @@ def test_train_end_to_end_then_reload_and_classify(labelled_photos, tmp_path):
 
 
 def test_fine_tuning_the_top_blocks(labelled_photos, tmp_path):
-    from scenic_heatmap.core import backbone
+    from scenic_heatmap.core.cnn import backbone
 
     dataset = training.scan_dataset(str(labelled_photos), training.parse_class_groups(GROUPS))
     model = tmp_path / "tuned.scenicmodel"
@@ -86,7 +86,7 @@ def test_fine_tuning_needs_efficientnet(labelled_photos, tmp_path):
 
 
 def test_bottlenecks_are_cached_by_content(labelled_photos, tmp_path):
-    from scenic_heatmap.core import backbone
+    from scenic_heatmap.core.cnn import backbone
 
     cache = training.FeatureCache(str(tmp_path / "cache"))
     model = backbone.load_backbone(include_top=False)

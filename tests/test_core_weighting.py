@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from scenic_heatmap.core import weighting
+from scenic_heatmap.core.density import weighting
 
 DAY = 86400.0
 

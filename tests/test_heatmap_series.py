@@ -17,7 +17,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QDate
 
-from scenic_heatmap.core.periods import period_of
+from scenic_heatmap.core.density.periods import period_of
 
 
 def seasonal_photos():

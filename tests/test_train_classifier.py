@@ -56,7 +56,7 @@ def test_through_qgis_process(qgis_process, labelled_photos, tmp_path):
 
 
 def test_inceptionv3_offline_gives_a_clear_message(run_alg, labelled_photos, tmp_path, monkeypatch):
-    from scenic_heatmap.core import backbone
+    from scenic_heatmap.core.cnn import backbone
 
     weights = tmp_path / "home" / ".keras" / "models" / backbone.INCEPTION_WEIGHTS
     monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no cached weights; this machine has no internet

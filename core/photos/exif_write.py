@@ -4,8 +4,8 @@ import datetime
 from fractions import Fraction
 from typing import Optional
 
+from ..packages import need
 from .exif_gnss import gps_position, read_tags, taken_time
-from .packages import need
 
 
 def _dms(value: float):

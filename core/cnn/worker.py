@@ -37,8 +37,8 @@ def run_worker(module: str, request: dict) -> Iterator[dict]:
     """Yields the worker's JSON lines; raises WorkerError with its last stderr lines if it dies.
 
     Closing the generator early kills the worker (cancel)."""
-    package = __name__.rsplit(".", 2)[0]  # the plugin's folder name, e.g. scenic_heatmap
-    plugin_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    package = __name__.split(".")[0]  # the plugin's folder name, e.g. scenic_heatmap
+    plugin_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     env = dict(os.environ)
     paths = [p for p in sys.path if p and os.path.isdir(p)]
     # the installer's folder (core/packages.py) comes last inside QGIS, first here: no QGIS
@@ -48,7 +48,7 @@ def run_worker(module: str, request: dict) -> Iterator[dict]:
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     with tempfile.TemporaryFile() as errors:
         child = subprocess.Popen(
-            [python_executable(), "-m", f"{package}.core.{module}"], stdin=subprocess.PIPE,
+            [python_executable(), "-m", f"{package}.core.cnn.{module}"], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=errors, env=env, text=True, bufsize=1,
         )
         try:

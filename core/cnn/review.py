@@ -9,8 +9,8 @@ import shutil
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
-from .files import write_text_atomically
-from .packages import need
+from ..files import write_text_atomically
+from ..packages import need
 
 STUDY_CLASSES = ("event", "food", "indoor", "meme", "photo-shoot", "random", "selfie", "stuff", "valid")
 TO_SORT = "to_sort"  # trainclassifier ignores this folder

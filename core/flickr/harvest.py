@@ -20,19 +20,12 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from typing import Callable, List, Optional, Tuple
 
-from .exif_gnss import read_tags
-from .exif_write import holds_position, write_gnss
-from .flickr_client import (
-    ExifPrivate,
-    FlickrClient,
-    FlickrPermanentError,
-    HarvestCancelled,
-    RateLimiter,
-    TransientError,
-)
-from .flickr_gnss import gnss_from_exif
-from .geo import haversine_m
-from .packages import need
+from ..packages import need
+from ..photos.exif_gnss import read_tags
+from ..photos.exif_write import holds_position, write_gnss
+from ..stats.geo import haversine_m
+from .client import ExifPrivate, FlickrClient, FlickrPermanentError, HarvestCancelled, RateLimiter, TransientError
+from .gnss import gnss_from_exif
 
 PER_PAGE = 250  # Flickr's maximum for geo queries
 RESULT_CAP = 4000  # flickr.photos.search never returns more per query

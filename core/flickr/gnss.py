@@ -10,7 +10,7 @@ import re
 from fractions import Fraction
 from typing import Optional, Tuple
 
-from .exif_gnss import dms_to_degrees, hemisphere_sign
+from ..photos.exif_gnss import dms_to_degrees, hemisphere_sign
 
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _RATIONAL = re.compile(rf"^\s*({_NUMBER})\s*/\s*({_NUMBER})\s*$")

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Optional
 
-from .packages import need
+from ..packages import need
 
 # exifread logs every odd tag of a corrupt file at WARNING; the reasons we
 # report are enough.

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from ..files import not_regular_reason, write_text_atomically
+from ..packages import need
 from .calibration import best_threshold, calibrate, fit_calibration, reliability_png
-from .files import not_regular_reason, write_text_atomically
-from .packages import need
 
 if TYPE_CHECKING:
     from PIL import Image

@@ -13,7 +13,7 @@ import time
 from collections import deque
 from typing import Callable, Iterable, Optional
 
-from .packages import need
+from ..packages import need
 
 REST_URL = "https://api.flickr.com/services/rest/"  # flickrapi.FlickrAPI.REST_URL
 

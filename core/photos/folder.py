@@ -10,9 +10,9 @@ import os
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
+from ..files import not_regular_reason
+from ..packages import need
 from .exif_gnss import JPEG_MAGIC, PhotoInfo, PhotoRejected, photo_info_from_tags, read_tags
-from .files import not_regular_reason
-from .packages import need
 
 JPEG_EXTENSIONS = {".jpg", ".jpeg", ".jpe"}
 HEIF_EXTENSIONS = {".heic", ".heif"}

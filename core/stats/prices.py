@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from .packages import need
+from ..packages import need
 
 OUTLIER_METHODS = ("exclude", "winsorize", "keep")
 ROBUST_Z = 3.5  # Iglewicz & Hoaglin's cut-off for the modified z-score

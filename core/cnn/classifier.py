@@ -1,7 +1,7 @@
 """Photo classification: is a photo of the surroundings? QGIS-free.
 
 The built-in default works offline: the EfficientNet-Lite0 backbone
-(core/backbone.py) gives pooled features, from which ImageNet's 1000 classes are
+(core/cnn/backbone.py) gives pooled features, from which ImageNet's 1000 classes are
 one matrix product away; resources/imagenet_scenic_categories.csv maps each
 class to a category (landscape, architecture, landmark, street, park count as
 valid; food, text, indoor, vehicle, people, animal, plant and product do not).
@@ -25,15 +25,15 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, List, Optional
 
 import numpy as np
 
+from ..files import not_regular_reason
+from ..packages import need
 from . import backbone
 from .calibration import calibrate
-from .files import not_regular_reason
-from .packages import need
 
 if TYPE_CHECKING:
     from PIL import Image
 
-RESOURCES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources")
+RESOURCES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "resources")
 CATEGORY_CSV = os.path.join(RESOURCES, "imagenet_scenic_categories.csv")
 DEFAULT_HEAD = os.path.join(RESOURCES, "default_classifier.npz")  # beside it: default_classifier.json
 CLASSES = ("valid", "non_valid")
@@ -416,7 +416,7 @@ class TrainedClassifier(_Pipeline):
 
 
 class WorkerClassifier:
-    """A classifier in a child process (core/classify_worker.py), so TensorFlow never loads in QGIS."""
+    """A classifier in a child process (core/cnn/classify_worker.py), so TensorFlow never loads in QGIS."""
 
     def __init__(self, model_path: str = "", batch_size: int = 32, face_gate: float = LABEL_CUT,
                  face_check: bool = False):
