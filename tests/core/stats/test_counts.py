@@ -3,7 +3,6 @@
 import pytest
 
 from scenic_heatmap.core.stats.counts import count_summary, density_per_km2, shares
-from scenic_heatmap.core.stats.geo import utm_epsg
 
 
 def test_summary_of_counts():
@@ -24,10 +23,3 @@ def test_shares_and_density():
     assert shares([0, 0]) == [0.0, 0.0]
     assert density_per_km2(50, 2_500_000) == pytest.approx(20.0)
     assert density_per_km2(3, 0) is None
-
-
-@pytest.mark.parametrize(
-    "lon,lat,epsg", [(16.37, 48.21, 32633), (-3.72, 40.45, 32630), (151.2, -33.9, 32756), (180.0, 0.0, 32660)]
-)
-def test_utm_zone(lon, lat, epsg):
-    assert utm_epsg(lon, lat) == epsg

@@ -10,7 +10,7 @@ from PIL import Image
 
 from scenic_heatmap.core.cnn import backbone
 
-REFERENCE = os.path.join(os.path.dirname(__file__), "data", "efficientnet_lite0_coffee_logits.npy")
+REFERENCE = os.path.join(os.path.dirname(__file__), "..", "..", "data", "efficientnet_lite0_coffee_logits.npy")
 
 
 @pytest.fixture(scope="module")
