@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export QT_QPA_PLATFORM := offscreen
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup qgis test demo install package lint bench clean
+.PHONY: setup qgis test test-core demo install package lint format bench clean
 
 setup: qgis $(VENV)/.installed
 
@@ -28,6 +28,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 test: setup
 	$(PY) -m pytest tests
 
+# The QGIS-free core (tests/core): no QGIS needed, and the pytest-qgis plugin stays off.
+test-core: $(VENV)/.installed
+	SCENIC_CORE_ONLY=1 $(PY) -m pytest -p no:pytest_qgis tests/core
+
 demo: setup
 	$(PY) scripts/demo.py demo_output
 
@@ -37,8 +41,17 @@ bench: setup
 	$(PY) bench/classify.py
 	$(PY) bench/workflow.py
 
-lint: setup
-	$(VENV)/bin/ruff check .
+# Only ruff, in a venv of its own: no QGIS, no TensorFlow.
+LINT_VENV := .venv-lint
+$(LINT_VENV)/bin/ruff:
+	python3 -m venv $(LINT_VENV) && $(LINT_VENV)/bin/pip install --disable-pip-version-check -q ruff==0.17.6
+
+lint: $(LINT_VENV)/bin/ruff
+	$(LINT_VENV)/bin/ruff check .
+	$(LINT_VENV)/bin/ruff format --check .
+
+format: $(LINT_VENV)/bin/ruff
+	$(LINT_VENV)/bin/ruff format .
 
 # Link the checkout into the default QGIS 3 profile as `scenic_heatmap`.
 install:
@@ -47,12 +60,12 @@ install:
 	@echo "Linked. Enable 'Scenic Heatmap' in QGIS: Plugins > Manage and Install Plugins."
 
 # A zip for plugins.qgis.org: the plugin folder without tests and dev files.
-package: setup
+package:
 	rm -rf dist && mkdir -p dist/scenic_heatmap
 	tar -c --exclude=__pycache__ --exclude='*.pyc' metadata.txt __init__.py plugin.py LICENSE README.md \
-		requirements.txt core algorithms processing_provider resources | tar -x -C dist/scenic_heatmap
-	cd dist && ../$(PY) -m zipfile -c scenic_heatmap.zip scenic_heatmap/
+		requirements.txt core algorithms gui processing_provider resources | tar -x -C dist/scenic_heatmap
+	cd dist && python3 -m zipfile -c scenic_heatmap.zip scenic_heatmap/
 	@echo dist/scenic_heatmap.zip
 
 clean:
-	rm -rf dist demo_output bench_output .pytest_cache
+	rm -rf dist demo_output bench_output .pytest_cache $(LINT_VENV)

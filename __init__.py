@@ -11,7 +11,7 @@ def _add_packages_folder():
     packages.add_to_path(packages.packages_folder(QgsApplication.qgisSettingsDirPath()))
 
 
-def classFactory(iface):  # noqa: N802 - name required by QGIS
+def classFactory(iface):
     _add_packages_folder()
     from .plugin import ScenicHeatmapPlugin
 

@@ -22,14 +22,14 @@ class ScenicHeatmapPlugin:
         self.action = None
         self.dialog = None
 
-    def initProcessing(self):  # noqa: N802 - QGIS API; called by qgis_process, no iface
+    def initProcessing(self):  # called by qgis_process too, without iface
         if self.provider is None:
             self.provider = ScenicHeatmapProvider()
             QgsApplication.processingRegistry().addProvider(self.provider)
             # the shipped models find their steps (our own algorithms) only once the provider is registered
             self.provider.refreshAlgorithms()
 
-    def initGui(self):  # noqa: N802 - QGIS API
+    def initGui(self):
         self.initProcessing()
         if self.iface is None:
             return

@@ -39,16 +39,16 @@ class ScenicAlgorithm(QgsProcessingAlgorithm):
     def name(self):
         return self.NAME
 
-    def displayName(self):  # noqa: N802 - QGIS API
+    def displayName(self):
         return self.tr(self.DISPLAY)
 
     def group(self):
         return self.tr(self.GROUP)
 
-    def groupId(self):  # noqa: N802 - QGIS API
+    def groupId(self):
         return self.GROUP.lower().replace(" ", "")
 
-    def shortHelpString(self):  # noqa: N802 - QGIS API
+    def shortHelpString(self):
         return self.tr(self.HELP)
 
     def icon(self):
@@ -57,13 +57,13 @@ class ScenicAlgorithm(QgsProcessingAlgorithm):
     def tr(self, text):
         return QCoreApplication.translate(type(self).__name__, text)
 
-    def checkParameterValues(self, parameters, context):  # noqa: N802 - QGIS API
+    def checkParameterValues(self, parameters, context):
         reason = outputs_guard.special_file_inputs(parameters)
         if reason:
             return False, reason
         return super().checkParameterValues(parameters, context)
 
-    def createInstance(self):  # noqa: N802 - QGIS API
+    def createInstance(self):
         return type(self)()
 
 
@@ -81,7 +81,7 @@ def check_writable(path: str, what: str = "output"):
 
 
 def _declaring(init):
-    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+    def initAlgorithm(self, config=None):
         init(self, config)
         declare_outputs(self, **self.OUTPUTS)
 
@@ -89,7 +89,7 @@ def _declaring(init):
 
 
 def _guarded(process):
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+    def processAlgorithm(self, parameters, context, feedback):
         reason = outputs_guard.special_file_inputs(parameters)
         if reason:
             raise QgsProcessingException(reason)

@@ -32,7 +32,7 @@ class CheckWorkflowAlgorithm(ScenicAlgorithm):
     def flags(self):
         return super().flags() | QgsProcessingAlgorithm.FlagHideFromToolbox
 
-    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+    def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterFeatureSource(
             self.DISTRICTS, self.tr("Districts"), [QgsProcessing.TypeVectorPolygon]))
         self.addParameter(QgsProcessingParameterField(
@@ -43,7 +43,7 @@ class CheckWorkflowAlgorithm(ScenicAlgorithm):
             self.PIXEL_SIZE, self.tr("Heat-map pixel size (metres)"), QgsProcessingParameterNumber.Double, 10.0))
         self.addOutput(QgsProcessingOutputNumber("DISTRICT_COUNT", self.tr("Districts")))
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+    def processAlgorithm(self, parameters, context, feedback):
         districts = self.parameterAsSource(parameters, self.DISTRICTS, context)
         if districts is None:
             raise QgsProcessingException(self.invalidSourceError(parameters, self.DISTRICTS))

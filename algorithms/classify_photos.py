@@ -84,7 +84,7 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
         "Unreadable images or missing files are reported in error and left out of Valid."
     )
 
-    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+    def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterFeatureSource(
             self.INPUT, self.tr("Photo points"), [QgsProcessing.TypeVectorPoint], optional=True))
         self.addParameter(QgsProcessingParameterField(
@@ -206,7 +206,7 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
                           "empty; set it to override, e.g. 0.9 as in the study).")
         return float(classifier.threshold)
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+    def processAlgorithm(self, parameters, context, feedback):
         fields, items, crs, wkb_type = self._inputs(parameters, context)
         valid_class = self.parameterAsString(parameters, self.VALID_CLASS, context)
         outputs = {name: self.parameterAsFileOutput(parameters, name, context) for name in (self.CSV, self.REVIEW)}

@@ -11,9 +11,13 @@ from qgis.core import (
     QgsCsException,
     QgsFeatureRequest,
     QgsPointXY,
+    QgsProcessing,
     QgsProcessingException,
+    QgsProcessingParameterCrs,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
+    QgsProcessingParameterNumber,
     QgsUnitTypes,
     QgsWkbTypes,
 )
@@ -23,6 +27,14 @@ from ..core.density import kde
 from ..core.density import weighting as bias
 from ..core.stats.geo import utm_epsg
 
+POINTS = "POINTS"
+RADIUS = "RADIUS"
+PIXEL_SIZE = "PIXEL_SIZE"
+KERNEL = "KERNEL"
+TARGET_CRS = "TARGET_CRS"
+CLIP = "CLIP"
+CLASSES = "CLASSES"
+OUTPUT_VALUE = "OUTPUT_VALUE"
 WEIGHTING = "WEIGHTING"
 AUDIENCE = "AUDIENCE"
 OWNER_FIELD = "OWNER_FIELD"
@@ -34,6 +46,33 @@ WEIGHTING_HELP = (
     "radius. <b>Audience</b>: all, locals or tourists; an owner whose photos in the layer span more "
     "than 30 days counts as a local. Both need the owner and taken fields (as the harvest writes them)."
 )
+
+
+def add_density_parameters(algorithm, after_kernel=()):
+    """The parameters both heat-map algorithms share, declared once: POINTS, RADIUS, PIXEL_SIZE,
+    KERNEL, then `after_kernel` (parameters of one algorithm only), OUTPUT_VALUE, TARGET_CRS, CLIP,
+    CLASSES and the weighting."""
+    add = algorithm.addParameter
+    add(QgsProcessingParameterFeatureSource(POINTS, algorithm.tr("Photo points"), [QgsProcessing.TypeVectorPoint]))
+    add(QgsProcessingParameterNumber(RADIUS, algorithm.tr("Radius (metres)"), QgsProcessingParameterNumber.Double,
+                                     defaultValue=1000.0, minValue=0.0))
+    add(QgsProcessingParameterNumber(PIXEL_SIZE, algorithm.tr("Pixel size (metres)"),
+                                     QgsProcessingParameterNumber.Double, defaultValue=10.0, minValue=0.0))
+    add(QgsProcessingParameterEnum(KERNEL, algorithm.tr("Kernel shape"), options=list(kde.KERNELS), defaultValue=0))
+    for parameter in after_kernel:
+        add(parameter)
+    add(QgsProcessingParameterEnum(OUTPUT_VALUE, algorithm.tr("Output values"), options=list(kde.VALUE_KINDS),
+                                   defaultValue=0))
+    add(QgsProcessingParameterCrs(TARGET_CRS, algorithm.tr("Target CRS (projected)"), optional=True))
+    add(QgsProcessingParameterFeatureSource(CLIP, algorithm.tr("Clip to polygons"),
+                                            [QgsProcessing.TypeVectorPolygon], optional=True))
+    add(QgsProcessingParameterNumber(CLASSES, algorithm.tr("Colour classes"), defaultValue=5, minValue=2,
+                                     maxValue=255))
+    add_weighting_parameters(algorithm, POINTS)
+
+
+def value_kind(algorithm, parameters, context) -> str:
+    return kde.VALUE_KINDS[algorithm.parameterAsEnum(parameters, OUTPUT_VALUE, context)]
 
 
 def add_weighting_parameters(algorithm, points_parameter: str):
@@ -103,13 +142,13 @@ def numeric_field(algorithm, parameters, name, source, context) -> str:
 
 def kernel_settings(algorithm, parameters, context):
     """(radius in metres, pixel size in metres, kernel name), checked."""
-    radius_m = algorithm.parameterAsDouble(parameters, "RADIUS", context)
-    pixel_m = algorithm.parameterAsDouble(parameters, "PIXEL_SIZE", context)
+    radius_m = algorithm.parameterAsDouble(parameters, RADIUS, context)
+    pixel_m = algorithm.parameterAsDouble(parameters, PIXEL_SIZE, context)
     try:
         kde.check_parameters(radius_m, pixel_m)
     except kde.KdeError as exc:
         raise QgsProcessingException(str(exc)) from None
-    return radius_m, pixel_m, kde.KERNELS[algorithm.parameterAsEnum(parameters, "KERNEL", context)]
+    return radius_m, pixel_m, kde.KERNELS[algorithm.parameterAsEnum(parameters, KERNEL, context)]
 
 
 def default_target_crs(source, context) -> QgsCoordinateReferenceSystem:

@@ -4,7 +4,6 @@ from qgis.core import (
     QgsCoordinateTransform,
     QgsCsException,
     QgsDistanceArea,
-    QgsFeature,
     QgsGeometry,
     QgsProcessing,
     QgsProcessingException,
@@ -12,15 +11,15 @@ from qgis.core import (
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingUtils,
-    QgsSpatialIndex,
     QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QVariant
 
 from ..core.stats.counts import SUMMARY_FIELDS, count_summary, density_per_km2, shares
 from .base import ScenicAlgorithm
+from .districts import DistrictIndex
 from .fields import make_fields
-from .sinks import write_feature
+from .sinks import Sink
 
 COUNT_FIELDS = (
     ("images", QVariant.Int),
@@ -29,27 +28,6 @@ COUNT_FIELDS = (
     ("area_km2", QVariant.Double),
     ("images_per_km2", QVariant.Double),
 )
-
-
-def district_geometries(source, context, feedback):
-    """[(feature, valid geometry)] in source order; repairs invalid polygons."""
-    districts = []
-    for feature in source.getFeatures():
-        geometry = feature.geometry()
-        if geometry.isNull() or geometry.isEmpty():
-            feedback.reportError(f"District feature {feature.id()} has no geometry; it gets no photos.")
-        elif not geometry.isGeosValid():
-            repaired = geometry.makeValid()
-            if QgsWkbTypes.geometryType(repaired.wkbType()) != QgsWkbTypes.PolygonGeometry:
-                repaired = repaired.convertToType(QgsWkbTypes.PolygonGeometry, True)  # drop stray lines
-            if repaired.isNull() or repaired.isEmpty() or not repaired.isGeosValid():
-                raise QgsProcessingException(
-                    f"District feature {feature.id()} has an invalid polygon that could not be repaired."
-                )
-            feedback.pushWarning(f"District feature {feature.id()} had an invalid polygon; it was repaired.")
-            geometry = repaired
-        districts.append((feature, geometry))
-    return districts
 
 
 def _area_calculator(source, context):
@@ -88,7 +66,7 @@ class DistrictStatsAlgorithm(ScenicAlgorithm):
         "per-district counts."
     )
 
-    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+    def initAlgorithm(self, config=None):
         self.addParameter(
             QgsProcessingParameterFeatureSource(
                 self.POINTS, self.tr("Photo points"), [QgsProcessing.TypeVectorPoint]
@@ -118,7 +96,35 @@ class DistrictStatsAlgorithm(ScenicAlgorithm):
             QgsProcessingParameterFeatureSink(self.SUMMARY, self.tr("Summary"), QgsProcessing.TypeVector)
         )
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+    def processAlgorithm(self, parameters, context, feedback):
+        points, districts, id_index = self._inputs(parameters, context)
+        index = DistrictIndex(districts, feedback)
+        if not len(index):
+            raise QgsProcessingException("The district layer has no polygons.")
+        id_type = districts.fields().at(id_index)
+        clipped = Sink(self, parameters, self.CLIPPED, context, QgsProcessingUtils.combineFields(
+            points.fields(), make_fields((("district_id", id_type.type()),))), points.wkbType(), points.sourceCrs())
+        counts = self._clip(points, districts, index, id_index, clipped, context, feedback)
+        calculator = _area_calculator(districts, context)
+        fields = QgsProcessingUtils.combineFields(districts.fields(), make_fields(COUNT_FIELDS))
+        out = Sink(self, parameters, self.DISTRICTS_OUT, context, fields, QgsWkbTypes.multiType(districts.wkbType()),
+                   districts.sourceCrs())  # multi: a repaired polygon may come back in parts
+        for (feature, geometry), count, percent in zip(index.districts, counts, shares(counts)):
+            area = calculator.measureArea(geometry)
+            multi = QgsGeometry(geometry)
+            multi.convertToMultiType()
+            out.add(feature.attributes() + [count, percent, area, area / 1e6, density_per_km2(count, area)], multi)
+        summary = count_summary(counts)
+        table = Sink(self, parameters, self.SUMMARY, context, make_fields(
+            [(name, QVariant.Int if name == "districts" else QVariant.Double) for name in SUMMARY_FIELDS]),
+            QgsWkbTypes.NoGeometry)
+        table.add([summary[name] for name in SUMMARY_FIELDS])
+        feedback.setProgress(100)
+        feedback.pushInfo(f"{sum(counts)} of the photos lie in {len(counts)} districts.")
+        return {self.CLIPPED: clipped.dest, self.DISTRICTS_OUT: out.dest, self.SUMMARY: table.dest,
+                "CLIPPED_COUNT": sum(counts)}
+
+    def _inputs(self, parameters, context):
         points = self.parameterAsSource(parameters, self.POINTS, context)
         districts = self.parameterAsSource(parameters, self.DISTRICTS, context)
         if points is None:
@@ -138,29 +144,12 @@ class DistrictStatsAlgorithm(ScenicAlgorithm):
         if not points.sourceCrs().isValid():
             raise QgsProcessingException("POINTS: the layer has no CRS, so its points cannot be placed in the "
                                          "districts. Set its CRS and run again.")
+        return points, districts, id_index
 
-        district_list = district_geometries(districts, context, feedback)
-        if not district_list:
-            raise QgsProcessingException("The district layer has no polygons.")
-        index = QgsSpatialIndex()
-        engines = []
-        for position, (_feature, geometry) in enumerate(district_list):
-            engine = QgsGeometry.createGeometryEngine(geometry.constGet())
-            engine.prepareGeometry()
-            engines.append(engine)
-            index.addFeature(position, geometry.boundingBox())
-
-        id_type = districts.fields().at(id_index)
-        clipped_fields = QgsProcessingUtils.combineFields(
-            points.fields(), make_fields((("district_id", id_type.type()),))
-        )
-        clipped, clipped_dest = self.parameterAsSink(
-            parameters, self.CLIPPED, context, clipped_fields, points.wkbType(), points.sourceCrs()
-        )
-        if clipped is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, self.CLIPPED))
-
-        counts = [0] * len(district_list)
+    @staticmethod
+    def _clip(points, districts, index, id_index, clipped, context, feedback):
+        """Counts per district; each point inside one goes to CLIPPED with its district id."""
+        counts = [0] * len(index)
         transform = QgsCoordinateTransform(points.sourceCrs(), districts.sourceCrs(), context.transformContext())
         total = max(points.featureCount(), 1)
         skipped = 0
@@ -175,18 +164,12 @@ class DistrictStatsAlgorithm(ScenicAlgorithm):
             except QgsCsException:
                 skipped += 1
                 continue
-            box = geometry.boundingBox()
-            for position in sorted(index.intersects(box)):
-                if engines[position].intersects(geometry.constGet()):
-                    counts[position] += 1
-                    out = QgsFeature(clipped_fields)
-                    out.setGeometry(feature.geometry())  # in the points' own CRS
-                    out.setAttributes(feature.attributes() + [district_list[position][0][id_index]])
-                    write_feature(clipped, out, "CLIPPED")
-                    break
+            position = index.find(geometry)
+            if position is not None:
+                counts[position] += 1
+                clipped.add(feature.attributes() + [index.districts[position][0][id_index]], feature.geometry())
             if number % 1000 == 0:
                 feedback.setProgress(90.0 * number / total)
-
         if skipped:
             feedback.pushWarning(f"{skipped} points could not be transformed to the districts' CRS.")
         if points.featureCount() > 0 and not any(counts):
@@ -194,42 +177,4 @@ class DistrictStatsAlgorithm(ScenicAlgorithm):
                 f"None of the {points.featureCount()} points falls in a district. Check the CRSs: the points are "
                 f"in {points.sourceCrs().authid() or points.sourceCrs().description()}, the districts in "
                 f"{districts.sourceCrs().authid() or districts.sourceCrs().description()}.")
-        calculator = _area_calculator(districts, context)
-        out_fields = QgsProcessingUtils.combineFields(districts.fields(), make_fields(COUNT_FIELDS))
-        district_sink, district_dest = self.parameterAsSink(
-            parameters, self.DISTRICTS_OUT, context, out_fields, QgsWkbTypes.multiType(districts.wkbType()),
-            districts.sourceCrs())  # multi: a repaired polygon may come back in parts
-        if district_sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, self.DISTRICTS_OUT))
-        percents = shares(counts)
-        for (feature, geometry), count, percent in zip(district_list, counts, percents):
-            area = calculator.measureArea(geometry)
-            out = QgsFeature(out_fields)
-            multi = QgsGeometry(geometry)
-            multi.convertToMultiType()
-            out.setGeometry(multi)
-            out.setAttributes(
-                feature.attributes() + [count, percent, area, area / 1e6, density_per_km2(count, area)]
-            )
-            write_feature(district_sink, out, "DISTRICTS_OUT")
-
-        summary = count_summary(counts)
-        summary_fields = make_fields(
-            [(name, QVariant.Int if name == "districts" else QVariant.Double) for name in SUMMARY_FIELDS]
-        )
-        summary_sink, summary_dest = self.parameterAsSink(
-            parameters, self.SUMMARY, context, summary_fields, QgsWkbTypes.NoGeometry
-        )
-        if summary_sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, self.SUMMARY))
-        row = QgsFeature(summary_fields)
-        row.setAttributes([summary[name] for name in SUMMARY_FIELDS])
-        write_feature(summary_sink, row, "SUMMARY")
-        feedback.setProgress(100)
-        feedback.pushInfo(f"{sum(counts)} of the photos lie in {len(counts)} districts.")
-        return {
-            self.CLIPPED: clipped_dest,
-            self.DISTRICTS_OUT: district_dest,
-            self.SUMMARY: summary_dest,
-            "CLIPPED_COUNT": sum(counts),
-        }
+        return counts

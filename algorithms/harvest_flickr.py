@@ -129,7 +129,7 @@ class HarvestFlickrAlgorithm(ScenicAlgorithm):
         "image_path, width, height."
     )
 
-    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+    def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterAuthConfig(self.AUTHCFG, self.tr("Flickr credentials"), optional=True))
         for name, label in ((self.API_KEY, "API key (prefer credentials)"), (self.API_SECRET, "API secret")):
             self.addParameter(QgsProcessingParameterString(name, self.tr(label), optional=True))
@@ -186,7 +186,7 @@ class HarvestFlickrAlgorithm(ScenicAlgorithm):
             allow_original=self.parameterAsBool(parameters, self.ALLOW_ORIGINAL, context),
         )
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+    def processAlgorithm(self, parameters, context, feedback):
         key, secret = credentials(
             self.parameterAsString(parameters, self.AUTHCFG, context),
             self.parameterAsString(parameters, self.API_KEY, context),

@@ -3,13 +3,8 @@
 import numpy as np
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsProcessing,
     QgsProcessingException,
-    QgsProcessingParameterCrs,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
 )
 
@@ -18,7 +13,7 @@ from ..core.density.raster import RasterError, drop_noise, polygon_mask, write_g
 from .base import ScenicAlgorithm, check_writable
 from .density_common import (
     WEIGHTING_HELP,
-    add_weighting_parameters,
+    add_density_parameters,
     clip_source,
     clip_wkbs,
     kernel_settings,
@@ -26,10 +21,10 @@ from .density_common import (
     point_source,
     read_weighted_points,
     target_crs,
+    value_kind,
 )
 from .styling import LoadStyleOnCompletion, density_title, write_density_style
 
-OUTPUT_VALUES = kde.VALUE_KINDS  # raw, scaled, per km²
 
 
 class HeatmapAlgorithm(ScenicAlgorithm):
@@ -63,55 +58,17 @@ class HeatmapAlgorithm(ScenicAlgorithm):
         + WEIGHTING_HELP
     )
 
-    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(self.POINTS, self.tr("Photo points"), [QgsProcessing.TypeVectorPoint])
-        )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                self.RADIUS, self.tr("Radius (metres)"), QgsProcessingParameterNumber.Double,
-                defaultValue=1000.0, minValue=0.0,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                self.PIXEL_SIZE, self.tr("Pixel size (metres)"), QgsProcessingParameterNumber.Double,
-                defaultValue=10.0, minValue=0.0,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterEnum(self.KERNEL, self.tr("Kernel shape"), options=list(kde.KERNELS), defaultValue=0)
-        )
-        self.addParameter(
-            QgsProcessingParameterField(
-                self.WEIGHT, self.tr("Weight field"), parentLayerParameterName=self.POINTS,
-                type=QgsProcessingParameterField.Numeric, optional=True,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterEnum(
-                self.OUTPUT_VALUE, self.tr("Output values"), options=list(OUTPUT_VALUES), defaultValue=0
-            )
-        )
-        self.addParameter(QgsProcessingParameterCrs(self.TARGET_CRS, self.tr("Target CRS (projected)"), optional=True))
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.CLIP, self.tr("Clip to polygons"), [QgsProcessing.TypeVectorPolygon], optional=True
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                self.CLASSES, self.tr("Colour classes"), defaultValue=5, minValue=2, maxValue=255
-            )
-        )
-        add_weighting_parameters(self, self.POINTS)
+    def initAlgorithm(self, config=None):
+        add_density_parameters(self, after_kernel=[QgsProcessingParameterField(
+            self.WEIGHT, self.tr("Weight field"), parentLayerParameterName=self.POINTS,
+            type=QgsProcessingParameterField.Numeric, optional=True)])
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Heat map")))
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+    def processAlgorithm(self, parameters, context, feedback):
         source = point_source(self, parameters, self.POINTS, context)
         clip = clip_source(self, parameters, self.CLIP, context)
         radius_m, pixel_m, kernel = kernel_settings(self, parameters, context)
-        value_kind = OUTPUT_VALUES[self.parameterAsEnum(parameters, self.OUTPUT_VALUE, context)]
+        kind = value_kind(self, parameters, context)
         weight_field = numeric_field(self, parameters, self.WEIGHT, source, context)
         classes = self.parameterAsInt(parameters, self.CLASSES, context)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
@@ -130,7 +87,7 @@ class HeatmapAlgorithm(ScenicAlgorithm):
             raise QgsProcessingException(
                 "No photo points to map" + (f" for the audience {audience!r}." if audience != "all" else "."))
         plain = not weight_field and weighting == "photos"
-        unit = kde.value_unit(value_kind, weighting, bool(weight_field))
+        unit = kde.value_unit(kind, weighting, bool(weight_field))
         try:
             grid = kde.grid_for_points(xs, ys, radius, pixel)
             kde.check_memory(grid)
@@ -144,12 +101,12 @@ class HeatmapAlgorithm(ScenicAlgorithm):
 
         result = kde.density(
             xs, ys, radius, pixel, kernel, weights=None if plain else points.weights,
-            scaled=value_kind == "scaled", per_area=value_kind == "per km²", grid=grid, progress=progress,
+            scaled=kind == "scaled", per_area=kind == "per km²", grid=grid, progress=progress,
         )
         if result is None:
             raise QgsProcessingException("Cancelled; nothing was written.")
         values = result[0]
-        if value_kind == "per km²":  # per map unit² -> per km² on the ground
+        if kind == "per km²":  # per map unit² -> per km² on the ground
             values *= 1e6 * to_units * to_units
         values[values == 0] = np.nan  # no point within the radius
         drop_noise(values)  # float noise of the kernel sums is not density

@@ -11,17 +11,13 @@ from qgis.core import (
     QgsLayerDefinition,
     QgsLayerTreeGroup,
     QgsLayerTreeLayer,
-    QgsProcessing,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingOutputMultipleLayers,
     QgsProcessingOutputNumber,
-    QgsProcessingParameterCrs,
     QgsProcessingParameterEnum,
-    QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterFolderDestination,
-    QgsProcessingParameterNumber,
     QgsRasterLayer,
     QgsRasterLayerTemporalProperties,
     QgsRectangle,
@@ -35,13 +31,14 @@ from .base import ScenicAlgorithm, check_writable
 from .density_common import (
     TAKEN_FIELD,
     WEIGHTING_HELP,
-    add_weighting_parameters,
+    add_density_parameters,
     clip_source,
     clip_wkbs,
     kernel_settings,
     point_source,
     read_weighted_points,
     target_crs,
+    value_kind,
 )
 from .rendering import layout_image
 from .styling import LoadStyleOnCompletion, apply_density_style, density_title, style_path
@@ -62,7 +59,7 @@ class LoadPeriodOnCompletion(LoadStyleOnCompletion):
         super().__init__(qml)
         self.start, self.end = start, end
 
-    def postProcessLayer(self, layer, context, feedback):  # noqa: N802 - QGIS API
+    def postProcessLayer(self, layer, context, feedback):
         super().postProcessLayer(layer, context, feedback)
         if isinstance(layer, QgsRasterLayer):
             set_period(layer, self.start, self.end)
@@ -98,40 +95,22 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
         + WEIGHTING_HELP
     )
 
-    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.POINTS, self.tr("Photo points"), [QgsProcessing.TypeVectorPoint]))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.PERIOD, self.tr("One map per"), options=list(PERIODS), defaultValue=1))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.RADIUS, self.tr("Radius (metres)"), QgsProcessingParameterNumber.Double,
-            defaultValue=1000.0, minValue=0.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.PIXEL_SIZE, self.tr("Pixel size (metres)"), QgsProcessingParameterNumber.Double,
-            defaultValue=10.0, minValue=0.0))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.KERNEL, self.tr("Kernel shape"), options=list(kde.KERNELS), defaultValue=0))
-        self.addParameter(QgsProcessingParameterCrs(self.TARGET_CRS, self.tr("Target CRS (projected)"), optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.CLIP, self.tr("Clip to polygons"), [QgsProcessing.TypeVectorPolygon], optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.CLASSES, self.tr("Colour classes"), defaultValue=5, minValue=2, maxValue=255))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.OUTPUT_VALUE, self.tr("Output values"), options=list(kde.VALUE_KINDS), defaultValue=0))
-        add_weighting_parameters(self, self.POINTS)
+    def initAlgorithm(self, config=None):
+        add_density_parameters(self, after_kernel=[QgsProcessingParameterEnum(
+            self.PERIOD, self.tr("One map per"), options=list(PERIODS), defaultValue=1)])
         self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, self.tr("Series folder")))
         self.addParameter(QgsProcessingParameterFileDestination(
             self.STRIP, self.tr("PNG strip"), self.tr("PNG image (*.png)"), optional=True))
         self.addOutput(QgsProcessingOutputMultipleLayers("LAYERS", self.tr("Series rasters")))
         self.addOutput(QgsProcessingOutputNumber("PERIODS", self.tr("Periods with photos")))
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+    def processAlgorithm(self, parameters, context, feedback):
         source = point_source(self, parameters, self.POINTS, context)
         clip = clip_source(self, parameters, self.CLIP, context)
         radius_m, pixel_m, kernel = kernel_settings(self, parameters, context)
         period = PERIODS[self.parameterAsEnum(parameters, self.PERIOD, context)]
         classes = self.parameterAsInt(parameters, self.CLASSES, context)
-        value_kind = kde.VALUE_KINDS[self.parameterAsEnum(parameters, self.OUTPUT_VALUE, context)]
+        kind = value_kind(self, parameters, context)
         folder = self.parameterAsString(parameters, self.OUTPUT_FOLDER, context)
         strip_path = self.parameterAsFileOutput(parameters, self.STRIP, context)
         if os.path.exists(folder) and not os.path.isdir(folder):
@@ -157,7 +136,7 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
             taken = self.parameterAsString(parameters, TAKEN_FIELD, context)
             raise QgsProcessingException(f"No photo has a date in the field {taken!r}; nothing to map.")
         xs, ys, weights = points.xs[dated], points.ys[dated], points.weights[dated]
-        unit = kde.value_unit(value_kind, weighting)
+        unit = kde.value_unit(kind, weighting)
         keys = [k for k in keys if k is not None]
         try:
             grid = kde.grid_for_points(xs, ys, radius, pixel)  # one grid for every period
@@ -183,8 +162,8 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
                     raise QgsProcessingException("Cancelled; nothing was kept.")
                 mine = labels == key.label
                 values = kde.density(xs[mine], ys[mine], radius, pixel, kernel, weights=weights[mine], grid=grid,
-                                     scaled=value_kind == "scaled", per_area=value_kind == "per km²")[0]
-                if value_kind == "per km²":
+                                     scaled=kind == "scaled", per_area=kind == "per km²")[0]
+                if kind == "per km²":
                     values *= 1e6 * to_units * to_units
                 values[values == 0] = np.nan
                 drop_noise(values)
@@ -229,7 +208,7 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
         feedback.setProgress(95)
         return self._results
 
-    def postProcessAlgorithm(self, context, feedback):  # noqa: N802 - QGIS API
+    def postProcessAlgorithm(self, context, feedback):
         job = getattr(self, "_strip_job", None)
         if job:
             strip_path, written, grid, target, unit, weighting, radius_m, made_folder = job

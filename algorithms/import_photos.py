@@ -64,7 +64,7 @@ class ImportPhotosAlgorithm(ScenicAlgorithm):
         "(their EXIF; the pixel size comes from EXIF)."
     )
 
-    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+    def initAlgorithm(self, config=None):
         self.addParameter(
             QgsProcessingParameterFile(
                 self.FOLDER, self.tr("Folder with photos"), behavior=QgsProcessingParameterFile.Folder
@@ -88,7 +88,7 @@ class ImportPhotosAlgorithm(ScenicAlgorithm):
             )
         )
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+    def processAlgorithm(self, parameters, context, feedback):
         folder = self.parameterAsFile(parameters, self.FOLDER, context)
         recursive = self.parameterAsBool(parameters, self.RECURSIVE, context)
         if folder and os.path.exists(folder) and not os.path.isdir(folder):

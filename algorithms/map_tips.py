@@ -23,7 +23,7 @@ class SetMapTip(KeptPostProcessor):
         super().__init__()
         self.template = template
 
-    def postProcessLayer(self, layer, context, feedback):  # noqa: N802 - QGIS API
+    def postProcessLayer(self, layer, context, feedback):
         if isinstance(layer, QgsVectorLayer):
             layer.setMapTipTemplate(self.template)
 

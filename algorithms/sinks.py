@@ -1,6 +1,7 @@
-"""Writing features into Processing sinks, every write checked."""
+"""Writing features into Processing sinks, every write checked. A failed run's files are removed
+by the output guard (outputs_guard.py); this module makes sure no failed write goes unnoticed."""
 
-from qgis.core import QgsFeatureSink, QgsProcessingException
+from qgis.core import QgsFeature, QgsFeatureSink, QgsProcessingException
 
 
 def write_feature(sink, feature, output: str):
@@ -9,3 +10,24 @@ def write_feature(sink, feature, output: str):
     if not sink.addFeature(feature, QgsFeatureSink.FastInsert):
         error = sink.lastError() if hasattr(sink, "lastError") else ""
         raise QgsProcessingException(f"Could not write to the {output} output{': ' + error if error else ''}.")
+
+
+class Sink:
+    """One output: created from its parameter, rows written with checks. `dest` is its result value."""
+
+    def __init__(self, algorithm, parameters, name, context, fields, wkb_type, crs=None):
+        args = (parameters, name, context, fields, wkb_type) + ((crs,) if crs is not None else ())
+        self.sink, self.dest = algorithm.parameterAsSink(*args)
+        if self.sink is None:
+            raise QgsProcessingException(algorithm.invalidSinkError(parameters, name))
+        self.name, self.fields = name, fields
+
+    def add(self, attributes, geometry=None):
+        feature = QgsFeature(self.fields)
+        if geometry is not None:
+            feature.setGeometry(geometry)
+        feature.setAttributes(list(attributes))
+        write_feature(self.sink, feature, self.name)
+
+    def add_feature(self, feature):
+        write_feature(self.sink, feature, self.name)

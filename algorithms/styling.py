@@ -86,7 +86,7 @@ class LoadStyleOnCompletion(KeptPostProcessor):
         self.qml = qml
         self.name = name
 
-    def postProcessLayer(self, layer, context, feedback):  # noqa: N802 - QGIS API
+    def postProcessLayer(self, layer, context, feedback):
         if isinstance(layer, QgsRasterLayer) and os.path.exists(self.qml):
             layer.loadNamedStyle(self.qml)
             if self.name:

@@ -68,7 +68,7 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
         "confusion matrix. <b>Metrics</b>: the same numbers as a table."
     )
 
-    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+    def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterFile(
             self.INPUT, self.tr("Folder with one sub-folder per class"), behavior=QgsProcessingParameterFile.Folder))
         self.addParameter(QgsProcessingParameterString(
@@ -103,7 +103,7 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
             return os.path.join(folder, ".scenic_bottlenecks")
         return user_cache_dir("bottlenecks")
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+    def processAlgorithm(self, parameters, context, feedback):
         folder = self.parameterAsFile(parameters, self.INPUT, context)
         groups_text = self.parameterAsString(parameters, self.CLASS_GROUPS, context)
         model_path = self.parameterAsFileOutput(parameters, self.MODEL, context)

@@ -20,7 +20,6 @@ from qgis.core import (
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
     QgsProcessingUtils,
-    QgsSpatialIndex,
     QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QVariant
@@ -28,7 +27,7 @@ from qgis.PyQt.QtCore import QVariant
 from ..core.stats import prices as pv
 from .base import ScenicAlgorithm, check_writable
 from .density_common import default_target_crs, read_points
-from .district_stats import district_geometries
+from .districts import DistrictIndex
 from .fields import make_fields
 from .sinks import write_feature
 
@@ -93,7 +92,7 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
         "prices are skipped and counted. Layers in other CRSs are reprojected."
     )
 
-    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+    def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterFeatureSource(
             self.PRICES, self.tr("Prices (points or polygons)"),
             [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon]))
@@ -141,7 +140,7 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
             self.addOutput(QgsProcessingOutputNumber(name, self.tr(title)))
         self.addOutput(QgsProcessingOutputString("VERDICT", self.tr("Monotonicity verdict")))
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+    def processAlgorithm(self, parameters, context, feedback):
         prices = self.parameterAsSource(parameters, self.PRICES, context)
         if prices is None:
             raise QgsProcessingException(self.invalidSourceError(parameters, self.PRICES))
@@ -219,7 +218,7 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
             f"Spearman rho {overall['spearman']:.3f} (p {overall['spearman_p']:.4g}), Pearson r "
             f"{overall['pearson']:.3f} (p {overall['pearson_p']:.4g}); curve: {verdict['verdict']}.")
         if district:
-            feedback.pushInfo(pv.interpretation(overall, district))
+            feedback.pushInfo(pv.interpretation(district))
 
         results = self._write_tables(parameters, context, prices, work, features, photo_values, used, keep,
                                      district_names, table, district)
@@ -306,26 +305,15 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
             return None
         name_field = self.parameterAsString(parameters, self.DISTRICT_FIELD, context)
         to_districts = QgsCoordinateTransform(work, districts.sourceCrs(), context.transformContext())
-        polygons = district_geometries(districts, context, feedback)
-        index = QgsSpatialIndex()
-        for position, (_, geometry) in enumerate(polygons):
-            indexed = QgsFeature(position)
-            indexed.setGeometry(geometry)
-            index.addFeature(indexed)
+        index = DistrictIndex(districts, feedback)
         names = []
         for point in locations:
-            found = None
             try:
-                geometry = QgsGeometry.fromPointXY(to_districts.transform(point))
+                position = index.find(QgsGeometry.fromPointXY(to_districts.transform(point)))
             except QgsCsException:
-                names.append(None)
-                continue
-            for candidate in sorted(index.intersects(geometry.boundingBox())):
-                feature, polygon = polygons[candidate]
-                if polygon.intersects(geometry):
-                    found = str(feature[name_field]) if name_field else str(feature.id())
-                    break
-            names.append(found)
+                position = None
+            feature = index.districts[position][0] if position is not None else None
+            names.append(None if feature is None else str(feature[name_field]) if name_field else str(feature.id()))
         return names
 
     def _write_tables(self, parameters, context, prices, work, features, photo_values, used, keep, names, table,

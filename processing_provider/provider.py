@@ -23,7 +23,7 @@ MODELS = os.path.join(RESOURCES, "models")
 class ShippedModel(QgsProcessingModelAlgorithm):
     """A .model3 from resources/models, listed with a readable name (its id stays its model name)."""
 
-    def displayName(self):  # noqa: N802 - QGIS API
+    def displayName(self):
         return "Whole workflow: harvest, classify, districts, heat map" if self.name() == "workflow" else self.name()
 
 
@@ -34,16 +34,16 @@ class ScenicHeatmapProvider(QgsProcessingProvider):
     def name(self):
         return "Scenic Heatmap"
 
-    def longName(self):  # noqa: N802 - QGIS API
+    def longName(self):
         return "Scenic Heatmap: where people photograph their surroundings"
 
     def icon(self):
         return QIcon(ICON)
 
-    def svgIconPath(self):  # noqa: N802 - QGIS API
+    def svgIconPath(self):
         return ICON
 
-    def loadAlgorithms(self):  # noqa: N802 - QGIS API
+    def loadAlgorithms(self):
         for algorithm in (
             ImportPhotosAlgorithm(), HarvestFlickrAlgorithm(), TrainClassifierAlgorithm(), ClassifyPhotosAlgorithm(),
             DistrictStatsAlgorithm(), HeatmapAlgorithm(), HeatmapSeriesAlgorithm(),

@@ -226,3 +226,14 @@ def airbnb_uri():
                            "airbnb", "delimitedtext")
     assert layer.isValid() and layer.featureCount() == 1738
     return layer
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line when ../shared is missing: how many tests it skipped and where the data comes from."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    missing = [r for r in skipped if "real test data not found" in str(getattr(r, "longrepr", ""))]
+    if missing:
+        terminalreporter.write_line(
+            f"{len(missing)} tests skipped: the real test data is not at {SHARED} (the project's shared data "
+            "folder beside the checkout: Vienna districts, camera photos, Flickr answers, prices; see its README.md).",
+            yellow=True)

@@ -135,12 +135,12 @@ class FakeFlickr:
             def log_message(self, *args):
                 pass
 
-            def do_POST(self):  # noqa: N802 - http.server API
+            def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
                 fake._api(self, form)
 
-            def do_GET(self):  # noqa: N802 - http.server API
+            def do_GET(self):
                 parsed = urllib.parse.urlparse(self.path)
                 if parsed.path.startswith("/services/rest"):
                     fake._api(self, dict(urllib.parse.parse_qsl(parsed.query)))

@@ -94,7 +94,7 @@ def test_empty_threshold_uses_the_recommended_one_and_review_outputs(run_alg, ex
     class Log(QgsProcessingFeedback):
         lines = []
 
-        def pushInfo(self, info):  # noqa: N802 - QGIS API
+        def pushInfo(self, info):
             self.lines.append(info)
 
     feedback = Log()

@@ -24,16 +24,16 @@ class RecordingFeedback(QgsProcessingFeedback):
         super().__init__()
         self.text = []
 
-    def pushInfo(self, info):  # noqa: N802 - QGIS API
+    def pushInfo(self, info):
         self.text.append(info)
 
-    def pushDebugInfo(self, info):  # noqa: N802 - QGIS API
+    def pushDebugInfo(self, info):
         self.text.append(info)
 
-    def setProgressText(self, text):  # noqa: N802 - QGIS API
+    def setProgressText(self, text):
         self.text.append(text)
 
-    def reportError(self, error, fatalError=False):  # noqa: N802, N803 - QGIS API
+    def reportError(self, error, fatalError=False):  # noqa: N803 - QGIS API
         self.text.append(error)
 
 

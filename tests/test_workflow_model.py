@@ -82,7 +82,7 @@ def test_model_fails_before_the_harvest(run_alg, fake, tmp_path, districts_path,
     class Errors(QgsProcessingFeedback):
         lines = []
 
-        def reportError(self, error, fatalError=False):  # noqa: N802, N803 - QGIS API
+        def reportError(self, error, fatalError=False):  # noqa: N803 - QGIS API
             self.lines.append(error)
 
     monkeypatch.setenv("SCENIC_HEATMAP_FLICKR_KEY", KEY)

@@ -35,11 +35,6 @@ EXTRAS = ",".join(
     ["date_taken", "date_upload", "owner_name", "geo", "license", "o_dims"] + [f"url_{s}" for s in SIZE_SUFFIXES]
 )
 STATE_DIR = ".scenic_harvest"
-OUTPUT_FIELDS = (
-    "photo_id", "owner", "owner_name", "title", "taken", "uploaded", "lat", "lon", "gnss",
-    "geotag_lat", "geotag_lon", "geotag_accuracy", "gnss_geotag_m", "license", "page_url",
-    "image_path", "width", "height",
-)
 _PHOTO_ID = re.compile(r"^\d{1,20}$")
 
 

@@ -250,7 +250,7 @@ def monotonicity(table: Sequence[dict]) -> dict:
             "ci_separated": bool(separated)}
 
 
-def interpretation(overall: dict, district: Optional[dict]) -> str:
+def interpretation(district: Optional[dict]) -> str:
     """One plain sentence on areas vs hot spots, from the district analysis."""
     if not district or district.get("within_spearman") is None:
         return "No district analysis (no districts given, or too few prices per district)."
@@ -345,7 +345,7 @@ def report_html(title: str, inputs: Dict[str, str], overall: dict, table: List[d
             f"{e(_fmt(district['within_spearman'], 3))}, permutation p = {e(_fmt(district['within_p']))}. "
             f"Between districts (district medians): &rho; = {e(_fmt(district['between_spearman'], 3))}, "
             f"p = {e(_fmt(district['between_p']))}.</p>",
-            f"<p>{e(interpretation(overall, district))}</p>",
+            f"<p>{e(interpretation(district))}</p>",
             _table_html(district["districts"], ["district", "n", "photo_median", "price_median", "spearman"]),
         ]
     parts.append("</body></html>")

@@ -81,11 +81,11 @@ def test_within_districts_tells_areas_from_hot_spots():
     areal = pv.district_analysis(photos, area_only, districts, permutations=499)
     assert abs(areal["within_spearman"]) < 0.15 and areal["within_p"] > 0.01
     assert areal["between_spearman"] == pytest.approx(1.0)
-    assert "areas" in pv.interpretation({}, areal)
+    assert "areas" in pv.interpretation(areal)
     local = pv.district_analysis(photos, 100 + 8 * photos + rng.normal(0, 5, len(photos)), districts,
                                  permutations=499)
     assert local["within_spearman"] > 0.5 and local["within_p"] < 0.01
-    assert "hot spots" in pv.interpretation({}, local)
+    assert "hot spots" in pv.interpretation(local)
 
 
 def test_report_escapes_user_strings():
