@@ -26,7 +26,6 @@ from .density_common import (
 from .styling import LoadStyleOnCompletion, density_title, write_density_style
 
 
-
 class HeatmapAlgorithm(ScenicAlgorithm):
     POINTS = "POINTS"
     RADIUS = "RADIUS"
