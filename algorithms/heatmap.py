@@ -1,6 +1,5 @@
 """scenicheatmap:heatmap - a styled kernel-density GeoTIFF with radius and pixel in metres."""
 
-import numpy as np
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsProcessingException,
@@ -9,7 +8,8 @@ from qgis.core import (
 )
 
 from ..core.density import kde
-from ..core.density.raster import RasterError, drop_noise, polygon_mask, write_geotiff
+from ..core.density.raster import RasterError, polygon_mask, write_geotiff
+from ..core.density.series import density_of
 from .base import ScenicAlgorithm, check_writable
 from .density_common import (
     WEIGHTING_HELP,
@@ -98,20 +98,12 @@ class HeatmapAlgorithm(ScenicAlgorithm):
             feedback.setProgress(5 + 85 * fraction)
             return not feedback.isCanceled()
 
-        result = kde.density(
-            xs, ys, radius, pixel, kernel, weights=None if plain else points.weights,
-            scaled=kind == "scaled", per_area=kind == "per km²", grid=grid, progress=progress,
-        )
-        if result is None:
-            raise QgsProcessingException("Cancelled; nothing was written.")
-        values = result[0]
-        if kind == "per km²":  # per map unit² -> per km² on the ground
-            values *= 1e6 * to_units * to_units
-        values[values == 0] = np.nan  # no point within the radius
-        drop_noise(values)  # float noise of the kernel sums is not density
         wkt = target.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED_GDAL)
-        if clip is not None:
-            values[~polygon_mask(clip_wkbs(clip, target, context), grid, wkt)] = np.nan
+        outside = None if clip is None else ~polygon_mask(clip_wkbs(clip, target, context), grid, wkt)
+        values = density_of(xs, ys, radius, pixel, kernel, kind, grid, None if plain else points.weights, to_units,
+                            outside, progress)
+        if values is None:
+            raise QgsProcessingException("Cancelled; nothing was written.")
 
         feedback.setProgress(92)
         try:

@@ -26,7 +26,8 @@ from qgis.PyQt.QtCore import QDateTime
 
 from ..core.density import kde
 from ..core.density.periods import PERIODS, periods_of
-from ..core.density.raster import RasterError, drop_noise, polygon_mask, write_geotiff
+from ..core.density.raster import RasterError, polygon_mask, write_geotiff
+from ..core.density.series import densities
 from .base import ScenicAlgorithm, check_writable
 from .density_common import (
     TAKEN_FIELD,
@@ -149,7 +150,6 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
         series = sorted(set(keys))
         feedback.pushInfo(f"{len(xs)} dated photos in {len(series)} periods ({period}); "
                           f"grid {grid.cols} x {grid.rows}.")
-        labels = np.array([k.label for k in keys])
         written, lows, highs = [], [], []
         made_folder = not os.path.isdir(folder)
         try:
@@ -157,20 +157,12 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
         except OSError as exc:
             raise QgsProcessingException(f"OUTPUT_FOLDER: cannot create {folder} ({exc.strerror or exc}).") from None
         try:
-            for number, key in enumerate(series):
-                if feedback.isCanceled():
-                    raise QgsProcessingException("Cancelled; nothing was kept.")
-                mine = labels == key.label
-                values = kde.density(xs[mine], ys[mine], radius, pixel, kernel, weights=weights[mine], grid=grid,
-                                     scaled=kind == "scaled", per_area=kind == "per km²")[0]
-                if kind == "per km²":
-                    values *= 1e6 * to_units * to_units
-                values[values == 0] = np.nan
-                drop_noise(values)
-                if outside is not None:
-                    values[outside] = np.nan
+            maps = densities(xs, ys, weights, keys, grid, radius, pixel, kernel, kind, to_units, outside,
+                             cancelled=feedback.isCanceled)
+            for number, period_map in enumerate(maps):
+                key, values = period_map.key, period_map.values
                 path = os.path.join(folder, f"heatmap_{re.sub(r'[^0-9A-Za-z-]+', '_', key.label)}.tif")
-                written.append((key, path, int(mine.sum())))
+                written.append((key, path, period_map.photos))
                 try:
                     low, high = write_geotiff(path, values, grid, wkt, description=unit)
                 except RasterError as exc:
@@ -179,6 +171,8 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
                     lows.append(low)
                     highs.append(high)
                 feedback.setProgress(80.0 * (number + 1) / len(series))
+            if feedback.isCanceled():
+                raise QgsProcessingException("Cancelled; nothing was kept.")
             vmin, vmax = (min(lows), max(highs)) if lows else (0.0, 1.0)
 
             layers = []
