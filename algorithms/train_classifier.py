@@ -18,8 +18,8 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 
 from ..core.cnn.backbone import BACKBONES, FINE_TUNE_MAX, user_cache_dir
-from ..core.cnn.training import TrainingError, parse_class_groups, scan_dataset
-from ..core.cnn.worker import WorkerError, run_worker
+from ..core.cnn.training import TrainingError, check_fine_tune, parse_class_groups, scan_dataset, train_in_worker
+from ..core.cnn.worker import WorkerError
 from .base import ScenicAlgorithm, check_writable
 from .fields import make_fields
 from .sinks import write_feature
@@ -116,8 +116,10 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
             raise QgsProcessingException(str(exc)) from None
         backbone_name = list(BACKBONES)[self.parameterAsEnum(parameters, self.BACKBONE, context)]
         fine_tune = self.parameterAsInt(parameters, self.FINE_TUNE_BLOCKS, context)
-        if fine_tune and backbone_name != "efficientnet-lite0":
-            raise QgsProcessingException("Fine-tuning works with the efficientnet-lite0 backbone; set 0 blocks.")
+        try:
+            check_fine_tune(backbone_name, fine_tune)
+        except TrainingError as exc:
+            raise QgsProcessingException(f"FINE_TUNE_BLOCKS: {exc}") from None
         feedback.pushInfo(f"{len(dataset.paths)} photos in the classes {', '.join(dataset.label_names)}.")
         request = {
             "folder": folder, "groups": groups_text, "report": report_path, "model_path": model_path,
@@ -133,25 +135,17 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
         # progress (start, span) per stage
         stages = ({"features": (0, 40), "training": (40, 20), "fine-tuning features": (60, 20),
                    "fine-tuning": (80, 20)} if fine_tune else {"features": (0, 50), "training": (50, 50)})
-        result = None
-        lines = run_worker("train_worker", request)
+
+        def progress(stage, fraction):
+            start, span = stages.get(stage, (0, 100))
+            feedback.setProgress(start + span * fraction)
+
         try:
-            for message in lines:
-                if feedback.isCanceled():
-                    raise QgsProcessingException("Cancelled; nothing was written.")
-                if "error" in message:
-                    raise QgsProcessingException(message["error"])
-                if "result" in message:
-                    result = message["result"]
-                elif "stage" in message:
-                    start, span = stages.get(message["stage"], (0, 100))
-                    feedback.setProgress(start + span * message["fraction"])
+            result = train_in_worker(request, progress, feedback.isCanceled)
+        except TrainingError as exc:
+            raise QgsProcessingException(str(exc)) from None
         except WorkerError as exc:
             raise QgsProcessingException(f"Training failed: {exc}") from None
-        finally:
-            lines.close()
-        if result is None:
-            raise QgsProcessingException("Training ended without a result.")
         for path, reason in result["unreadable"]:
             feedback.pushWarning(f"left out {path}: {reason}")
 

@@ -24,6 +24,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
+from ..core.files import write_text_atomically
 from ..core.stats import prices as pv
 from .base import ScenicAlgorithm, check_writable
 from .density_common import default_target_crs, read_points
@@ -195,33 +196,21 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
         feedback.setProgress(30)
         district_names = self._districts(parameters, locations, work, context, feedback)
 
-        keep, used, outliers = pv.handle_outliers(np.array(values), method)
-        feedback.pushInfo(outliers.describe())
-        x, y = photo_values[keep], used[keep]
         try:
-            overall = pv.correlations(x, y, permutations, seed)
+            result = pv.validate(photo_values, values, district_names, method, bins, permutations, seed)
         except pv.ValidationError as exc:
             raise QgsProcessingException(str(exc)) from None
-        feedback.setProgress(50)
-        table = pv.binned_table(x, y, bins, seed=seed)
-        verdict = pv.monotonicity(table)
-        district = None
-        if district_names is not None:
-            in_district = np.array([d is not None for d in district_names])
-            if not in_district.all():
-                feedback.pushInfo(f"{int((~in_district).sum())} price locations lie in no district.")
-            inside = in_district & keep
-            district = pv.district_analysis(photo_values[inside], used[inside],
-                                            [d for d, k in zip(district_names, inside) if k], permutations, seed)
+        feedback.pushInfo(result.outliers.describe())
+        if result.outside_districts:
+            feedback.pushInfo(f"{result.outside_districts} price locations lie in no district.")
         feedback.setProgress(80)
-        feedback.pushInfo(
-            f"Spearman rho {overall['spearman']:.3f} (p {overall['spearman_p']:.4g}), Pearson r "
-            f"{overall['pearson']:.3f} (p {overall['pearson_p']:.4g}); curve: {verdict['verdict']}.")
-        if district:
-            feedback.pushInfo(pv.interpretation(district))
-
-        results = self._write_tables(parameters, context, prices, work, features, photo_values, used, keep,
-                                     district_names, table, district)
+        feedback.pushInfo(result.summary())
+        if result.district:
+            feedback.pushInfo(pv.interpretation(result.district))
+        overall, table, district, outliers = result.overall, result.table, result.district, result.outliers
+        x, y = photo_values[result.keep], result.prices[result.keep]
+        results = self._write_tables(parameters, context, prices, work, features, photo_values, result.prices,
+                                     result.keep, district_names, table, district)
         chart = pv.chart_png(x, y, table, label, f"price ({price_field})")
         if chart_path:
             with open(chart_path, "wb") as fh:
@@ -229,16 +218,14 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
         if report_path:
             inputs = {"prices": prices.sourceName(), "price field": price_field, "photo variable": label,
                       "outliers": method, "bins": bins, "permutations": permutations, "seed": seed}
-            page = pv.report_html("Photo density and prices", inputs, overall, table, verdict, outliers,
-                                  skipped, district, chart)
-            with open(report_path, "w", encoding="utf-8") as fh:
-                fh.write(page)
+            write_text_atomically(report_path, pv.report_html("Photo density and prices", inputs, result, skipped,
+                                                              chart))
         feedback.setProgress(100)
         results.update({
             self.CHART: chart_path or None, self.REPORT: report_path or None,
             "SPEARMAN": overall["spearman"], "SPEARMAN_P": overall["spearman_p"], "PEARSON": overall["pearson"],
             "PEARSON_P": overall["pearson_p"], "N": overall["n"], "SKIPPED": skipped,
-            "OUTLIERS_FLAGGED": outliers.flagged, "VERDICT": verdict["verdict"],
+            "OUTLIERS_FLAGGED": outliers.flagged, "VERDICT": result.verdict["verdict"],
             "WITHIN_SPEARMAN": district["within_spearman"] if district else None,
             "WITHIN_P": district["within_p"] if district else None,
         })

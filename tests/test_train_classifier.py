@@ -71,7 +71,7 @@ def test_inceptionv3_offline_gives_a_clear_message(run_alg, labelled_photos, tmp
 
 
 def test_fine_tuning_other_backbones_is_refused_before_work(run_alg, labelled_photos, tmp_path):
-    with pytest.raises(QgsProcessingException, match="Fine-tuning works with the efficientnet-lite0"):
+    with pytest.raises(QgsProcessingException, match="FINE_TUNE_BLOCKS: Fine-tuning works on efficientnet-lite0"):
         run_alg("scenicheatmap:trainclassifier", {
             "INPUT": str(labelled_photos), "CLASS_GROUPS": GROUPS, "BACKBONE": 1, "FINE_TUNE_BLOCKS": 2,
             "MODEL": str(tmp_path / "m.scenicmodel"), "REPORT": str(tmp_path / "r.html"),

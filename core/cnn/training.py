@@ -293,6 +293,42 @@ def _class_weights(labels: np.ndarray, n: int) -> Dict[int, float]:
     return {i: float(len(labels)) / (n * counts[i]) for i in range(n) if counts[i]}
 
 
+def check_fine_tune(backbone_name: str, blocks: int):
+    """Fine-tuning is for efficientnet-lite0's last 1 to FINE_TUNE_MAX blocks (checked before a worker starts)."""
+    from .backbone import FINE_TUNE_MAX
+
+    if blocks and (backbone_name != "efficientnet-lite0" or not 0 < blocks <= FINE_TUNE_MAX):
+        raise TrainingError(f"Fine-tuning works on efficientnet-lite0's last 1 to {FINE_TUNE_MAX} blocks; "
+                            "choose 0 blocks for other backbones.")
+
+
+def train_in_worker(request: dict, progress: Callable[[str, float], None] = lambda stage, fraction: None,
+                    cancelled: Callable[[], bool] = lambda: False) -> dict:
+    """`train` in a child process (core/cnn/train_worker.py), the twin of WorkerClassifier: TensorFlow
+    never loads in QGIS. Reports progress(stage, fraction); returns the worker's result dict.
+    Raises TrainingError for the worker's own errors or a cancel, WorkerError when it dies."""
+    from .worker import run_worker
+
+    check_fine_tune(request.get("backbone_name", "efficientnet-lite0"), request.get("fine_tune_blocks", 0))
+    result = None
+    lines = run_worker("train_worker", request)
+    try:
+        for message in lines:
+            if cancelled():
+                raise TrainingError("Cancelled; nothing was written.")
+            if "error" in message:
+                raise TrainingError(message["error"])
+            if "result" in message:
+                result = message["result"]
+            elif "stage" in message:
+                progress(message["stage"], message["fraction"])
+    finally:
+        lines.close()
+    if result is None:
+        raise TrainingError("Training ended without a result.")
+    return result
+
+
 def train(dataset: Dataset, cache_dir: str, model_path: str, epochs: int = 30, learning_rate: float = 0.01,
           batch: int = 32, validation_percent: float = 10, test_percent: float = 10, augment: bool = True,
           seed: int = 42, progress: Callable[[str, float], None] = lambda stage, fraction: None,
@@ -302,10 +338,7 @@ def train(dataset: Dataset, cache_dir: str, model_path: str, epochs: int = 30, l
     activations from below those blocks."""
     from . import backbone
 
-    if fine_tune_blocks and (backbone_name != "efficientnet-lite0"
-                             or not 0 < fine_tune_blocks <= backbone.FINE_TUNE_MAX):
-        raise TrainingError(f"Fine-tuning works on efficientnet-lite0's last 1 to {backbone.FINE_TUNE_MAX} "
-                            "blocks; choose 0 blocks for other backbones.")
+    check_fine_tune(backbone_name, fine_tune_blocks)
     keras = backbone.import_keras()
     keras.utils.set_random_seed(seed)
     try:

@@ -9,8 +9,6 @@ permutations inside each district) separates the two: a between-district effect
 alone says "areas"; a within-district effect says "near hot spots".
 """
 
-import base64
-import html
 import io
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
@@ -18,6 +16,8 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from ..packages import need
+from ..report import Report
+from ..report.page import cell
 
 OUTLIER_METHODS = ("exclude", "winsorize", "keep")
 ROBUST_Z = 3.5  # Iglewicz & Hoaglin's cut-off for the modified z-score
@@ -301,52 +301,64 @@ def chart_png(x, y, table, x_label: str, y_label: str) -> bytes:
     return buffer.getvalue()
 
 
-def _fmt(value, digits=4):
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.{digits}g}"
-    return str(value)
-
-
-def _table_html(rows: Sequence[dict], columns: Sequence[str]) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(_fmt(row.get(c)))}</td>" for c in columns) + "</tr>"
-                   for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
-
-
-def report_html(title: str, inputs: Dict[str, str], overall: dict, table: List[dict], verdict: dict,
-                outliers: OutlierReport, skipped: int, district: Optional[dict], chart: bytes) -> str:
-    """A self-contained HTML report; every user-supplied string is escaped."""
-    e = html.escape
-    facts = "".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in inputs.items())
-    parts = [
-        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
-        f"<title>{e(title)}</title><style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}"
-        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.2em .5em;"
-        "text-align:right}th{background:#f4f4f4}</style></head><body>",
-        f"<h1>{e(title)}</h1><table>{facts}</table>",
-        "<h2>Correlation</h2>",
-        f"<p>{overall['n']} price locations. Spearman &rho; = {overall['spearman']:.3f} "
-        f"(permutation p = {overall['spearman_p']:.4g}); Pearson r = {overall['pearson']:.3f} "
-        f"(permutation p = {overall['pearson_p']:.4g}).</p>",
-        f"<p><b>Binned curve:</b> {e(verdict['verdict'])}.</p>",
-        f"<p><b>Outliers:</b> {e(outliers.describe())} <b>Missing prices skipped:</b> {skipped}.</p>",
-        f"<img alt='price against photo density' src='data:image/png;base64,{base64.b64encode(chart).decode()}'>",
-        "<h2>By photo-density bin</h2>",
-        _table_html(table, ["bin", "n", "photo_min", "photo_max", "photo_mean", "price_mean", "price_median",
-                            "ci_low", "ci_high"]),
-    ]
+def report_html(title: str, inputs: Dict[str, str], result: "ValidationResult", skipped: int, chart: bytes) -> str:
+    """A self-contained HTML report (core/report); every user-supplied string is escaped."""
+    overall, district = result.overall, result.district
+    page = Report(title).facts(inputs).heading("Correlation")
+    page.raw(f"<p>{overall['n']} price locations. Spearman &rho; = {overall['spearman']:.3f} "
+             f"(permutation p = {overall['spearman_p']:.4g}); Pearson r = {overall['pearson']:.3f} "
+             f"(permutation p = {overall['pearson_p']:.4g}).</p>")
+    page.paragraph(result.verdict["verdict"] + ".", bold="Binned curve:")
+    page.paragraph(f"{result.outliers.describe()} Missing prices skipped: {skipped}.", bold="Outliers:")
+    page.image(chart, "price against photo density")
+    page.heading("By photo-density bin").table(result.table, ["bin", "n", "photo_min", "photo_max", "photo_mean",
+                                                              "price_mean", "price_median", "ci_low", "ci_high"])
     if district:
-        parts += [
-            "<h2>Within and between districts</h2>",
-            f"<p>Within districts (ranks inside each district, {district['within_n']} locations): &rho; = "
-            f"{e(_fmt(district['within_spearman'], 3))}, permutation p = {e(_fmt(district['within_p']))}. "
-            f"Between districts (district medians): &rho; = {e(_fmt(district['between_spearman'], 3))}, "
-            f"p = {e(_fmt(district['between_p']))}.</p>",
-            f"<p>{e(interpretation(district))}</p>",
-            _table_html(district["districts"], ["district", "n", "photo_median", "price_median", "spearman"]),
-        ]
-    parts.append("</body></html>")
-    return "\n".join(parts)
+        page.heading("Within and between districts")
+        page.paragraph(
+            f"Within districts (ranks inside each district, {district['within_n']} locations): rho = "
+            f"{cell(district['within_spearman'], 3)}, permutation p = {cell(district['within_p'])}. "
+            f"Between districts (district medians): rho = {cell(district['between_spearman'], 3)}, "
+            f"p = {cell(district['between_p'])}.")
+        page.paragraph(interpretation(district))
+        page.table(district["districts"], ["district", "n", "photo_median", "price_median", "spearman"])
+    return page.render()
+
+
+@dataclass
+class ValidationResult:
+    """Everything validateprices reports: the outlier handling, correlations, bins, the curve's
+    verdict and the optional district analysis."""
+
+    keep: np.ndarray  # locations used after the outlier rule
+    prices: np.ndarray  # prices as used (winsorized where that rule is chosen)
+    outliers: OutlierReport
+    overall: Dict[str, float]
+    table: List[dict]
+    verdict: dict
+    district: Optional[dict]
+    outside_districts: int = 0
+
+    def summary(self) -> str:
+        o = self.overall
+        return (f"Spearman rho {o['spearman']:.3f} (p {o['spearman_p']:.4g}), Pearson r {o['pearson']:.3f} "
+                f"(p {o['pearson_p']:.4g}); curve: {self.verdict['verdict']}.")
+
+
+def validate(photo_values, prices, district_names: Optional[Sequence[Optional[str]]], method: str = "exclude",
+             bins: int = 10, permutations: int = 2000, seed: int = 1) -> ValidationResult:
+    """The whole validation chain: outliers, correlations, bins, monotonicity, districts.
+    Raises ValidationError when the data cannot give a correlation."""
+    photo_values = np.asarray(photo_values, dtype=float)
+    keep, used, outliers = handle_outliers(np.asarray(prices, dtype=float), method)
+    x, y = photo_values[keep], used[keep]
+    overall = correlations(x, y, permutations, seed)
+    table = binned_table(x, y, bins, seed=seed)
+    district, outside = None, 0
+    if district_names is not None:
+        in_district = np.array([d is not None for d in district_names])
+        outside = int((~in_district).sum())
+        inside = in_district & keep
+        district = district_analysis(photo_values[inside], used[inside],
+                                     [d for d, k in zip(district_names, inside) if k], permutations, seed)
+    return ValidationResult(keep, used, outliers, overall, table, monotonicity(table), district, outside)

@@ -89,13 +89,27 @@ def test_within_districts_tells_areas_from_hot_spots():
 
 
 def test_report_escapes_user_strings():
-    report = pv.report_html("<script>alert(1)</script>", {"price field": "<b>x</b>"},
-                            {"n": 3, "spearman": 0.5, "spearman_p": 0.1, "pearson": 0.4, "pearson_p": 0.2},
-                            [], {"verdict": "x"}, pv.OutlierReport("exclude", 1, 2, 0), 0,
-                            {"districts": [{"district": "<img src=x onerror=alert(1)>", "n": 1}],
-                             "within_spearman": None, "within_p": None, "within_n": 0,
-                             "between_spearman": None, "between_p": None}, b"png")
+    result = pv.ValidationResult(
+        np.ones(3, bool), np.ones(3), pv.OutlierReport("exclude", 1, 2, 0),
+        {"n": 3, "spearman": 0.5, "spearman_p": 0.1, "pearson": 0.4, "pearson_p": 0.2}, [], {"verdict": "x"},
+        {"districts": [{"district": "<img src=x onerror=alert(1)>", "n": 1}], "within_spearman": None,
+         "within_p": None, "within_n": 0, "between_spearman": None, "between_p": None})
+    report = pv.report_html("<script>alert(1)</script>", {"price field": "<b>x</b>"}, result, 0, b"png")
     assert "<script>" not in report and "<img src=x" not in report and "&lt;script&gt;" in report
+
+
+def test_validate_runs_the_whole_chain_and_finds_a_rising_curve():
+    rng = np.random.default_rng(5)
+    photos = rng.gamma(2.0, 3.0, 400)
+    prices = 100 + 10 * photos + rng.normal(0, 5, 400)
+    prices[7] = 1e6  # one extreme price
+    names = [f"d{i % 4}" if i % 10 else None for i in range(400)]
+    result = pv.validate(photos, prices, names, "exclude", bins=8, permutations=199, seed=2)
+    assert result.outliers.flagged >= 1 and not result.keep[7]
+    assert result.overall["spearman"] > 0.9 and len(result.table) == 8
+    assert "increasing" in result.verdict["verdict"]
+    assert result.outside_districts == 40 and result.district["within_n"] > 300
+    assert "Spearman rho" in result.summary()
 
 
 def test_too_little_data_is_a_clear_error():
