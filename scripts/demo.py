@@ -17,17 +17,14 @@ not survey data:
 Usage: python scripts/demo.py OUTPUT_FOLDER
 """
 
-import base64
 import csv
 import datetime
-import html
 import os
 import pathlib
 import shutil
 import sys
 
 import numpy as np
-import piexif
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -39,34 +36,6 @@ KM_LON, KM_LAT = 1 / (111.32 * np.cos(np.radians(CENTRE[1]))), 1 / 110.57
 THRESHOLD = 0.8  # the sample's scenic photos are crops of one picture; see the report
 ATTRIBUTION = ("Scenic sample photo: china.jpg by danielbuechele (Flickr), CC BY 2.0, shipped with scikit-learn. "
                "Other sample photos: scikit-image (CC0 / public domain).")
-
-
-def rational(value, denominator=10000):
-    return (int(round(value * denominator)), denominator)
-
-
-def dms(value):
-    value = abs(value)
-    degrees = int(value)
-    minutes = int((value - degrees) * 60)
-    seconds = (value - degrees - minutes / 60) * 3600
-    return ((degrees, 1), (minutes, 1), rational(seconds))
-
-
-def gps_exif(lon, lat, taken, owner):
-    stamp = taken.strftime("%Y:%m:%d %H:%M:%S")
-    return piexif.dump({
-        "0th": {piexif.ImageIFD.Make: b"Scenic Heatmap", piexif.ImageIFD.Model: b"SAMPLE generator",
-                piexif.ImageIFD.Artist: owner.encode()},
-        "Exif": {piexif.ExifIFD.DateTimeOriginal: stamp.encode()},
-        "GPS": {
-            piexif.GPSIFD.GPSLatitudeRef: b"N" if lat >= 0 else b"S",
-            piexif.GPSIFD.GPSLatitude: dms(lat),
-            piexif.GPSIFD.GPSLongitudeRef: b"E" if lon >= 0 else b"W",
-            piexif.GPSIFD.GPSLongitude: dms(lon),
-            piexif.GPSIFD.GPSDateStamp: taken.strftime("%Y:%m:%d").encode(),
-        },
-    })
 
 
 def scenic_views(count, rng):
@@ -89,6 +58,8 @@ def scenic_views(count, rng):
 def sample_photos(folder: pathlib.Path, count=400, seed=2016):
     """JPEGs with GPS, owner and date: scenic views around hot spots, other photos scattered."""
     from skimage import data
+
+    from scenic_heatmap.core.photos.exif_write import write_gnss  # after start_qgis linked the plugin
 
     rng = np.random.default_rng(seed)
     others = []
@@ -119,7 +90,9 @@ def sample_photos(folder: pathlib.Path, count=400, seed=2016):
             taken = start + datetime.timedelta(hours=int(rng.integers(0, 24 * 365)))
             image = views[i % len(views)]
         lon, lat = CENTRE[0] + x * KM_LON, CENTRE[1] + y * KM_LAT
-        image.save(folder / f"sample_{i:04d}.jpg", quality=80, exif=gps_exif(lon, lat, taken, owner))
+        path = folder / f"sample_{i:04d}.jpg"
+        image.save(path, quality=80)
+        write_gnss(str(path), lat, lon, taken, artist=owner)  # core/photos/exif_write, read back and checked
     # files the importer must reject, not stop on
     others[0].save(folder / "sample_no_gps.jpg", quality=80)
     (folder / "sample_corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe1\x00\x10Exif\x00\x00broken")
@@ -217,37 +190,30 @@ def installed_font(layer):
         labeling.setSettings(settings)
 
 
-def image_tag(path: pathlib.Path, alt: str, width: int = 480) -> str:
-    encoded = base64.b64encode(path.read_bytes()).decode()
-    return f"<img width='{width}' alt='{html.escape(alt)}' src='data:image/png;base64,{encoded}'>"
-
-
 def write_report(out: pathlib.Path, facts: dict, table_rows: list, prices: dict):
-    """The one-page HTML summary: maps, district table, correlation chart (all embedded)."""
-    e = html.escape
-    rows = "".join("<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in row) + "</tr>" for row in table_rows[1:])
-    head = "".join(f"<th>{e(h)}</th>" for h in table_rows[0])
-    facts_html = "".join(f"<li>{e(k)}: {e(str(v))}</li>" for k, v in facts.items())
-    page = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>Scenic Heatmap demo (SAMPLE data)</title>
-<style>body{{font-family:sans-serif;max-width:70em;margin:1.5em auto}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:.2em .5em;text-align:right}}th{{background:#f4f4f4}}</style></head><body>
-<h1>Scenic Heatmap demo &mdash; SAMPLE data</h1>
-<p>Generated sample, not survey data. {e(ATTRIBUTION)}</p>
-<ul>{facts_html}</ul>
-<h2>Photo density: by photos and by photo-user-days</h2>
-<p>{image_tag(out / "heatmap.png", "photos")} {image_tag(out / "heatmap_photo_user_days.png", "photo-user-days")}</p>
-<p>One owner's burst of photos in an afternoon makes a hot spot by photo count; counted as photo-user-days
-it is one visit.</p>
-<h2>By season (common colour scale)</h2><p>{image_tag(out / "series.png", "seasons", 960)}</p>
-<h2>Districts</h2><table><tr>{head}</tr>{rows}</table>
-<h2>Photo density and prices (SAMPLE prices)</h2>
-<p>Spearman &rho; = {prices["SPEARMAN"]:.3f} (permutation p = {prices["SPEARMAN_P"]:.3g}), Pearson r =
-{prices["PEARSON"]:.3f} (p = {prices["PEARSON_P"]:.3g}); {prices["N"]} listings, {prices["SKIPPED"]} without a
-price skipped, {prices["OUTLIERS_FLAGGED"]} outlier(s) left out. Binned curve: {e(prices["VERDICT"])}.</p>
-<p>{image_tag(out / "price_chart.png", "price chart", 720)}</p>
-<p>Full statistics: <a href="price_report.html">price_report.html</a>. Project: scenic_heatmap_demo.qgz.</p>
-</body></html>"""
-    (out / "report.html").write_text(page, encoding="utf-8")
+    """The one-page HTML summary (core/report): maps, district table, correlation chart, all embedded."""
+    from scenic_heatmap.core.report import Report
+
+    def png(name):
+        return (out / name).read_bytes()
+
+    page = Report("Scenic Heatmap demo: SAMPLE data").paragraph(f"Generated sample, not survey data. {ATTRIBUTION}")
+    page.items(f"{k}: {v}" for k, v in facts.items())
+    page.heading("Photo density: by photos and by photo-user-days")
+    page.image(png("heatmap.png"), "photos", 480).image(png("heatmap_photo_user_days.png"), "photo-user-days", 480)
+    page.paragraph("One owner's burst of photos in an afternoon makes a hot spot by photo count; counted as "
+                   "photo-user-days it is one visit.")
+    page.heading("By season (common colour scale)").image(png("series.png"), "seasons", 960)
+    page.heading("Districts").table(table_rows[1:], table_rows[0])
+    page.heading("Photo density and prices (SAMPLE prices)")
+    page.paragraph(f"Spearman rho = {prices['SPEARMAN']:.3f} (permutation p = {prices['SPEARMAN_P']:.3g}), Pearson "
+                   f"r = {prices['PEARSON']:.3f} (p = {prices['PEARSON_P']:.3g}); {prices['N']} listings, "
+                   f"{prices['SKIPPED']} without a price skipped, {prices['OUTLIERS_FLAGGED']} outlier(s) left out. "
+                   f"Binned curve: {prices['VERDICT']}.")
+    page.image(png("price_chart.png"), "price chart", 720)
+    page.raw("<p>Full statistics: <a href='price_report.html'>price_report.html</a>. "
+             "Project: scenic_heatmap_demo.qgz.</p>")
+    page.write(str(out / "report.html"))
 
 
 def main(out: pathlib.Path):

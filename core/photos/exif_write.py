@@ -17,8 +17,10 @@ def _dms(value: float):
     return ((degrees, 1), (minutes, 1), (seconds.numerator, seconds.denominator))
 
 
-def gps_exif_bytes(jpeg_path: str, lat: float, lon: float, taken: Optional[datetime.datetime]) -> bytes:
-    """The file's EXIF with GPS and time set (existing tags kept where readable)."""
+def gps_exif_bytes(jpeg_path: str, lat: float, lon: float, taken: Optional[datetime.datetime],
+                   artist: str = "") -> bytes:
+    """The file's EXIF with GPS and time set (existing tags kept where readable); `artist` sets the
+    photographer (Artist), which the import reads as the owner."""
     piexif = need("piexif")
     try:
         exif = piexif.load(jpeg_path)
@@ -36,6 +38,8 @@ def gps_exif_bytes(jpeg_path: str, lat: float, lon: float, taken: Optional[datet
         piexif.GPSIFD.GPSLongitudeRef: b"W" if lon < 0 else b"E",
         piexif.GPSIFD.GPSLongitude: _dms(lon),
     }
+    if artist:
+        exif["0th"][piexif.ImageIFD.Artist] = artist.encode("utf-8")
     if taken is not None:
         exif["Exif"][piexif.ExifIFD.DateTimeOriginal] = taken.strftime("%Y:%m:%d %H:%M:%S").encode()
         exif["GPS"][piexif.GPSIFD.GPSDateStamp] = taken.strftime("%Y:%m:%d").encode()
@@ -48,11 +52,11 @@ def holds_position(tags: dict, lat: float, lon: float) -> bool:
     return position is not None and abs(position[0] - lat) <= 1e-6 and abs(position[1] - lon) <= 1e-6
 
 
-def write_gnss(jpeg_path: str, lat: float, lon: float, taken: Optional[datetime.datetime]):
+def write_gnss(jpeg_path: str, lat: float, lon: float, taken: Optional[datetime.datetime], artist: str = ""):
     """Puts position and time into the JPEG in place, then reads them back with exifread.
 
     Raises ValueError when the file does not read back as written."""
-    need("piexif").insert(gps_exif_bytes(jpeg_path, lat, lon, taken), jpeg_path)
+    need("piexif").insert(gps_exif_bytes(jpeg_path, lat, lon, taken, artist), jpeg_path)
     tags = read_tags(jpeg_path)
     if not holds_position(tags, lat, lon):
         raise ValueError(f"GPS did not read back from {jpeg_path}")
