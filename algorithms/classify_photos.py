@@ -28,6 +28,7 @@ from ..core.cnn.classifier import LABEL_CUT, WorkerClassifier, study_csv_rows
 from ..core.cnn.review import Reviewed, write_contact_sheet, write_label_folder
 from ..core.cnn.training import TrainingError
 from ..core.cnn.worker import WorkerError
+from ..core.files import write_text_atomically
 from ..core.photos.folder import scan_folder
 from .base import ScenicAlgorithm, check_writable
 from .fields import make_fields
@@ -256,9 +257,7 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
         results = {self.CLASSIFIED: classified_dest, self.VALID: valid_dest, "VALID_COUNT": kept,
                    "UNREADABLE": failed, "THRESHOLD_USED": threshold}
         if outputs[self.CSV]:
-            with open(outputs[self.CSV], "w", encoding="utf-8") as fh:
-                fh.write("LAT;LON;PATH;TIME;SCORE\n")
-                fh.writelines(line + "\n" for line in study_csv_rows(csv_rows))
+            write_text_atomically(outputs[self.CSV], "".join(line + "\n" for line in study_csv_rows(csv_rows)))
             results[self.CSV] = outputs[self.CSV]
         if outputs[self.REVIEW]:
             write_contact_sheet(outputs[self.REVIEW], reviewed, threshold, title="Classified photos: review")

@@ -369,9 +369,13 @@ class DefaultHead:
         return float(self.meta.get("threshold", LABEL_CUT))
 
 
+STUDY_CSV_HEADER = "LAT;LON;PATH;TIME;SCORE"
+
+
 def study_csv_rows(rows: List[dict]) -> List[str]:
-    """The study's `LAT;LON;PATH;TIME;SCORE` lines (no header), for rows with lat, lon, path, taken, score."""
-    lines = []
+    """The study's CSV: its header, then one `LAT;LON;PATH;TIME;SCORE` line per row (lat, lon, path,
+    taken, score)."""
+    lines = [STUDY_CSV_HEADER]
     for row in rows:
         lat = "" if row.get("lat") is None else f"{row['lat']:.7f}"
         lon = "" if row.get("lon") is None else f"{row['lon']:.7f}"

@@ -129,7 +129,8 @@ def test_study_csv_format():
         {"lat": 48.2085, "lon": 16.3725, "path": "/p/1;2.jpg", "taken": "2016-07-01 10:00:00", "score": 0.93},
         {"lat": None, "lon": None, "path": "/p/x.jpg", "taken": None, "score": 0.1},
     ])
-    assert lines == ["48.2085000;16.3725000;/p/1,2.jpg;2016-07-01 10:00:00;0.9300", ";;/p/x.jpg;;0.1000"]
+    assert lines == ["LAT;LON;PATH;TIME;SCORE", "48.2085000;16.3725000;/p/1,2.jpg;2016-07-01 10:00:00;0.9300",
+                     ";;/p/x.jpg;;0.1000"]
 
 
 def test_fast_inference_path_matches_the_network(default, skimage_photos):
