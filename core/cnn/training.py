@@ -8,9 +8,7 @@ The model file is a zip of JSON (labels, metrics) and a NumPy head: nothing in
 it is pickled or executed on loading.
 """
 
-import base64
 import hashlib
-import html
 import io
 import json
 import os
@@ -21,8 +19,9 @@ from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from ..files import not_regular_reason, write_text_atomically
+from ..files import not_regular_reason
 from ..packages import need
+from ..report import Report, figure_png
 from .calibration import best_threshold, calibrate, fit_calibration, reliability_png
 
 if TYPE_CHECKING:
@@ -468,12 +467,6 @@ def train(dataset: Dataset, cache_dir: str, model_path: str, epochs: int = 30, l
     return result
 
 
-def _png(figure) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    return base64.b64encode(buffer.getvalue()).decode()
-
-
 def write_report(path: str, result: TrainResult, settings: dict):
     """One self-contained HTML page with PNG charts; every user string escaped."""
     import matplotlib
@@ -493,7 +486,7 @@ def write_report(path: str, result: TrainResult, settings: dict):
         axes.set_xlabel("epoch")
         axes.set_title(title)
         axes.legend()
-        charts.append((title, _png(figure)))
+        charts.append((title, figure_png(figure)))
         plt.close(figure)
     figure, axes = plt.subplots(figsize=(4, 4))
     axes.imshow(np.array(result.confusion), cmap="YlOrRd")
@@ -503,47 +496,35 @@ def write_report(path: str, result: TrainResult, settings: dict):
     axes.set_ylabel("true")
     for (r, c), value in np.ndenumerate(np.array(result.confusion)):
         axes.text(c, r, str(value), ha="center", va="center")
-    charts.append(("Confusion matrix (test set)", _png(figure)))
+    charts.append(("Confusion matrix (test set)", figure_png(figure)))
     plt.close(figure)
     if result.reliability:
         buffer = io.BytesIO()
         reliability_png(buffer, result.reliability, title=f"Reliability of P({result.threshold_class})")
-        charts.append(("Reliability diagram (calibrated scores)", base64.b64encode(buffer.getvalue()).decode()))
+        charts.append(("Reliability diagram (calibrated scores)", buffer.getvalue()))
 
-    e = html.escape
     accuracy = "n/a (no test images)" if result.test_accuracy is None else f"{100 * result.test_accuracy:.1f} %"
-    rows = "".join(
-        f"<tr><td>{e(name)}</td><td>{result.counts[name][0]}</td><td>{result.counts[name][1]}</td>"
-        f"<td>{result.counts[name][2]}</td><td>{result.precision[name]:.3f}</td><td>{result.recall[name]:.3f}</td></tr>"
-        for name in result.labels)
-    original_rows = ""
+    page = Report("Photo classifier training report").paragraph(accuracy, bold="Test accuracy:")
+    if result.threshold is not None:
+        page.paragraph(f"Weights of epoch {result.best_epoch} kept (lowest validation loss). Scores are calibrated on "
+                       f"the validation photos ({(result.calibration or {}).get('kind', '')}); recommended threshold "
+                       f"for {result.threshold_class}: {result.threshold:.2f} (best balanced accuracy on the "
+                       "validation photos; classifyphotos uses it when THRESHOLD is left empty).")
+    else:
+        page.paragraph(f"Weights of epoch {result.best_epoch} kept (lowest validation loss). No calibration: the "
+                       "validation split lacks a class.")
+    if "fine_tune_from_epoch" in result.history:
+        page.paragraph(f"The head was trained for {int(result.history['fine_tune_from_epoch'][0])} epochs, then the "
+                       "last backbone blocks were fine-tuned with it (after the dotted line in the charts).")
+    page.table([[name, *result.counts[name], round(result.precision[name], 3), round(result.recall[name], 3)]
+                for name in result.labels], ["class", "train", "validation", "test", "precision", "recall"])
     if result.original_recall and set(result.original_recall) != set(result.labels):
-        original_rows = ("<h3>Test recall per class folder</h3><table><tr><th>folder</th><th>test photos</th>"
-                         "<th>recall</th></tr>" + "".join(
-                             f"<tr><td>{e(name)}</td><td>{n}</td><td>{r:.3f}</td></tr>"
-                             for name, (n, r) in result.original_recall.items()) + "</table>")
-    settings_rows = "".join(f"<tr><td>{e(str(k))}</td><td>{e(str(v))}</td></tr>" for k, v in settings.items())
-    images = "".join(f"<h3>{e(title)}</h3><img alt='{e(title)}' src='data:image/png;base64,{data}'>"
-                     for title, data in charts)
-    unreadable = "".join(f"<li>{e(p)}: {e(r)}</li>" for p, r in result.unreadable)
-    page = (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Photo classifier training report</title>"
-        "<style>body{font-family:sans-serif;max-width:60em}td,th{padding:2px 8px;border-bottom:1px solid #ddd}"
-        "</style></head><body><h1>Photo classifier training report</h1>"
-        f"<p><b>Test accuracy: {accuracy}</b></p>"
-        f"<p>Weights of epoch {result.best_epoch} kept (lowest validation loss). "
-        + ("Scores are calibrated on the validation photos "
-           f"({e(str((result.calibration or {}).get('kind', '')))}); recommended threshold for "
-           f"{e(result.threshold_class)}: <b>{result.threshold:.2f}</b> (best balanced accuracy on the validation "
-           "photos; classifyphotos uses it when THRESHOLD is left empty).</p>"
-           if result.threshold is not None else "No calibration: the validation split lacks a class.</p>")
-        + (f"<p>The head was trained for {int(result.history['fine_tune_from_epoch'][0])} epochs, then the last "
-           "backbone blocks were fine-tuned with it (after the dotted line in the charts).</p>"
-           if "fine_tune_from_epoch" in result.history else "")
-        +
-        "<table><tr><th>class</th><th>train</th><th>validation</th><th>test</th><th>precision</th>"
-        f"<th>recall</th></tr>{rows}</table>{original_rows}{images}<h3>Settings</h3><table>{settings_rows}</table>"
-        + (f"<h3>Unreadable images (left out)</h3><ul>{unreadable}</ul>" if unreadable else "")
-        + "</body></html>"
-    )
-    write_text_atomically(path, page)
+        page.heading("Test recall per class folder", 3)
+        page.table([[name, n, round(r, 3)] for name, (n, r) in result.original_recall.items()],
+                   ["folder", "test photos", "recall"])
+    for title, png in charts:
+        page.heading(title, 3).image(png, title)
+    page.heading("Settings", 3).table([[str(k), str(v)] for k, v in settings.items()], ["setting", "value"])
+    if result.unreadable:
+        page.heading("Unreadable images (left out)", 3).items(f"{p}: {r}" for p, r in result.unreadable)
+    page.write(path)
