@@ -112,16 +112,7 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
         period = PERIODS[self.parameterAsEnum(parameters, self.PERIOD, context)]
         classes = self.parameterAsInt(parameters, self.CLASSES, context)
         kind = value_kind(self, parameters, context)
-        folder = self.parameterAsString(parameters, self.OUTPUT_FOLDER, context)
-        strip_path = self.parameterAsFileOutput(parameters, self.STRIP, context)
-        if os.path.exists(folder) and not os.path.isdir(folder):
-            raise QgsProcessingException(f"OUTPUT_FOLDER: {folder} is a file, not a folder.")
-        # the folder is made only once every check has passed; until then its parent must be writable
-        check_writable(os.path.join(folder, "heatmap.tif") if os.path.isdir(folder) else folder, "OUTPUT_FOLDER")
-        if strip_path:
-            if not strip_path.lower().endswith(".png"):
-                raise QgsProcessingException(f"STRIP: the strip is a PNG image; use a .png name, not {strip_path}.")
-            check_writable(strip_path, "PNG strip")
+        folder, strip_path = self._outputs(parameters, context)
         if source.featureCount() == 0:
             raise QgsProcessingException("The point layer has no points.")
 
@@ -175,18 +166,7 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
                 raise QgsProcessingException("Cancelled; nothing was kept.")
             vmin, vmax = (min(lows), max(highs)) if lows else (0.0, 1.0)
 
-            layers = []
-            for key, path, count in written:  # common breaks: every style uses the series' min and max
-                layer = QgsRasterLayer(path, f"{key.label} ({count} photos)", "gdal")
-                apply_density_style(layer, vmin, vmax, classes, unit)
-                layer.setTitle(density_title(unit, radius_m, f"{weighting} {key.label}"))
-                set_period(layer, key.start, key.end)
-                layer.saveNamedStyle(style_path(path))  # style and temporal range, loaded with the file
-                layers.append(layer)
-                if context.project() is not None:
-                    details = QgsProcessingContext.LayerDetails(layer.name(), context.project(), "LAYERS")
-                    details.setPostProcessor(LoadPeriodOnCompletion.create(style_path(path), key.start, key.end))
-                    context.addLayerToLoadOnCompletion(path, details)
+            layers = self._style(written, vmin, vmax, classes, unit, radius_m, weighting, context)
             qlr = os.path.join(folder, "heatmap_series.qlr")
             self._write_layer_definition(layers, qlr, f"Photo density per {period} ({unit})")
             feedback.setProgress(90)
@@ -215,6 +195,36 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
                 raise
         feedback.setProgress(100)
         return getattr(self, "_results", {})
+
+    def _outputs(self, parameters, context):
+        folder = self.parameterAsString(parameters, self.OUTPUT_FOLDER, context)
+        strip_path = self.parameterAsFileOutput(parameters, self.STRIP, context)
+        if os.path.exists(folder) and not os.path.isdir(folder):
+            raise QgsProcessingException(f"OUTPUT_FOLDER: {folder} is a file, not a folder.")
+        # the folder is made only once every check has passed; until then its parent must be writable
+        check_writable(os.path.join(folder, "heatmap.tif") if os.path.isdir(folder) else folder, "OUTPUT_FOLDER")
+        if strip_path:
+            if not strip_path.lower().endswith(".png"):
+                raise QgsProcessingException(f"STRIP: the strip is a PNG image; use a .png name, not {strip_path}.")
+            check_writable(strip_path, "PNG strip")
+        return folder, strip_path
+
+    @staticmethod
+    def _style(written, vmin, vmax, classes, unit, radius_m, weighting, context):
+        """Common breaks: every style uses the series' min and max; each .qml carries its period."""
+        layers = []
+        for key, path, count in written:
+            layer = QgsRasterLayer(path, f"{key.label} ({count} photos)", "gdal")
+            apply_density_style(layer, vmin, vmax, classes, unit)
+            layer.setTitle(density_title(unit, radius_m, f"{weighting} {key.label}"))
+            set_period(layer, key.start, key.end)
+            layer.saveNamedStyle(style_path(path))  # style and temporal range, loaded with the file
+            layers.append(layer)
+            if context.project() is not None:
+                details = QgsProcessingContext.LayerDetails(layer.name(), context.project(), "LAYERS")
+                details.setPostProcessor(LoadPeriodOnCompletion.create(style_path(path), key.start, key.end))
+                context.addLayerToLoadOnCompletion(path, details)
+        return layers
 
     @staticmethod
     def _write_layer_definition(layers, path, title):

@@ -142,44 +142,11 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
         self.addOutput(QgsProcessingOutputString("VERDICT", self.tr("Monotonicity verdict")))
 
     def processAlgorithm(self, parameters, context, feedback):
-        prices = self.parameterAsSource(parameters, self.PRICES, context)
-        if prices is None:
-            raise QgsProcessingException(self.invalidSourceError(parameters, self.PRICES))
-        if prices.wkbType() == QgsWkbTypes.NoGeometry or not prices.sourceCrs().isValid():
-            raise QgsProcessingException(
-                "PRICES: the price layer has no geometry or no CRS (a CSV loaded without its coordinate "
-                "fields?). Load it as points with its X/Y fields and CRS, then run again.")
-        price_field = self.parameterAsString(parameters, self.PRICE_FIELD, context)
-        if prices.fields().lookupField(price_field) < 0:
-            raise QgsProcessingException(f"The price layer has no field {price_field!r}.")
-        districts = self.parameterAsSource(parameters, self.DISTRICTS, context)
-        name_field = self.parameterAsString(parameters, self.DISTRICT_FIELD, context)
-        if districts is not None and districts.fields().lookupField(name_field) < 0:
-            raise QgsProcessingException(
-                f"DISTRICT_FIELD: the districts have no field {name_field!r} "
-                f"(their fields: {', '.join(districts.fields().names())}).")
-        density = self.parameterAsRasterLayer(parameters, self.DENSITY, context)
-        photos = self.parameterAsSource(parameters, self.PHOTOS, context)
-        if (density is None) == (photos is None):
-            raise QgsProcessingException(
-                "Give the photo variable one way: a density raster (DENSITY) or photo points (PHOTOS) with a radius.")
-        radius = self.parameterAsDouble(parameters, self.RADIUS, context)
-        if photos is not None and not radius > 0:
-            raise QgsProcessingException("The radius must be greater than 0 metres.")
+        prices, price_field, density, photos, radius, chart_path, report_path = self._inputs(parameters, context)
         method = pv.OUTLIER_METHODS[self.parameterAsEnum(parameters, self.OUTLIERS, context)]
         bins = self.parameterAsInt(parameters, self.BINS, context)
         permutations = self.parameterAsInt(parameters, self.PERMUTATIONS, context)
         seed = self.parameterAsInt(parameters, self.SEED, context)
-        chart_path = self.parameterAsFileOutput(parameters, self.CHART, context)
-        report_path = self.parameterAsFileOutput(parameters, self.REPORT, context)
-        kinds = ((chart_path, self.CHART, (".png",)), (report_path, self.REPORT, (".html", ".htm")))
-        for path, name, extensions in kinds:
-            if path and not path.lower().endswith(extensions):
-                raise QgsProcessingException(f"{name}: use a {extensions[0]} file name, not {path}.")
-        for path, what in ((chart_path, "chart"), (report_path, "report")):
-            if path:
-                check_writable(path, what)
-
         work = default_target_crs(prices, context)  # metres, for radii
         features, locations, values, skipped = self._read_prices(prices, price_field, work, context, feedback)
         if len(values) < 3:
@@ -230,6 +197,43 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
             "WITHIN_P": district["within_p"] if district else None,
         })
         return results
+
+    def _inputs(self, parameters, context):
+        """The checked inputs, before any work."""
+        prices = self.parameterAsSource(parameters, self.PRICES, context)
+        if prices is None:
+            raise QgsProcessingException(self.invalidSourceError(parameters, self.PRICES))
+        if prices.wkbType() == QgsWkbTypes.NoGeometry or not prices.sourceCrs().isValid():
+            raise QgsProcessingException(
+                "PRICES: the price layer has no geometry or no CRS (a CSV loaded without its coordinate "
+                "fields?). Load it as points with its X/Y fields and CRS, then run again.")
+        price_field = self.parameterAsString(parameters, self.PRICE_FIELD, context)
+        if prices.fields().lookupField(price_field) < 0:
+            raise QgsProcessingException(f"The price layer has no field {price_field!r}.")
+        districts = self.parameterAsSource(parameters, self.DISTRICTS, context)
+        name_field = self.parameterAsString(parameters, self.DISTRICT_FIELD, context)
+        if districts is not None and districts.fields().lookupField(name_field) < 0:
+            raise QgsProcessingException(
+                f"DISTRICT_FIELD: the districts have no field {name_field!r} "
+                f"(their fields: {', '.join(districts.fields().names())}).")
+        density = self.parameterAsRasterLayer(parameters, self.DENSITY, context)
+        photos = self.parameterAsSource(parameters, self.PHOTOS, context)
+        if (density is None) == (photos is None):
+            raise QgsProcessingException(
+                "Give the photo variable one way: a density raster (DENSITY) or photo points (PHOTOS) with a radius.")
+        radius = self.parameterAsDouble(parameters, self.RADIUS, context)
+        if photos is not None and not radius > 0:
+            raise QgsProcessingException("The radius must be greater than 0 metres.")
+        chart_path = self.parameterAsFileOutput(parameters, self.CHART, context)
+        report_path = self.parameterAsFileOutput(parameters, self.REPORT, context)
+        kinds = ((chart_path, self.CHART, (".png",)), (report_path, self.REPORT, (".html", ".htm")))
+        for path, name, extensions in kinds:
+            if path and not path.lower().endswith(extensions):
+                raise QgsProcessingException(f"{name}: use a {extensions[0]} file name, not {path}.")
+        for path, what in ((chart_path, "chart"), (report_path, "report")):
+            if path:
+                check_writable(path, what)
+        return prices, price_field, density, photos, radius, chart_path, report_path
 
     # -- reading and sampling -----------------------------------------------------------------
 
