@@ -114,7 +114,8 @@ def _guarded(process):
                 feedback.pushDebugInfo(traceback.format_exc())
             raise QgsProcessingException(
                 f"{self.displayName()} stopped on an unexpected error ({type(error).__name__}: {error}). "
-                "Nothing was written. Please report this with the log.") from None
+                "Nothing was written. Please report this with the log."
+            ) from None
 
     processAlgorithm.__wrapped__ = process
     return processAlgorithm
@@ -134,7 +135,8 @@ def missing_packages_error(algorithm, import_names) -> QgsProcessingException:
     what = f"package {names[0]}" if len(names) == 1 else "packages " + ", ".join(names)
     return QgsProcessingException(
         f"{algorithm.displayName()} needs the Python {what}, which this QGIS cannot import. "
-        + packages.install_hint(import_names, packages_folder(), python))
+        + packages.install_hint(import_names, packages_folder(), python)
+    )
 
 
 def declare_outputs(algorithm, strings=(), numbers=(), files=(), folders=(), layers=()):
@@ -147,8 +149,12 @@ def declare_outputs(algorithm, strings=(), numbers=(), files=(), folders=(), lay
         QgsProcessingOutputVectorLayer,
     )
 
-    for kind, names in ((QgsProcessingOutputString, strings), (QgsProcessingOutputNumber, numbers),
-                        (QgsProcessingOutputFile, files), (QgsProcessingOutputFolder, folders),
-                        (QgsProcessingOutputVectorLayer, layers)):
+    for kind, names in (
+        (QgsProcessingOutputString, strings),
+        (QgsProcessingOutputNumber, numbers),
+        (QgsProcessingOutputFile, files),
+        (QgsProcessingOutputFolder, folders),
+        (QgsProcessingOutputVectorLayer, layers),
+    ):
         for name in names:
             algorithm.addOutput(kind(name, name.replace("_", " ").capitalize()))

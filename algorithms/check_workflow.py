@@ -25,22 +25,34 @@ class CheckWorkflowAlgorithm(ScenicAlgorithm):
     NAME = "checkworkflow"
     DISPLAY = "Check workflow settings"
     GROUP = "Workflow"
-    HELP = ("Checks the district and heat-map settings of the whole-workflow model before its harvest starts: "
-            "the districts are polygons with a CRS and the id field, and radius and pixel size make a heat map. "
-            "The model runs it first; it writes nothing.")
+    HELP = (
+        "Checks the district and heat-map settings of the whole-workflow model before its harvest starts: "
+        "the districts are polygons with a CRS and the id field, and radius and pixel size make a heat map. "
+        "The model runs it first; it writes nothing."
+    )
 
     def flags(self):
         return super().flags() | QgsProcessingAlgorithm.FlagHideFromToolbox
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.DISTRICTS, self.tr("Districts"), [QgsProcessing.TypeVectorPolygon]))
-        self.addParameter(QgsProcessingParameterField(
-            self.DISTRICT_ID, self.tr("District identifier field"), parentLayerParameterName=self.DISTRICTS))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.RADIUS, self.tr("Heat-map radius (metres)"), QgsProcessingParameterNumber.Double, 1000.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.PIXEL_SIZE, self.tr("Heat-map pixel size (metres)"), QgsProcessingParameterNumber.Double, 10.0))
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(self.DISTRICTS, self.tr("Districts"), [QgsProcessing.TypeVectorPolygon])
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                self.DISTRICT_ID, self.tr("District identifier field"), parentLayerParameterName=self.DISTRICTS
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.RADIUS, self.tr("Heat-map radius (metres)"), QgsProcessingParameterNumber.Double, 1000.0
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.PIXEL_SIZE, self.tr("Heat-map pixel size (metres)"), QgsProcessingParameterNumber.Double, 10.0
+            )
+        )
         self.addOutput(QgsProcessingOutputNumber("DISTRICT_COUNT", self.tr("Districts")))
 
     def processAlgorithm(self, parameters, context, feedback):
@@ -53,11 +65,15 @@ class CheckWorkflowAlgorithm(ScenicAlgorithm):
             raise QgsProcessingException("DISTRICTS: the district layer has no CRS.")
         field = self.parameterAsString(parameters, self.DISTRICT_ID, context)
         if districts.fields().lookupField(field) < 0:
-            raise QgsProcessingException(f"DISTRICT_ID: the districts have no field {field!r} "
-                                         f"(their fields: {', '.join(districts.fields().names())}).")
+            raise QgsProcessingException(
+                f"DISTRICT_ID: the districts have no field {field!r} "
+                f"(their fields: {', '.join(districts.fields().names())})."
+            )
         try:
-            kde.check_parameters(self.parameterAsDouble(parameters, self.RADIUS, context),
-                                 self.parameterAsDouble(parameters, self.PIXEL_SIZE, context))
+            kde.check_parameters(
+                self.parameterAsDouble(parameters, self.RADIUS, context),
+                self.parameterAsDouble(parameters, self.PIXEL_SIZE, context),
+            )
         except kde.KdeError as exc:
             raise QgsProcessingException(f"RADIUS/PIXEL_SIZE: {exc}") from None
         feedback.pushInfo("The district and heat-map settings are usable; the harvest can start.")

@@ -35,10 +35,20 @@ from .fields import make_fields
 from .map_tips import attach_map_tip
 from .sinks import write_feature
 
-RESULT_FIELDS = (("class", QVariant.String), ("category", QVariant.String), ("score", QVariant.Double),
-                 ("valid", QVariant.Bool), ("error", QVariant.String))
-FOLDER_FIELDS = (("photo_id", QVariant.String), ("path", QVariant.String), ("taken", QVariant.DateTime),
-                 ("lat", QVariant.Double), ("lon", QVariant.Double))
+RESULT_FIELDS = (
+    ("class", QVariant.String),
+    ("category", QVariant.String),
+    ("score", QVariant.Double),
+    ("valid", QVariant.Bool),
+    ("error", QVariant.String),
+)
+FOLDER_FIELDS = (
+    ("photo_id", QVariant.String),
+    ("path", QVariant.String),
+    ("taken", QVariant.DateTime),
+    ("lat", QVariant.Double),
+    ("lon", QVariant.Double),
+)
 PATH_FIELD_GUESSES = ("image_path", "path")
 
 
@@ -86,34 +96,81 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
     )
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.INPUT, self.tr("Photo points"), [QgsProcessing.TypeVectorPoint], optional=True))
-        self.addParameter(QgsProcessingParameterField(
-            self.PATH_FIELD, self.tr("Image path field"), parentLayerParameterName=self.INPUT,
-            type=QgsProcessingParameterField.String, optional=True))
-        self.addParameter(QgsProcessingParameterFile(
-            self.FOLDER, self.tr("or a folder of photos"), behavior=QgsProcessingParameterFile.Folder, optional=True))
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.INPUT, self.tr("Photo points"), [QgsProcessing.TypeVectorPoint], optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                self.PATH_FIELD,
+                self.tr("Image path field"),
+                parentLayerParameterName=self.INPUT,
+                type=QgsProcessingParameterField.String,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.FOLDER, self.tr("or a folder of photos"), behavior=QgsProcessingParameterFile.Folder, optional=True
+            )
+        )
         self.addParameter(QgsProcessingParameterBoolean(self.RECURSIVE, self.tr("Include sub-folders"), True))
-        self.addParameter(QgsProcessingParameterFile(
-            self.MODEL, self.tr("Classifier from Train photo classifier (empty: built-in)"),
-            extension="scenicmodel", optional=True))
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.MODEL,
+                self.tr("Classifier from Train photo classifier (empty: built-in)"),
+                extension="scenicmodel",
+                optional=True,
+            )
+        )
         self.addParameter(QgsProcessingParameterString(self.VALID_CLASS, self.tr("Valid class"), "valid"))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.THRESHOLD, self.tr("Score threshold (empty: the classifier's recommended one)"),
-            QgsProcessingParameterNumber.Double, None, optional=True, minValue=0.0, maxValue=1.0))
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.THRESHOLD,
+                self.tr("Score threshold (empty: the classifier's recommended one)"),
+                QgsProcessingParameterNumber.Double,
+                None,
+                optional=True,
+                minValue=0.0,
+                maxValue=1.0,
+            )
+        )
         self.addParameter(QgsProcessingParameterFeatureSink(self.CLASSIFIED, self.tr("Classified photos")))
         self.addParameter(QgsProcessingParameterFeatureSink(self.VALID, self.tr("Valid photos")))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.CSV, self.tr("Study CSV (LAT;LON;PATH;TIME;SCORE)"), "CSV files (*.csv)", optional=True,
-            createByDefault=False))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.REVIEW, self.tr("Review contact sheet (HTML)"), "HTML files (*.html)", optional=True,
-            createByDefault=False))
-        self.addParameter(QgsProcessingParameterFolderDestination(
-            self.LABEL_FOLDER, self.tr("Label folder (doubtful photos to sort)"), optional=True,
-            createByDefault=False))
-        count = QgsProcessingParameterNumber(self.LABEL_COUNT, self.tr("Photos in the label folder"),
-                                             QgsProcessingParameterNumber.Integer, 50, minValue=1)
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.CSV,
+                self.tr("Study CSV (LAT;LON;PATH;TIME;SCORE)"),
+                "CSV files (*.csv)",
+                optional=True,
+                createByDefault=False,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.REVIEW,
+                self.tr("Review contact sheet (HTML)"),
+                "HTML files (*.html)",
+                optional=True,
+                createByDefault=False,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFolderDestination(
+                self.LABEL_FOLDER,
+                self.tr("Label folder (doubtful photos to sort)"),
+                optional=True,
+                createByDefault=False,
+            )
+        )
+        count = QgsProcessingParameterNumber(
+            self.LABEL_COUNT,
+            self.tr("Photos in the label folder"),
+            QgsProcessingParameterNumber.Integer,
+            50,
+            minValue=1,
+        )
         face = QgsProcessingParameterBoolean(self.FACE_CHECK, self.tr("Face check (veto dominant faces)"), False)
         for parameter in (count, face):
             parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
@@ -140,7 +197,8 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
                 field = next((name for name in PATH_FIELD_GUESSES if name in names), "")
             if field not in names:
                 raise QgsProcessingException(
-                    "Choose the field that holds the image paths (none is called image_path or path).")
+                    "Choose the field that holds the image paths (none is called image_path or path)."
+                )
             self._path_field = field
             base = self._layer_folder(parameters, context)
             items = []
@@ -178,8 +236,10 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
             reviewed.append(Reviewed(path, score, prediction.category, is_valid, prediction.error))
             feature = QgsFeature(out_fields)
             feature.setGeometry(geometry)
-            feature.setAttributes(list(attributes) + [
-                prediction.label or None, prediction.category or None, score, is_valid, prediction.error or None])
+            feature.setAttributes(
+                list(attributes)
+                + [prediction.label or None, prediction.category or None, score, is_valid, prediction.error or None]
+            )
             write_feature(classified, feature, "CLASSIFIED")
             if prediction.error:
                 failed += 1
@@ -190,8 +250,15 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
                 write_feature(valid_sink, feature, "VALID")
             point = geometry.asPoint() if not geometry.isNull() else None
             when = taken.toString("yyyy-MM-dd HH:mm:ss") if hasattr(taken, "toString") else taken
-            csv_rows.append({"lat": point.y() if point else None, "lon": point.x() if point else None,
-                             "path": path, "taken": when, "score": score})
+            csv_rows.append(
+                {
+                    "lat": point.y() if point else None,
+                    "lon": point.x() if point else None,
+                    "path": path,
+                    "taken": when,
+                    "score": score,
+                }
+            )
         return csv_rows, kept, failed, reviewed
 
     def _threshold(self, parameters, context, classifier, valid_class, feedback):
@@ -203,8 +270,10 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
             feedback.pushInfo(f"The classifier recommends no threshold for {valid_class!r}; using 0.5.")
             return LABEL_CUT
         which = "the trained model's" if classifier.model_path else "the built-in classifier's"
-        feedback.pushInfo(f"Threshold {classifier.threshold:.2f}: {which} recommended one (THRESHOLD was left "
-                          "empty; set it to override, e.g. 0.9 as in the study).")
+        feedback.pushInfo(
+            f"Threshold {classifier.threshold:.2f}: {which} recommended one (THRESHOLD was left "
+            "empty; set it to override, e.g. 0.9 as in the study)."
+        )
         return float(classifier.threshold)
 
     def processAlgorithm(self, parameters, context, feedback):
@@ -216,8 +285,10 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
                 check_writable(path, name)
         label_folder = self.parameterAsString(parameters, self.LABEL_FOLDER, context)
         if label_folder:
-            check_writable(os.path.join(label_folder, "README.txt") if os.path.isdir(label_folder)
-                           else label_folder, self.LABEL_FOLDER)
+            check_writable(
+                os.path.join(label_folder, "README.txt") if os.path.isdir(label_folder) else label_folder,
+                self.LABEL_FOLDER,
+            )
         model_path = self.parameterAsFile(parameters, self.MODEL, context)
         try:
             # TensorFlow runs in its own process, never inside QGIS
@@ -227,14 +298,15 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
             raise QgsProcessingException(str(exc)) from None
         if valid_class not in classifier.classes:
             raise QgsProcessingException(
-                f"Valid class {valid_class!r} is not one of the classifier's classes: "
-                f"{', '.join(classifier.classes)}.")
+                f"Valid class {valid_class!r} is not one of the classifier's classes: {', '.join(classifier.classes)}."
+            )
         threshold = self._threshold(parameters, context, classifier, valid_class, feedback)
         classifier.face_gate = min(LABEL_CUT, threshold)  # faces are checked wherever they could change VALID
 
         out_fields = QgsProcessingUtils.combineFields(fields, make_fields(RESULT_FIELDS))
         classified, classified_dest = self.parameterAsSink(
-            parameters, self.CLASSIFIED, context, out_fields, wkb_type, crs)
+            parameters, self.CLASSIFIED, context, out_fields, wkb_type, crs
+        )
         valid_sink, valid_dest = self.parameterAsSink(parameters, self.VALID, context, out_fields, wkb_type, crs)
         if classified is None or valid_sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.CLASSIFIED))
@@ -249,13 +321,19 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
         predictions = classifier.classify([path for _, _, path, _ in items], progress)
         try:
             csv_rows, kept, failed, reviewed = self._write(
-                items, predictions, out_fields, valid_class, threshold, classified, valid_sink, feedback)
+                items, predictions, out_fields, valid_class, threshold, classified, valid_sink, feedback
+            )
         except WorkerError as exc:
             raise QgsProcessingException(f"The classifier failed: {exc}") from None
         if feedback.isCanceled():
             raise QgsProcessingException("Cancelled.")
-        results = {self.CLASSIFIED: classified_dest, self.VALID: valid_dest, "VALID_COUNT": kept,
-                   "UNREADABLE": failed, "THRESHOLD_USED": threshold}
+        results = {
+            self.CLASSIFIED: classified_dest,
+            self.VALID: valid_dest,
+            "VALID_COUNT": kept,
+            "UNREADABLE": failed,
+            "THRESHOLD_USED": threshold,
+        }
         if outputs[self.CSV]:
             write_text_atomically(outputs[self.CSV], "".join(line + "\n" for line in study_csv_rows(csv_rows)))
             results[self.CSV] = outputs[self.CSV]

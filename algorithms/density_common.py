@@ -54,20 +54,39 @@ def add_density_parameters(algorithm, after_kernel=()):
     CLASSES and the weighting."""
     add = algorithm.addParameter
     add(QgsProcessingParameterFeatureSource(POINTS, algorithm.tr("Photo points"), [QgsProcessing.TypeVectorPoint]))
-    add(QgsProcessingParameterNumber(RADIUS, algorithm.tr("Radius (metres)"), QgsProcessingParameterNumber.Double,
-                                     defaultValue=1000.0, minValue=0.0))
-    add(QgsProcessingParameterNumber(PIXEL_SIZE, algorithm.tr("Pixel size (metres)"),
-                                     QgsProcessingParameterNumber.Double, defaultValue=10.0, minValue=0.0))
+    add(
+        QgsProcessingParameterNumber(
+            RADIUS,
+            algorithm.tr("Radius (metres)"),
+            QgsProcessingParameterNumber.Double,
+            defaultValue=1000.0,
+            minValue=0.0,
+        )
+    )
+    add(
+        QgsProcessingParameterNumber(
+            PIXEL_SIZE,
+            algorithm.tr("Pixel size (metres)"),
+            QgsProcessingParameterNumber.Double,
+            defaultValue=10.0,
+            minValue=0.0,
+        )
+    )
     add(QgsProcessingParameterEnum(KERNEL, algorithm.tr("Kernel shape"), options=list(kde.KERNELS), defaultValue=0))
     for parameter in after_kernel:
         add(parameter)
-    add(QgsProcessingParameterEnum(OUTPUT_VALUE, algorithm.tr("Output values"), options=list(kde.VALUE_KINDS),
-                                   defaultValue=0))
+    add(
+        QgsProcessingParameterEnum(
+            OUTPUT_VALUE, algorithm.tr("Output values"), options=list(kde.VALUE_KINDS), defaultValue=0
+        )
+    )
     add(QgsProcessingParameterCrs(TARGET_CRS, algorithm.tr("Target CRS (projected)"), optional=True))
-    add(QgsProcessingParameterFeatureSource(CLIP, algorithm.tr("Clip to polygons"),
-                                            [QgsProcessing.TypeVectorPolygon], optional=True))
-    add(QgsProcessingParameterNumber(CLASSES, algorithm.tr("Colour classes"), defaultValue=5, minValue=2,
-                                     maxValue=255))
+    add(
+        QgsProcessingParameterFeatureSource(
+            CLIP, algorithm.tr("Clip to polygons"), [QgsProcessing.TypeVectorPolygon], optional=True
+        )
+    )
+    add(QgsProcessingParameterNumber(CLASSES, algorithm.tr("Colour classes"), defaultValue=5, minValue=2, maxValue=255))
     add_weighting_parameters(algorithm, POINTS)
 
 
@@ -76,16 +95,30 @@ def value_kind(algorithm, parameters, context) -> str:
 
 
 def add_weighting_parameters(algorithm, points_parameter: str):
-    algorithm.addParameter(QgsProcessingParameterEnum(
-        WEIGHTING, algorithm.tr("Weighting"), options=list(bias.WEIGHTINGS), defaultValue=0))
-    algorithm.addParameter(QgsProcessingParameterEnum(
-        AUDIENCE, algorithm.tr("Audience"), options=list(bias.AUDIENCES), defaultValue=0))
-    algorithm.addParameter(QgsProcessingParameterField(
-        OWNER_FIELD, algorithm.tr("Owner field"), defaultValue="owner",
-        parentLayerParameterName=points_parameter, optional=True))
-    algorithm.addParameter(QgsProcessingParameterField(
-        TAKEN_FIELD, algorithm.tr("Date taken field"), defaultValue="taken",
-        parentLayerParameterName=points_parameter, optional=True))  # checked when needed
+    algorithm.addParameter(
+        QgsProcessingParameterEnum(WEIGHTING, algorithm.tr("Weighting"), options=list(bias.WEIGHTINGS), defaultValue=0)
+    )
+    algorithm.addParameter(
+        QgsProcessingParameterEnum(AUDIENCE, algorithm.tr("Audience"), options=list(bias.AUDIENCES), defaultValue=0)
+    )
+    algorithm.addParameter(
+        QgsProcessingParameterField(
+            OWNER_FIELD,
+            algorithm.tr("Owner field"),
+            defaultValue="owner",
+            parentLayerParameterName=points_parameter,
+            optional=True,
+        )
+    )
+    algorithm.addParameter(
+        QgsProcessingParameterField(
+            TAKEN_FIELD,
+            algorithm.tr("Date taken field"),
+            defaultValue="taken",
+            parentLayerParameterName=points_parameter,
+            optional=True,
+        )
+    )  # checked when needed
 
 
 @dataclass
@@ -107,7 +140,8 @@ def point_source(algorithm, parameters, name, context):
     if not source.sourceCrs().isValid():
         raise QgsProcessingException(
             f"{name}: the layer has no CRS, so its coordinates cannot be read as places on the ground. "
-            "Set its CRS (Layer Properties > Source, or Assign projection) and run again.")
+            "Set its CRS (Layer Properties > Source, or Assign projection) and run again."
+        )
     return source
 
 
@@ -117,8 +151,10 @@ def clip_source(algorithm, parameters, name, context):
     if clip is None:
         return None
     if QgsWkbTypes.geometryType(clip.wkbType()) != QgsWkbTypes.PolygonGeometry:
-        raise QgsProcessingException(f"{name}: clip to polygons needs a polygon layer, not "
-                                     f"{QgsWkbTypes.geometryDisplayString(QgsWkbTypes.geometryType(clip.wkbType()))}s.")
+        raise QgsProcessingException(
+            f"{name}: clip to polygons needs a polygon layer, not "
+            f"{QgsWkbTypes.geometryDisplayString(QgsWkbTypes.geometryType(clip.wkbType()))}s."
+        )
     if not clip.sourceCrs().isValid():
         raise QgsProcessingException(f"{name}: the clip layer has no CRS; set it and run again.")
     return clip
@@ -131,12 +167,15 @@ def numeric_field(algorithm, parameters, name, source, context) -> str:
         return ""
     index = source.fields().lookupField(chosen)
     if index < 0:
-        raise QgsProcessingException(f"{name}: the layer has no field {chosen!r} "
-                                     f"(its fields: {', '.join(source.fields().names()) or 'none'}).")
+        raise QgsProcessingException(
+            f"{name}: the layer has no field {chosen!r} (its fields: {', '.join(source.fields().names()) or 'none'})."
+        )
     field = source.fields().at(index)
     if not field.isNumeric():
-        raise QgsProcessingException(f"{name}: the field {chosen!r} holds {field.typeName()}, not numbers; "
-                                     "choose a numeric field or convert it first.")
+        raise QgsProcessingException(
+            f"{name}: the field {chosen!r} holds {field.typeName()}, not numbers; "
+            "choose a numeric field or convert it first."
+        )
     return chosen
 
 
@@ -163,7 +202,8 @@ def default_target_crs(source, context) -> QgsCoordinateReferenceSystem:
         raise QgsProcessingException(
             f"The points' coordinates in {source.sourceCrs().authid() or 'their CRS'} do not fall on the Earth "
             "(a local engineering CRS, or longitudes beyond 180?); choose a projected TARGET_CRS in metres, "
-            "or fix the layer's CRS.") from None
+            "or fix the layer's CRS."
+        ) from None
 
 
 def ground_scale(source, target, context) -> float:
@@ -171,8 +211,11 @@ def ground_scale(source, target, context) -> float:
     from ..core.stats.geo import haversine_m
 
     wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
-    centre = QgsCoordinateTransform(source.sourceCrs(), wgs84, context.transformContext()).transformBoundingBox(
-        source.sourceExtent()).center()
+    centre = (
+        QgsCoordinateTransform(source.sourceCrs(), wgs84, context.transformContext())
+        .transformBoundingBox(source.sourceExtent())
+        .center()
+    )
     to_target = QgsCoordinateTransform(wgs84, target, context.transformContext())
     south = to_target.transform(QgsPointXY(centre.x(), centre.y() - 0.0045))
     north = to_target.transform(QgsPointXY(centre.x(), centre.y() + 0.0045))
@@ -194,12 +237,14 @@ def target_crs(algorithm, parameters, name, source, context, feedback):
     try:
         scale = ground_scale(source, target, context)
     except (QgsCsException, ValueError):
-        raise QgsProcessingException(f"The points cannot be placed on the ground in {target.authid()}; "
-                                     "check the layer's CRS.") from None
+        raise QgsProcessingException(
+            f"The points cannot be placed on the ground in {target.authid()}; check the layer's CRS."
+        ) from None
     if abs(scale / factor - 1) > 0.01:  # e.g. Web Mercator: 1.52 at Vienna
         feedback.pushWarning(
             f"{target.authid()} stretches distances by {scale / factor:.3f} at the points; radius and pixel size "
-            f"stay metres on the ground ({scale:.3f} map units per metre). An equal-area or UTM CRS is better.")
+            f"stay metres on the ground ({scale:.3f} map units per metre). An equal-area or UTM CRS is better."
+        )
         return target, scale
     return target, factor
 
@@ -260,19 +305,24 @@ def read_points(source, target, context, feedback, weight_field="", owner_field=
                 times.append(when)
     except QgsCsException as exc:
         raise QgsProcessingException(f"Cannot transform the points to {target.authid()}: {exc}") from None
-    return PhotoPoints(np.array(xs, dtype=float), np.array(ys, dtype=float), np.array(ws, dtype=float),
-                       owners, np.array(times, dtype=float))
+    return PhotoPoints(
+        np.array(xs, dtype=float),
+        np.array(ys, dtype=float),
+        np.array(ws, dtype=float),
+        owners,
+        np.array(times, dtype=float),
+    )
 
 
-def read_weighted_points(algorithm, parameters, source, target, radius, context, feedback,
-                         weight_field="", taken_needed=False):
+def read_weighted_points(
+    algorithm, parameters, source, target, radius, context, feedback, weight_field="", taken_needed=False
+):
     """Points with the chosen weighting and audience applied: (PhotoPoints, weighting, audience)."""
     weighting = bias.WEIGHTINGS[algorithm.parameterAsEnum(parameters, WEIGHTING, context)]
     audience = bias.AUDIENCES[algorithm.parameterAsEnum(parameters, AUDIENCE, context)]
     people = bias.needs_owner_and_time(weighting, audience)
     owner_field = field_name(algorithm, parameters, OWNER_FIELD, source, context, people, "owner")
-    taken_field = field_name(algorithm, parameters, TAKEN_FIELD, source, context, people or taken_needed,
-                             "date taken")
+    taken_field = field_name(algorithm, parameters, TAKEN_FIELD, source, context, people or taken_needed, "date taken")
     points = read_points(source, target, context, feedback, weight_field, owner_field, taken_field)
     if points is None:
         raise QgsProcessingException("Cancelled; nothing was written.")
@@ -283,12 +333,16 @@ def read_weighted_points(algorithm, parameters, source, target, radius, context,
     keep = bias.audience_mask(points.owners, points.times, audience)
     if audience != "all":
         feedback.pushInfo(f"Audience {audience}: {int(keep.sum())} of {len(keep)} photos.")
-    weights = points.weights * bias.bias_weights(points.owners, points.times, points.xs, points.ys, radius,
-                                                 weighting)
+    weights = points.weights * bias.bias_weights(points.owners, points.times, points.xs, points.ys, radius, weighting)
     if weighting != "photos":
         feedback.pushInfo(f"Weighting {weighting}: {weights[keep].sum():.0f} units from {int(keep.sum())} photos.")
-    kept = PhotoPoints(points.xs[keep], points.ys[keep], weights[keep],
-                       [o for o, k in zip(points.owners, keep) if k], points.times[keep])
+    kept = PhotoPoints(
+        points.xs[keep],
+        points.ys[keep],
+        weights[keep],
+        [o for o, k in zip(points.owners, keep) if k],
+        points.times[keep],
+    )
     return kept, weighting, audience
 
 

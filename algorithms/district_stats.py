@@ -68,14 +68,10 @@ class DistrictStatsAlgorithm(ScenicAlgorithm):
 
     def initAlgorithm(self, config=None):
         self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.POINTS, self.tr("Photo points"), [QgsProcessing.TypeVectorPoint]
-            )
+            QgsProcessingParameterFeatureSource(self.POINTS, self.tr("Photo points"), [QgsProcessing.TypeVectorPoint])
         )
         self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.DISTRICTS, self.tr("Districts"), [QgsProcessing.TypeVectorPolygon]
-            )
+            QgsProcessingParameterFeatureSource(self.DISTRICTS, self.tr("Districts"), [QgsProcessing.TypeVectorPolygon])
         )
         self.addParameter(
             QgsProcessingParameterField(
@@ -83,18 +79,14 @@ class DistrictStatsAlgorithm(ScenicAlgorithm):
             )
         )
         self.addParameter(
-            QgsProcessingParameterFeatureSink(
-                self.CLIPPED, self.tr("Clipped photos"), QgsProcessing.TypeVectorPoint
-            )
+            QgsProcessingParameterFeatureSink(self.CLIPPED, self.tr("Clipped photos"), QgsProcessing.TypeVectorPoint)
         )
         self.addParameter(
             QgsProcessingParameterFeatureSink(
                 self.DISTRICTS_OUT, self.tr("Districts with counts"), QgsProcessing.TypeVectorPolygon
             )
         )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(self.SUMMARY, self.tr("Summary"), QgsProcessing.TypeVector)
-        )
+        self.addParameter(QgsProcessingParameterFeatureSink(self.SUMMARY, self.tr("Summary"), QgsProcessing.TypeVector))
 
     def processAlgorithm(self, parameters, context, feedback):
         points, districts, id_index = self._inputs(parameters, context)
@@ -102,27 +94,50 @@ class DistrictStatsAlgorithm(ScenicAlgorithm):
         if not len(index):
             raise QgsProcessingException("The district layer has no polygons.")
         id_type = districts.fields().at(id_index)
-        clipped = Sink(self, parameters, self.CLIPPED, context, QgsProcessingUtils.combineFields(
-            points.fields(), make_fields((("district_id", id_type.type()),))), points.wkbType(), points.sourceCrs())
+        clipped = Sink(
+            self,
+            parameters,
+            self.CLIPPED,
+            context,
+            QgsProcessingUtils.combineFields(points.fields(), make_fields((("district_id", id_type.type()),))),
+            points.wkbType(),
+            points.sourceCrs(),
+        )
         counts = self._clip(points, districts, index, id_index, clipped, context, feedback)
         calculator = _area_calculator(districts, context)
         fields = QgsProcessingUtils.combineFields(districts.fields(), make_fields(COUNT_FIELDS))
-        out = Sink(self, parameters, self.DISTRICTS_OUT, context, fields, QgsWkbTypes.multiType(districts.wkbType()),
-                   districts.sourceCrs())  # multi: a repaired polygon may come back in parts
+        out = Sink(
+            self,
+            parameters,
+            self.DISTRICTS_OUT,
+            context,
+            fields,
+            QgsWkbTypes.multiType(districts.wkbType()),
+            districts.sourceCrs(),
+        )  # multi: a repaired polygon may come back in parts
         for (feature, geometry), count, percent in zip(index.districts, counts, shares(counts)):
             area = calculator.measureArea(geometry)
             multi = QgsGeometry(geometry)
             multi.convertToMultiType()
             out.add(feature.attributes() + [count, percent, area, area / 1e6, density_per_km2(count, area)], multi)
         summary = count_summary(counts)
-        table = Sink(self, parameters, self.SUMMARY, context, make_fields(
-            [(name, QVariant.Int if name == "districts" else QVariant.Double) for name in SUMMARY_FIELDS]),
-            QgsWkbTypes.NoGeometry)
+        table = Sink(
+            self,
+            parameters,
+            self.SUMMARY,
+            context,
+            make_fields([(name, QVariant.Int if name == "districts" else QVariant.Double) for name in SUMMARY_FIELDS]),
+            QgsWkbTypes.NoGeometry,
+        )
         table.add([summary[name] for name in SUMMARY_FIELDS])
         feedback.setProgress(100)
         feedback.pushInfo(f"{sum(counts)} of the photos lie in {len(counts)} districts.")
-        return {self.CLIPPED: clipped.dest, self.DISTRICTS_OUT: out.dest, self.SUMMARY: table.dest,
-                "CLIPPED_COUNT": sum(counts)}
+        return {
+            self.CLIPPED: clipped.dest,
+            self.DISTRICTS_OUT: out.dest,
+            self.SUMMARY: table.dest,
+            "CLIPPED_COUNT": sum(counts),
+        }
 
     def _inputs(self, parameters, context):
         points = self.parameterAsSource(parameters, self.POINTS, context)
@@ -142,8 +157,10 @@ class DistrictStatsAlgorithm(ScenicAlgorithm):
         if not districts.sourceCrs().isValid():
             raise QgsProcessingException("The district layer has no valid CRS, so areas cannot be measured.")
         if not points.sourceCrs().isValid():
-            raise QgsProcessingException("POINTS: the layer has no CRS, so its points cannot be placed in the "
-                                         "districts. Set its CRS and run again.")
+            raise QgsProcessingException(
+                "POINTS: the layer has no CRS, so its points cannot be placed in the "
+                "districts. Set its CRS and run again."
+            )
         return points, districts, id_index
 
     @staticmethod
@@ -176,5 +193,6 @@ class DistrictStatsAlgorithm(ScenicAlgorithm):
             feedback.pushWarning(
                 f"None of the {points.featureCount()} points falls in a district. Check the CRSs: the points are "
                 f"in {points.sourceCrs().authid() or points.sourceCrs().description()}, the districts in "
-                f"{districts.sourceCrs().authid() or districts.sourceCrs().description()}.")
+                f"{districts.sourceCrs().authid() or districts.sourceCrs().description()}."
+            )
         return counts

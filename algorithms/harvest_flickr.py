@@ -35,18 +35,38 @@ from .sinks import write_feature
 
 KEY_ENV, SECRET_ENV = "SCENIC_HEATMAP_FLICKR_KEY", "SCENIC_HEATMAP_FLICKR_SECRET"
 LICENSES = [
-    "0 All rights reserved", "1 CC BY-NC-SA 2.0", "2 CC BY-NC 2.0", "3 CC BY-NC-ND 2.0", "4 CC BY 2.0",
-    "5 CC BY-SA 2.0", "6 CC BY-ND 2.0", "7 No known copyright restrictions", "8 United States Government Work",
-    "9 CC0 1.0", "10 Public Domain Mark 1.0",
+    "0 All rights reserved",
+    "1 CC BY-NC-SA 2.0",
+    "2 CC BY-NC 2.0",
+    "3 CC BY-NC-ND 2.0",
+    "4 CC BY 2.0",
+    "5 CC BY-SA 2.0",
+    "6 CC BY-ND 2.0",
+    "7 No known copyright restrictions",
+    "8 United States Government Work",
+    "9 CC0 1.0",
+    "10 Public Domain Mark 1.0",
 ]
 DATE_FIELDS = ("upload", "taken")
 HARVEST_FIELDS = (
-    ("photo_id", QVariant.String), ("owner", QVariant.String), ("owner_name", QVariant.String),
-    ("title", QVariant.String), ("taken", QVariant.DateTime), ("uploaded", QVariant.DateTime),
-    ("lat", QVariant.Double), ("lon", QVariant.Double), ("gnss", QVariant.Bool),
-    ("geotag_lat", QVariant.Double), ("geotag_lon", QVariant.Double), ("geotag_accuracy", QVariant.Int),
-    ("gnss_geotag_m", QVariant.Double), ("license", QVariant.String), ("page_url", QVariant.String),
-    ("image_path", QVariant.String), ("width", QVariant.Int), ("height", QVariant.Int),
+    ("photo_id", QVariant.String),
+    ("owner", QVariant.String),
+    ("owner_name", QVariant.String),
+    ("title", QVariant.String),
+    ("taken", QVariant.DateTime),
+    ("uploaded", QVariant.DateTime),
+    ("lat", QVariant.Double),
+    ("lon", QVariant.Double),
+    ("gnss", QVariant.Bool),
+    ("geotag_lat", QVariant.Double),
+    ("geotag_lon", QVariant.Double),
+    ("geotag_accuracy", QVariant.Int),
+    ("gnss_geotag_m", QVariant.Double),
+    ("license", QVariant.String),
+    ("page_url", QVariant.String),
+    ("image_path", QVariant.String),
+    ("width", QVariant.Int),
+    ("height", QVariant.Int),
 )
 
 
@@ -56,7 +76,8 @@ def credentials(authcfg: str, key: str, secret: str):
         if authcfg not in QgsApplication.authManager().configIds():
             raise QgsProcessingException(
                 f"AUTHCFG: there is no authentication configuration with the id {authcfg!r} in this QGIS profile "
-                "(Settings > Options > Authentication lists them).")
+                "(Settings > Options > Authentication lists them)."
+            )
         config = QgsAuthMethodConfig()
         if not QgsApplication.authManager().loadAuthenticationConfig(authcfg, config, True):
             raise QgsProcessingException(f"Cannot read authentication configuration {authcfg!r}.")
@@ -134,33 +155,63 @@ class HarvestFlickrAlgorithm(ScenicAlgorithm):
         for name, label in ((self.API_KEY, "API key (prefer credentials)"), (self.API_SECRET, "API secret")):
             self.addParameter(QgsProcessingParameterString(name, self.tr(label), optional=True))
         self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Extent")))
-        self.addParameter(QgsProcessingParameterDateTime(
-            self.START, self.tr("Start date"), QgsProcessingParameterDateTime.Date, QDate(2016, 6, 30)))
-        self.addParameter(QgsProcessingParameterDateTime(
-            self.END, self.tr("End date (inclusive)"), QgsProcessingParameterDateTime.Date, QDate(2017, 6, 30)))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.DATE_FIELD, self.tr("Date field"), options=list(DATE_FIELDS), defaultValue=0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.BLOCK_DAYS, self.tr("Block length (days)"), QgsProcessingParameterNumber.Double, 7.0,
-            minValue=0.001))
+        self.addParameter(
+            QgsProcessingParameterDateTime(
+                self.START, self.tr("Start date"), QgsProcessingParameterDateTime.Date, QDate(2016, 6, 30)
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterDateTime(
+                self.END, self.tr("End date (inclusive)"), QgsProcessingParameterDateTime.Date, QDate(2017, 6, 30)
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.DATE_FIELD, self.tr("Date field"), options=list(DATE_FIELDS), defaultValue=0
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.BLOCK_DAYS,
+                self.tr("Block length (days)"),
+                QgsProcessingParameterNumber.Double,
+                7.0,
+                minValue=0.001,
+            )
+        )
         self.addParameter(QgsProcessingParameterBoolean(self.GNSS_ONLY, self.tr("GNSS positions only"), True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MIN_ACCURACY, self.tr("Minimum geotag accuracy (1-16)"), defaultValue=16, minValue=1, maxValue=16))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.LICENSES, self.tr("Licences (none selected: all)"), options=LICENSES, allowMultiple=True,
-            optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MAX_EDGE, self.tr("Max image edge (pixels)"), defaultValue=1024, minValue=75))
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.MIN_ACCURACY, self.tr("Minimum geotag accuracy (1-16)"), defaultValue=16, minValue=1, maxValue=16
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.LICENSES,
+                self.tr("Licences (none selected: all)"),
+                options=LICENSES,
+                allowMultiple=True,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.MAX_EDGE, self.tr("Max image edge (pixels)"), defaultValue=1024, minValue=75
+            )
+        )
         self.addParameter(QgsProcessingParameterFolderDestination(self.IMAGE_FOLDER, self.tr("Image folder")))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            self.OUTPUT, self.tr("Flickr photos"), QgsProcessing.TypeVectorPoint))
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Flickr photos"), QgsProcessing.TypeVectorPoint)
+        )
         advanced = [
             QgsProcessingParameterBoolean(self.ALLOW_ORIGINAL, self.tr("Allow original size"), False),
             QgsProcessingParameterString(self.API_ENDPOINT, self.tr("API endpoint"), REST_URL),
-            QgsProcessingParameterNumber(self.MAX_CALLS_PER_HOUR, self.tr("Max API calls per hour"),
-                                         defaultValue=3600, minValue=1),
-            QgsProcessingParameterNumber(self.PARALLEL, self.tr("Parallel requests"), defaultValue=3,
-                                         minValue=1, maxValue=16),
+            QgsProcessingParameterNumber(
+                self.MAX_CALLS_PER_HOUR, self.tr("Max API calls per hour"), defaultValue=3600, minValue=1
+            ),
+            QgsProcessingParameterNumber(
+                self.PARALLEL, self.tr("Parallel requests"), defaultValue=3, minValue=1, maxValue=16
+            ),
         ]
         for parameter in advanced:
             parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
@@ -206,25 +257,31 @@ class HarvestFlickrAlgorithm(ScenicAlgorithm):
                 feedback.setProgress(100.0 * stats.blocks_done / stats.blocks_total)
             feedback.setProgressText(
                 f"blocks {stats.blocks_done}/{stats.blocks_total}, photos kept {stats.kept}, "
-                f"candidates {stats.candidates}")
+                f"candidates {stats.candidates}"
+            )
 
         try:
             harvester = Harvester(
-                params, folder, factory,
+                params,
+                folder,
+                factory,
                 max_calls_per_hour=self.parameterAsInt(parameters, self.MAX_CALLS_PER_HOUR, context),
                 parallel=self.parameterAsInt(parameters, self.PARALLEL, context),
-                progress=progress, cancelled=feedback.isCanceled, log=feedback.pushDebugInfo,
+                progress=progress,
+                cancelled=feedback.isCanceled,
+                log=feedback.pushDebugInfo,
             )
             records = harvester.run()
         except HarvestCancelled:
             raise QgsProcessingException(
-                "Cancelled. Run again with the same parameters and image folder to resume.") from None
+                "Cancelled. Run again with the same parameters and image folder to resume."
+            ) from None
         except FlickrPermanentError as exc:
             raise QgsProcessingException(str(exc)) from None
         except TransientError as exc:
             raise QgsProcessingException(
-                f"Flickr did not answer ({exc}). Run again with the same parameters and image folder "
-                "to resume.") from None
+                f"Flickr did not answer ({exc}). Run again with the same parameters and image folder to resume."
+            ) from None
         except OSError as exc:
             raise QgsProcessingException(f"Cannot write to the image folder: {exc}") from None
 
@@ -233,20 +290,31 @@ class HarvestFlickrAlgorithm(ScenicAlgorithm):
             f"{len(records)} photos kept from {stats.candidates} new candidates: {stats.no_gnss} without GNSS, "
             f"{stats.exif_private} with private EXIF, {stats.gone} gone, {stats.no_size} without a small "
             f"enough size, {stats.failed} failed (retried on the next run); {stats.api_calls} API calls, "
-            f"{stats.splits} blocks split at the 4,000 cap, {stats.duplicates} repeats dropped.")
+            f"{stats.splits} blocks split at the 4,000 cap, {stats.duplicates} repeats dropped."
+        )
 
         fields = make_fields(HARVEST_FIELDS)
         sink, dest = self.parameterAsSink(
-            parameters, self.OUTPUT, context, fields, QgsWkbTypes.Point, QgsCoordinateReferenceSystem("EPSG:4326"))
+            parameters, self.OUTPUT, context, fields, QgsWkbTypes.Point, QgsCoordinateReferenceSystem("EPSG:4326")
+        )
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
         for record in records:
             feature = QgsFeature(fields)
             feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(record["lon"], record["lat"])))
-            values = dict(record, image_path=os.path.join(folder, record["image_path"]),
-                          taken=_qdatetime(record["taken"]), uploaded=_qdatetime(record["uploaded"]))
+            values = dict(
+                record,
+                image_path=os.path.join(folder, record["image_path"]),
+                taken=_qdatetime(record["taken"]),
+                uploaded=_qdatetime(record["uploaded"]),
+            )
             feature.setAttributes([values[name] for name, _ in HARVEST_FIELDS])
             write_feature(sink, feature, "OUTPUT")
         attach_map_tip(context, dest, "image_path")
-        return {self.OUTPUT: dest, self.IMAGE_FOLDER: folder, "PHOTOS": len(records),
-                "CANDIDATES": stats.candidates, "API_CALLS": stats.api_calls}
+        return {
+            self.OUTPUT: dest,
+            self.IMAGE_FOLDER: folder,
+            "PHOTOS": len(records),
+            "CANDIDATES": stats.candidates,
+            "API_CALLS": stats.api_calls,
+        }

@@ -39,8 +39,11 @@ class HeatmapAlgorithm(ScenicAlgorithm):
     OUTPUT = "OUTPUT"
 
     NAME = "heatmap"
-    OUTPUTS = {"files": ("STYLE",), "strings": ("CRS_USED", "WEIGHTING_USED", "AUDIENCE_USED", "UNIT"),
-               "numbers": ("MIN", "MAX", "PHOTOS")}
+    OUTPUTS = {
+        "files": ("STYLE",),
+        "strings": ("CRS_USED", "WEIGHTING_USED", "AUDIENCE_USED", "UNIT"),
+        "numbers": ("MIN", "MAX", "PHOTOS"),
+    }
     DISPLAY = "Styled photo-density heat map"
     HELP = (
         "Kernel-density heat map of photo points, written as a GeoTIFF that loads styled "
@@ -53,14 +56,22 @@ class HeatmapAlgorithm(ScenicAlgorithm):
         "on the same grid, only faster.<br>"
         "<b>Target CRS</b>: the projected CRS to compute in; default the UTM zone of the points' "
         "centre. <b>Clip</b>: cells outside these polygons become nodata. <b>Classes</b>: number "
-        "of colour classes. Cells that no point reaches are nodata.<br>"
-        + WEIGHTING_HELP
+        "of colour classes. Cells that no point reaches are nodata.<br>" + WEIGHTING_HELP
     )
 
     def initAlgorithm(self, config=None):
-        add_density_parameters(self, after_kernel=[QgsProcessingParameterField(
-            self.WEIGHT, self.tr("Weight field"), parentLayerParameterName=self.POINTS,
-            type=QgsProcessingParameterField.Numeric, optional=True)])
+        add_density_parameters(
+            self,
+            after_kernel=[
+                QgsProcessingParameterField(
+                    self.WEIGHT,
+                    self.tr("Weight field"),
+                    parentLayerParameterName=self.POINTS,
+                    type=QgsProcessingParameterField.Numeric,
+                    optional=True,
+                )
+            ],
+        )
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Heat map")))
 
     def processAlgorithm(self, parameters, context, feedback):
@@ -80,11 +91,13 @@ class HeatmapAlgorithm(ScenicAlgorithm):
         target, to_units = target_crs(self, parameters, self.TARGET_CRS, source, context, feedback)
         radius, pixel = radius_m * to_units, pixel_m * to_units
         points, weighting, audience = read_weighted_points(
-            self, parameters, source, target, radius, context, feedback, weight_field)
+            self, parameters, source, target, radius, context, feedback, weight_field
+        )
         xs, ys = points.xs, points.ys
         if len(xs) == 0:
             raise QgsProcessingException(
-                "No photo points to map" + (f" for the audience {audience!r}." if audience != "all" else "."))
+                "No photo points to map" + (f" for the audience {audience!r}." if audience != "all" else ".")
+            )
         plain = not weight_field and weighting == "photos"
         unit = kde.value_unit(kind, weighting, bool(weight_field))
         try:
@@ -100,8 +113,9 @@ class HeatmapAlgorithm(ScenicAlgorithm):
 
         wkt = target.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED_GDAL)
         outside = None if clip is None else ~polygon_mask(clip_wkbs(clip, target, context), grid, wkt)
-        values = density_of(xs, ys, radius, pixel, kernel, kind, grid, None if plain else points.weights, to_units,
-                            outside, progress)
+        values = density_of(
+            xs, ys, radius, pixel, kernel, kind, grid, None if plain else points.weights, to_units, outside, progress
+        )
         if values is None:
             raise QgsProcessingException("Cancelled; nothing was written.")
 
@@ -119,5 +133,14 @@ class HeatmapAlgorithm(ScenicAlgorithm):
             details = context.layerToLoadOnCompletionDetails(output)
             details.setPostProcessor(LoadStyleOnCompletion.create(qml, title))
         feedback.setProgress(100)
-        return {self.OUTPUT: output, "STYLE": qml, "CRS_USED": target.authid(), "MIN": vmin, "MAX": vmax,
-                "WEIGHTING_USED": weighting, "AUDIENCE_USED": audience, "PHOTOS": len(xs), "UNIT": unit}
+        return {
+            self.OUTPUT: output,
+            "STYLE": qml,
+            "CRS_USED": target.authid(),
+            "MIN": vmin,
+            "MAX": vmax,
+            "WEIGHTING_USED": weighting,
+            "AUDIENCE_USED": audience,
+            "PHOTOS": len(xs),
+            "UNIT": unit,
+        }

@@ -92,16 +92,22 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
         "Writes <i>heatmap_&lt;period&gt;.tif</i> with a .qml style into the output folder, "
         "<i>heatmap_series.qlr</i> (drag it into QGIS later to get the whole animated series back), and "
         "a PNG strip with one map per period.<br>"
-        "Radius and pixel size are metres; kernel, target CRS and clip work as in the heat map. "
-        + WEIGHTING_HELP
+        "Radius and pixel size are metres; kernel, target CRS and clip work as in the heat map. " + WEIGHTING_HELP
     )
 
     def initAlgorithm(self, config=None):
-        add_density_parameters(self, after_kernel=[QgsProcessingParameterEnum(
-            self.PERIOD, self.tr("One map per"), options=list(PERIODS), defaultValue=1)])
+        add_density_parameters(
+            self,
+            after_kernel=[
+                QgsProcessingParameterEnum(self.PERIOD, self.tr("One map per"), options=list(PERIODS), defaultValue=1)
+            ],
+        )
         self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, self.tr("Series folder")))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.STRIP, self.tr("PNG strip"), self.tr("PNG image (*.png)"), optional=True))
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.STRIP, self.tr("PNG strip"), self.tr("PNG image (*.png)"), optional=True
+            )
+        )
         self.addOutput(QgsProcessingOutputMultipleLayers("LAYERS", self.tr("Series rasters")))
         self.addOutput(QgsProcessingOutputNumber("PERIODS", self.tr("Periods with photos")))
 
@@ -119,7 +125,8 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
         target, to_units = target_crs(self, parameters, self.TARGET_CRS, source, context, feedback)
         radius, pixel = radius_m * to_units, pixel_m * to_units
         points, weighting, _ = read_weighted_points(
-            self, parameters, source, target, radius, context, feedback, taken_needed=True)
+            self, parameters, source, target, radius, context, feedback, taken_needed=True
+        )
         keys = periods_of(points.times, period)
         dated = np.array([k is not None for k in keys], dtype=bool)
         if (~dated).any():
@@ -139,8 +146,9 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
         outside = None if clip is None else ~polygon_mask(clip_wkbs(clip, target, context), grid, wkt)
 
         series = sorted(set(keys))
-        feedback.pushInfo(f"{len(xs)} dated photos in {len(series)} periods ({period}); "
-                          f"grid {grid.cols} x {grid.rows}.")
+        feedback.pushInfo(
+            f"{len(xs)} dated photos in {len(series)} periods ({period}); grid {grid.cols} x {grid.rows}."
+        )
         written, lows, highs = [], [], []
         made_folder = not os.path.isdir(folder)
         try:
@@ -148,8 +156,20 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
         except OSError as exc:
             raise QgsProcessingException(f"OUTPUT_FOLDER: cannot create {folder} ({exc.strerror or exc}).") from None
         try:
-            maps = densities(xs, ys, weights, keys, grid, radius, pixel, kernel, kind, to_units, outside,
-                             cancelled=feedback.isCanceled)
+            maps = densities(
+                xs,
+                ys,
+                weights,
+                keys,
+                grid,
+                radius,
+                pixel,
+                kernel,
+                kind,
+                to_units,
+                outside,
+                cancelled=feedback.isCanceled,
+            )
             for number, period_map in enumerate(maps):
                 key, values = period_map.key, period_map.values
                 path = os.path.join(folder, f"heatmap_{re.sub(r'[^0-9A-Za-z-]+', '_', key.label)}.tif")
@@ -174,11 +194,30 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
             self._remove(written, folder if made_folder else "")
             raise
         # the strip is drawn by a print layout, which belongs on the main thread: postProcessAlgorithm
-        self._strip_job = (strip_path, [(key.label, path, count) for key, path, count in written], grid, target,
-                           unit, weighting, radius_m, folder if made_folder else "") if strip_path else None
-        self._results = {self.OUTPUT_FOLDER: folder, self.STRIP: strip_path or None, "LAYER_DEFINITION": qlr,
-                         "LAYERS": [p for _, p, _ in written], "PERIODS": len(written), "MIN": vmin, "MAX": vmax,
-                         "UNIT": unit}
+        self._strip_job = (
+            (
+                strip_path,
+                [(key.label, path, count) for key, path, count in written],
+                grid,
+                target,
+                unit,
+                weighting,
+                radius_m,
+                folder if made_folder else "",
+            )
+            if strip_path
+            else None
+        )
+        self._results = {
+            self.OUTPUT_FOLDER: folder,
+            self.STRIP: strip_path or None,
+            "LAYER_DEFINITION": qlr,
+            "LAYERS": [p for _, p, _ in written],
+            "PERIODS": len(written),
+            "MIN": vmin,
+            "MAX": vmax,
+            "UNIT": unit,
+        }
         feedback.setProgress(95)
         return self._results
 

@@ -74,9 +74,7 @@ class ImportPhotosAlgorithm(ScenicAlgorithm):
             QgsProcessingParameterBoolean(self.RECURSIVE, self.tr("Include sub-folders"), defaultValue=True)
         )
         self.addParameter(
-            QgsProcessingParameterFeatureSink(
-                self.OUTPUT, self.tr("Photo points"), type=QgsProcessing.TypeVectorPoint
-            )
+            QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Photo points"), type=QgsProcessing.TypeVectorPoint)
         )
         self.addParameter(
             QgsProcessingParameterFeatureSink(
@@ -102,7 +100,11 @@ class ImportPhotosAlgorithm(ScenicAlgorithm):
 
         photo_fields = make_fields(PHOTO_FIELDS)
         sink, dest = self.parameterAsSink(
-            parameters, self.OUTPUT, context, photo_fields, QgsWkbTypes.Point,
+            parameters,
+            self.OUTPUT,
+            context,
+            photo_fields,
+            QgsWkbTypes.Point,
             QgsCoordinateReferenceSystem("EPSG:4326"),
         )
         if sink is None:
@@ -129,11 +131,23 @@ class ImportPhotosAlgorithm(ScenicAlgorithm):
                 kept += 1
                 feature = QgsFeature(photo_fields)
                 feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(info.lon, info.lat)))
-                feature.setAttributes([
-                    relative, path, QDateTime(info.taken) if info.taken else None,
-                    info.lat, info.lon, info.altitude, info.direction, True,
-                    info.make, info.model, info.width, info.height, info.owner or None,
-                ])
+                feature.setAttributes(
+                    [
+                        relative,
+                        path,
+                        QDateTime(info.taken) if info.taken else None,
+                        info.lat,
+                        info.lon,
+                        info.altitude,
+                        info.direction,
+                        True,
+                        info.make,
+                        info.model,
+                        info.width,
+                        info.height,
+                        info.owner or None,
+                    ]
+                )
                 write_feature(sink, feature, "OUTPUT")
             feedback.setProgress(100.0 * (index + 1) / total)
 

@@ -8,11 +8,12 @@ from .styling import KeptPostProcessor
 def photo_map_tip(path_field: str, scored: bool = False) -> str:
     """An HTML map tip with the thumbnail from `path_field` (and score and category when scored)."""
     quoted = '"' + path_field.replace('"', '""') + '"'
-    tip = (f"<div style=\"max-width:260px\"><img src=\"file:///[% replace({quoted}, '\\\\', '/') %]\" "
-           "width=\"240\"/><br/>")
+    tip = f'<div style="max-width:260px"><img src="file:///[% replace({quoted}, \'\\\\\', \'/\') %]" width="240"/><br/>'
     if scored:
-        tip += "<b>[% \"category\" %]</b> &middot; score [% format_number(\"score\", 2) %]" \
-               "[% if(\"valid\", ' &middot; kept', ' &middot; dropped') %]<br/>"
+        tip += (
+            '<b>[% "category" %]</b> &middot; score [% format_number("score", 2) %]'
+            "[% if(\"valid\", ' &middot; kept', ' &middot; dropped') %]<br/>"
+        )
     return tip + f"<small>[% {quoted} %]</small></div>"
 
 

@@ -14,8 +14,12 @@ from qgis.core import (
     QgsProcessingParameterVectorDestination,
 )
 
-_FILE_DESTINATIONS = (QgsProcessingParameterFeatureSink, QgsProcessingParameterFileDestination,
-                      QgsProcessingParameterRasterDestination, QgsProcessingParameterVectorDestination)
+_FILE_DESTINATIONS = (
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterVectorDestination,
+)
 
 
 def _plain_path(value) -> str:

@@ -38,8 +38,16 @@ def _label(layout, text, x, y, width, height, size=9, bold=False):
     return label
 
 
-def layout_image(panels, crs, legend_layer, legend_title: str, caption: str = "", panel_mm: float = 90.0,
-                 columns: int = 1, dpi: int = 110):
+def layout_image(
+    panels,
+    crs,
+    legend_layer,
+    legend_title: str,
+    caption: str = "",
+    panel_mm: float = 90.0,
+    columns: int = 1,
+    dpi: int = 110,
+):
     """One image: each panel (layers top first, extent, title) a map of panel_mm width in a grid of
     `columns`, then one legend for legend_layer titled legend_title, a scale bar for the first map,
     a north arrow and an optional caption. Returns (QImage, layout) – the layout for tests."""
@@ -88,8 +96,12 @@ def layout_image(panels, crs, legend_layer, legend_title: str, caption: str = ""
     node = root.addLayer(copies[legend_layer.id()])
     QgsLegendRenderer.setNodeLegendStyle(node, QgsLegendStyle.Hidden)  # the title says what it is
     legend.model().setRootGroup(root)
-    for style, size in ((QgsLegendStyle.Title, 10), (QgsLegendStyle.SymbolLabel, 8), (QgsLegendStyle.Group, 8),
-                        (QgsLegendStyle.Subgroup, 8)):
+    for style, size in (
+        (QgsLegendStyle.Title, 10),
+        (QgsLegendStyle.SymbolLabel, 8),
+        (QgsLegendStyle.Group, 8),
+        (QgsLegendStyle.Subgroup, 8),
+    ):
         legend.setStyleFont(style, QFont(FONT, size))
     legend.attemptMove(QgsLayoutPoint(side_x, margin, MM))
     layout.addLayoutItem(legend)
@@ -97,8 +109,7 @@ def layout_image(panels, crs, legend_layer, legend_title: str, caption: str = ""
     scale_bar = QgsLayoutItemScaleBar(layout)
     scale_bar.setStyle("Single Box")
     scale_bar.setLinkedMap(maps[0])
-    scale_bar.applyDefaultSize(QgsUnitTypes.DistanceKilometers if first.width() > 3000
-                               else QgsUnitTypes.DistanceMeters)
+    scale_bar.applyDefaultSize(QgsUnitTypes.DistanceKilometers if first.width() > 3000 else QgsUnitTypes.DistanceMeters)
     scale_bar.setUnitsPerSegment(scale_bar.unitsPerSegment() * scale_bar.numberOfSegments())
     scale_bar.setNumberOfSegments(1)  # one segment: its two labels never collide
     scale_bar.setNumberOfSegmentsLeft(0)

@@ -50,8 +50,9 @@ def density_title(unit: str, radius_m: float, what: str = "photos") -> str:
     return f"{what[:1].upper()}{what[1:]}: density, r {radius_m:g} m ({unit})"
 
 
-def write_density_style(raster_path: str, vmin: float, vmax: float, classes: int, unit: str = "",
-                        title: str = "") -> str:
+def write_density_style(
+    raster_path: str, vmin: float, vmax: float, classes: int, unit: str = "", title: str = ""
+) -> str:
     """Style the file and save `<name>.qml` next to it; QGIS loads it with the raster."""
     layer = QgsRasterLayer(raster_path, "density", "gdal")
     if not layer.isValid():

@@ -69,32 +69,56 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
     )
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterFile(
-            self.INPUT, self.tr("Folder with one sub-folder per class"), behavior=QgsProcessingParameterFile.Folder))
-        self.addParameter(QgsProcessingParameterString(
-            self.CLASS_GROUPS, self.tr("Class groups (group=class,class; ...)"), optional=True))
-        for name, label, default in ((self.VALIDATION_PERCENT, "Validation percent", 10.0),
-                                     (self.TEST_PERCENT, "Test percent", 10.0)):
-            self.addParameter(QgsProcessingParameterNumber(
-                name, self.tr(label), QgsProcessingParameterNumber.Double, default, minValue=0.0, maxValue=50.0))
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.INPUT, self.tr("Folder with one sub-folder per class"), behavior=QgsProcessingParameterFile.Folder
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.CLASS_GROUPS, self.tr("Class groups (group=class,class; ...)"), optional=True
+            )
+        )
+        for name, label, default in (
+            (self.VALIDATION_PERCENT, "Validation percent", 10.0),
+            (self.TEST_PERCENT, "Test percent", 10.0),
+        ):
+            self.addParameter(
+                QgsProcessingParameterNumber(
+                    name, self.tr(label), QgsProcessingParameterNumber.Double, default, minValue=0.0, maxValue=50.0
+                )
+            )
         self.addParameter(QgsProcessingParameterNumber(self.EPOCHS, self.tr("Epochs"), defaultValue=30, minValue=1))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.LEARNING_RATE, self.tr("Learning rate"), QgsProcessingParameterNumber.Double, 0.01, minValue=1e-6))
-        self.addParameter(QgsProcessingParameterNumber(self.BATCH, self.tr("Batch size"), defaultValue=32,
-                                                       minValue=1))
-        self.addParameter(QgsProcessingParameterBoolean(self.AUGMENT, self.tr("Augment (flip, crop, brightness)"),
-                                                        True))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.BACKBONE, self.tr("Backbone"), options=list(BACKBONES), defaultValue=0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.FINE_TUNE_BLOCKS, self.tr("Fine-tune the last backbone blocks (0 = head only)"), defaultValue=0,
-            minValue=0, maxValue=FINE_TUNE_MAX))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.MODEL, self.tr("Classifier model"), "Scenic Heatmap classifier (*.scenicmodel)"))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.REPORT, self.tr("Training report"), "HTML files (*.html)"))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            self.METRICS, self.tr("Metrics"), QgsProcessing.TypeVector))
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.LEARNING_RATE, self.tr("Learning rate"), QgsProcessingParameterNumber.Double, 0.01, minValue=1e-6
+            )
+        )
+        self.addParameter(QgsProcessingParameterNumber(self.BATCH, self.tr("Batch size"), defaultValue=32, minValue=1))
+        self.addParameter(
+            QgsProcessingParameterBoolean(self.AUGMENT, self.tr("Augment (flip, crop, brightness)"), True)
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(self.BACKBONE, self.tr("Backbone"), options=list(BACKBONES), defaultValue=0)
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.FINE_TUNE_BLOCKS,
+                self.tr("Fine-tune the last backbone blocks (0 = head only)"),
+                defaultValue=0,
+                minValue=0,
+                maxValue=FINE_TUNE_MAX,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.MODEL, self.tr("Classifier model"), "Scenic Heatmap classifier (*.scenicmodel)"
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(self.REPORT, self.tr("Training report"), "HTML files (*.html)")
+        )
+        self.addParameter(QgsProcessingParameterFeatureSink(self.METRICS, self.tr("Metrics"), QgsProcessing.TypeVector))
 
     @staticmethod
     def _cache_dir(folder):
@@ -122,7 +146,10 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
             raise QgsProcessingException(f"FINE_TUNE_BLOCKS: {exc}") from None
         feedback.pushInfo(f"{len(dataset.paths)} photos in the classes {', '.join(dataset.label_names)}.")
         request = {
-            "folder": folder, "groups": groups_text, "report": report_path, "model_path": model_path,
+            "folder": folder,
+            "groups": groups_text,
+            "report": report_path,
+            "model_path": model_path,
             "cache_dir": self._cache_dir(folder),
             "epochs": self.parameterAsInt(parameters, self.EPOCHS, context),
             "learning_rate": self.parameterAsDouble(parameters, self.LEARNING_RATE, context),
@@ -130,11 +157,15 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
             "validation_percent": self.parameterAsDouble(parameters, self.VALIDATION_PERCENT, context),
             "test_percent": self.parameterAsDouble(parameters, self.TEST_PERCENT, context),
             "augment": self.parameterAsBool(parameters, self.AUGMENT, context),
-            "backbone_name": backbone_name, "fine_tune_blocks": fine_tune,
+            "backbone_name": backbone_name,
+            "fine_tune_blocks": fine_tune,
         }
         # progress (start, span) per stage
-        stages = ({"features": (0, 40), "training": (40, 20), "fine-tuning features": (60, 20),
-                   "fine-tuning": (80, 20)} if fine_tune else {"features": (0, 50), "training": (50, 50)})
+        stages = (
+            {"features": (0, 40), "training": (40, 20), "fine-tuning features": (60, 20), "fine-tuning": (80, 20)}
+            if fine_tune
+            else {"features": (0, 50), "training": (50, 50)}
+        )
 
         def progress(stage, fraction):
             start, span = stages.get(stage, (0, 100))
@@ -165,11 +196,21 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
             feature.setAttributes(list(row))
             write_feature(sink, feature, "METRICS")
         accuracy = result["test_accuracy"]
-        feedback.pushInfo("Test accuracy: " + ("n/a" if accuracy is None else f"{100 * accuracy:.1f} %")
-                          + f"; weights of epoch {result['best_epoch']} kept (lowest validation loss).")
+        feedback.pushInfo(
+            "Test accuracy: "
+            + ("n/a" if accuracy is None else f"{100 * accuracy:.1f} %")
+            + f"; weights of epoch {result['best_epoch']} kept (lowest validation loss)."
+        )
         if result["threshold"] is not None:
-            feedback.pushInfo(f"Recommended threshold for {result['threshold_class']}: {result['threshold']:.2f} "
-                              "(classifyphotos uses it when THRESHOLD is left empty).")
-        return {self.MODEL: model_path, self.REPORT: report_path, self.METRICS: metrics_dest,
-                "TEST_ACCURACY": accuracy, "LABELS": ",".join(result["labels"]),
-                "THRESHOLD": result["threshold"]}
+            feedback.pushInfo(
+                f"Recommended threshold for {result['threshold_class']}: {result['threshold']:.2f} "
+                "(classifyphotos uses it when THRESHOLD is left empty)."
+            )
+        return {
+            self.MODEL: model_path,
+            self.REPORT: report_path,
+            self.METRICS: metrics_dest,
+            "TEST_ACCURACY": accuracy,
+            "LABELS": ",".join(result["labels"]),
+            "THRESHOLD": result["threshold"],
+        }

@@ -32,13 +32,30 @@ from .districts import DistrictIndex
 from .fields import make_fields
 from .sinks import write_feature
 
-BIN_FIELDS = (("bin", QVariant.Int), ("n", QVariant.Int), ("photo_min", QVariant.Double),
-              ("photo_max", QVariant.Double), ("photo_mean", QVariant.Double), ("price_mean", QVariant.Double),
-              ("price_median", QVariant.Double), ("ci_low", QVariant.Double), ("ci_high", QVariant.Double))
-SAMPLE_FIELDS = (("photo_value", QVariant.Double), ("price_used", QVariant.Double),
-                 ("outlier", QVariant.Bool), ("district", QVariant.String))
-DISTRICT_FIELDS = (("district", QVariant.String), ("n", QVariant.Int), ("photo_median", QVariant.Double),
-                   ("price_median", QVariant.Double), ("spearman", QVariant.Double))
+BIN_FIELDS = (
+    ("bin", QVariant.Int),
+    ("n", QVariant.Int),
+    ("photo_min", QVariant.Double),
+    ("photo_max", QVariant.Double),
+    ("photo_mean", QVariant.Double),
+    ("price_mean", QVariant.Double),
+    ("price_median", QVariant.Double),
+    ("ci_low", QVariant.Double),
+    ("ci_high", QVariant.Double),
+)
+SAMPLE_FIELDS = (
+    ("photo_value", QVariant.Double),
+    ("price_used", QVariant.Double),
+    ("outlier", QVariant.Bool),
+    ("district", QVariant.String),
+)
+DISTRICT_FIELDS = (
+    ("district", QVariant.String),
+    ("n", QVariant.Int),
+    ("photo_median", QVariant.Double),
+    ("price_median", QVariant.Double),
+    ("spearman", QVariant.Double),
+)
 
 
 def number(value):
@@ -82,7 +99,7 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
         "Writes a table by photo-variable quantile bin (n, mean and median price, bootstrap 95 % CI "
         "of the mean; tied values share a bin, so many zeros give fewer bins), Spearman &rho; and "
         "Pearson r with permutation p-values, a verdict on whether the binned curve rises "
-        "monotonically (the study reported \"strictly monotonically increasing, almost linear\"), a PNG "
+        'monotonically (the study reported "strictly monotonically increasing, almost linear"), a PNG '
         "chart and an HTML report.<br>"
         "<b>Districts</b> (optional) add the same statistics within each district, a pooled "
         "within-district &rho; (ranks and permutations inside districts) and a between-district &rho; of "
@@ -94,50 +111,112 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
     )
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.PRICES, self.tr("Prices (points or polygons)"),
-            [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon]))
-        self.addParameter(QgsProcessingParameterField(
-            self.PRICE_FIELD, self.tr("Price field"), parentLayerParameterName=self.PRICES))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            self.DENSITY, self.tr("Photo density raster (or give photo points)"), optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.PHOTOS, self.tr("Photo points (or give a density raster)"), [QgsProcessing.TypeVectorPoint],
-            optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.RADIUS, self.tr("Radius for photo points (metres)"), QgsProcessingParameterNumber.Double,
-            defaultValue=300.0, minValue=0.0))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.DISTRICTS, self.tr("Districts (within-district analysis)"), [QgsProcessing.TypeVectorPolygon],
-            optional=True))
-        self.addParameter(QgsProcessingParameterField(
-            self.DISTRICT_FIELD, self.tr("District name field"), parentLayerParameterName=self.DISTRICTS,
-            optional=True))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.OUTLIERS, self.tr("Price outliers"), options=list(pv.OUTLIER_METHODS), defaultValue=0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.BINS, self.tr("Quantile bins"), defaultValue=10, minValue=3, maxValue=100))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.PERMUTATIONS, self.tr("Permutations for p-values"), defaultValue=2000, minValue=99,
-            maxValue=100000))
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.PRICES,
+                self.tr("Prices (points or polygons)"),
+                [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon],
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(self.PRICE_FIELD, self.tr("Price field"), parentLayerParameterName=self.PRICES)
+        )
+        self.addParameter(
+            QgsProcessingParameterRasterLayer(
+                self.DENSITY, self.tr("Photo density raster (or give photo points)"), optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.PHOTOS,
+                self.tr("Photo points (or give a density raster)"),
+                [QgsProcessing.TypeVectorPoint],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.RADIUS,
+                self.tr("Radius for photo points (metres)"),
+                QgsProcessingParameterNumber.Double,
+                defaultValue=300.0,
+                minValue=0.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.DISTRICTS,
+                self.tr("Districts (within-district analysis)"),
+                [QgsProcessing.TypeVectorPolygon],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                self.DISTRICT_FIELD,
+                self.tr("District name field"),
+                parentLayerParameterName=self.DISTRICTS,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.OUTLIERS, self.tr("Price outliers"), options=list(pv.OUTLIER_METHODS), defaultValue=0
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(self.BINS, self.tr("Quantile bins"), defaultValue=10, minValue=3, maxValue=100)
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.PERMUTATIONS, self.tr("Permutations for p-values"), defaultValue=2000, minValue=99, maxValue=100000
+            )
+        )
         self.addParameter(QgsProcessingParameterNumber(self.SEED, self.tr("Random seed"), defaultValue=1))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            self.OUTPUT, self.tr("Price by photo-density bin"), QgsProcessing.TypeVector))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            self.SAMPLES, self.tr("Sampled price locations"), QgsProcessing.TypeVectorPoint, optional=True,
-            createByDefault=False))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            self.DISTRICT_TABLE, self.tr("Per-district statistics"), QgsProcessing.TypeVector, optional=True,
-            createByDefault=False))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.CHART, self.tr("Chart"), self.tr("PNG image (*.png)"), optional=True))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.REPORT, self.tr("Report"), self.tr("HTML files (*.html)"), optional=True))
-        for name, title in (("SPEARMAN", "Spearman rho"), ("SPEARMAN_P", "Spearman permutation p"),
-                            ("PEARSON", "Pearson r"), ("PEARSON_P", "Pearson permutation p"),
-                            ("WITHIN_SPEARMAN", "Within-district rho"), ("WITHIN_P", "Within-district p"),
-                            ("N", "Price locations used"), ("SKIPPED", "Missing prices skipped"),
-                            ("OUTLIERS_FLAGGED", "Price outliers flagged")):
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.OUTPUT, self.tr("Price by photo-density bin"), QgsProcessing.TypeVector
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.SAMPLES,
+                self.tr("Sampled price locations"),
+                QgsProcessing.TypeVectorPoint,
+                optional=True,
+                createByDefault=False,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.DISTRICT_TABLE,
+                self.tr("Per-district statistics"),
+                QgsProcessing.TypeVector,
+                optional=True,
+                createByDefault=False,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.CHART, self.tr("Chart"), self.tr("PNG image (*.png)"), optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.REPORT, self.tr("Report"), self.tr("HTML files (*.html)"), optional=True
+            )
+        )
+        for name, title in (
+            ("SPEARMAN", "Spearman rho"),
+            ("SPEARMAN_P", "Spearman permutation p"),
+            ("PEARSON", "Pearson r"),
+            ("PEARSON_P", "Pearson permutation p"),
+            ("WITHIN_SPEARMAN", "Within-district rho"),
+            ("WITHIN_P", "Within-district p"),
+            ("N", "Price locations used"),
+            ("SKIPPED", "Missing prices skipped"),
+            ("OUTLIERS_FLAGGED", "Price outliers flagged"),
+        ):
             self.addOutput(QgsProcessingOutputNumber(name, self.tr(title)))
         self.addOutput(QgsProcessingOutputString("VERDICT", self.tr("Monotonicity verdict")))
 
@@ -152,7 +231,8 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
         if len(values) < 3:
             raise QgsProcessingException(
                 f"Only {len(values)} price locations have a price in {price_field!r} ({skipped} missing); "
-                "need at least 3.")
+                "need at least 3."
+            )
         if skipped:
             feedback.pushWarning(f"{skipped} price features have no usable price in {price_field!r}; skipped.")
         feedback.setProgress(10)
@@ -176,26 +256,53 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
             feedback.pushInfo(pv.interpretation(result.district))
         overall, table, district, outliers = result.overall, result.table, result.district, result.outliers
         x, y = photo_values[result.keep], result.prices[result.keep]
-        results = self._write_tables(parameters, context, prices, work, features, photo_values, result.prices,
-                                     result.keep, district_names, table, district)
+        results = self._write_tables(
+            parameters,
+            context,
+            prices,
+            work,
+            features,
+            photo_values,
+            result.prices,
+            result.keep,
+            district_names,
+            table,
+            district,
+        )
         chart = pv.chart_png(x, y, table, label, f"price ({price_field})")
         if chart_path:
             with open(chart_path, "wb") as fh:
                 fh.write(chart)
         if report_path:
-            inputs = {"prices": prices.sourceName(), "price field": price_field, "photo variable": label,
-                      "outliers": method, "bins": bins, "permutations": permutations, "seed": seed}
-            write_text_atomically(report_path, pv.report_html("Photo density and prices", inputs, result, skipped,
-                                                              chart))
+            inputs = {
+                "prices": prices.sourceName(),
+                "price field": price_field,
+                "photo variable": label,
+                "outliers": method,
+                "bins": bins,
+                "permutations": permutations,
+                "seed": seed,
+            }
+            write_text_atomically(
+                report_path, pv.report_html("Photo density and prices", inputs, result, skipped, chart)
+            )
         feedback.setProgress(100)
-        results.update({
-            self.CHART: chart_path or None, self.REPORT: report_path or None,
-            "SPEARMAN": overall["spearman"], "SPEARMAN_P": overall["spearman_p"], "PEARSON": overall["pearson"],
-            "PEARSON_P": overall["pearson_p"], "N": overall["n"], "SKIPPED": skipped,
-            "OUTLIERS_FLAGGED": outliers.flagged, "VERDICT": result.verdict["verdict"],
-            "WITHIN_SPEARMAN": district["within_spearman"] if district else None,
-            "WITHIN_P": district["within_p"] if district else None,
-        })
+        results.update(
+            {
+                self.CHART: chart_path or None,
+                self.REPORT: report_path or None,
+                "SPEARMAN": overall["spearman"],
+                "SPEARMAN_P": overall["spearman_p"],
+                "PEARSON": overall["pearson"],
+                "PEARSON_P": overall["pearson_p"],
+                "N": overall["n"],
+                "SKIPPED": skipped,
+                "OUTLIERS_FLAGGED": outliers.flagged,
+                "VERDICT": result.verdict["verdict"],
+                "WITHIN_SPEARMAN": district["within_spearman"] if district else None,
+                "WITHIN_P": district["within_p"] if district else None,
+            }
+        )
         return results
 
     def _inputs(self, parameters, context):
@@ -206,7 +313,8 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
         if prices.wkbType() == QgsWkbTypes.NoGeometry or not prices.sourceCrs().isValid():
             raise QgsProcessingException(
                 "PRICES: the price layer has no geometry or no CRS (a CSV loaded without its coordinate "
-                "fields?). Load it as points with its X/Y fields and CRS, then run again.")
+                "fields?). Load it as points with its X/Y fields and CRS, then run again."
+            )
         price_field = self.parameterAsString(parameters, self.PRICE_FIELD, context)
         if prices.fields().lookupField(price_field) < 0:
             raise QgsProcessingException(f"The price layer has no field {price_field!r}.")
@@ -215,12 +323,14 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
         if districts is not None and districts.fields().lookupField(name_field) < 0:
             raise QgsProcessingException(
                 f"DISTRICT_FIELD: the districts have no field {name_field!r} "
-                f"(their fields: {', '.join(districts.fields().names())}).")
+                f"(their fields: {', '.join(districts.fields().names())})."
+            )
         density = self.parameterAsRasterLayer(parameters, self.DENSITY, context)
         photos = self.parameterAsSource(parameters, self.PHOTOS, context)
         if (density is None) == (photos is None):
             raise QgsProcessingException(
-                "Give the photo variable one way: a density raster (DENSITY) or photo points (PHOTOS) with a radius.")
+                "Give the photo variable one way: a density raster (DENSITY) or photo points (PHOTOS) with a radius."
+            )
         radius = self.parameterAsDouble(parameters, self.RADIUS, context)
         if photos is not None and not radius > 0:
             raise QgsProcessingException("The radius must be greater than 0 metres.")
@@ -307,8 +417,9 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
             names.append(None if feature is None else str(feature[name_field]) if name_field else str(feature.id()))
         return names
 
-    def _write_tables(self, parameters, context, prices, work, features, photo_values, used, keep, names, table,
-                      district):
+    def _write_tables(
+        self, parameters, context, prices, work, features, photo_values, used, keep, names, table, district
+    ):
         results = {}
         fields = make_fields(BIN_FIELDS)
         sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.NoGeometry)
@@ -322,8 +433,9 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
 
         sample_fields = QgsProcessingUtils.combineFields(prices.fields(), make_fields(SAMPLE_FIELDS))
         # back from the metric work CRS to the prices' own
-        sink, dest = self.parameterAsSink(parameters, self.SAMPLES, context, sample_fields, prices.wkbType(),
-                                          prices.sourceCrs())
+        sink, dest = self.parameterAsSink(
+            parameters, self.SAMPLES, context, sample_fields, prices.wkbType(), prices.sourceCrs()
+        )
         if sink is not None:
             to_source = QgsCoordinateTransform(work, prices.sourceCrs(), context.transformContext())
             for i, original in enumerate(features):
@@ -331,15 +443,16 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
                 geometry = QgsGeometry(original.geometry())
                 geometry.transform(to_source)
                 feature.setGeometry(geometry)
-                feature.setAttributes(original.attributes() + [
-                    float(photo_values[i]), float(used[i]), bool(not keep[i]), names[i] if names else None])
+                feature.setAttributes(
+                    original.attributes()
+                    + [float(photo_values[i]), float(used[i]), bool(not keep[i]), names[i] if names else None]
+                )
                 write_feature(sink, feature, "SAMPLES")
             results[self.SAMPLES] = dest
 
         if district:
             fields = make_fields(DISTRICT_FIELDS)
-            sink, dest = self.parameterAsSink(parameters, self.DISTRICT_TABLE, context, fields,
-                                              QgsWkbTypes.NoGeometry)
+            sink, dest = self.parameterAsSink(parameters, self.DISTRICT_TABLE, context, fields, QgsWkbTypes.NoGeometry)
             if sink is not None:
                 for row in district["districts"]:
                     feature = QgsFeature(fields)

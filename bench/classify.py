@@ -45,8 +45,10 @@ def sample_jpegs(n):
     folder = tempfile.mkdtemp(prefix="bench_classify_")
     china = Image.fromarray(load_sample_image("china.jpg"))
     width, height = china.size
-    scenic = [china.crop((x, y, x + width * 3 // 4, y + height * 3 // 4))
-              for x, y in ((0, 0), (width // 4, 0), (0, height // 4), (width // 4, height // 4))]
+    scenic = [
+        china.crop((x, y, x + width * 3 // 4, y + height * 3 // 4))
+        for x, y in ((0, 0), (width // 4, 0), (0, height // 4), (width // 4, height // 4))
+    ]
     others = [Image.fromarray(a) for a in (data.coffee(), data.chelsea(), data.astronaut(), data.rocket())]
     sources = [image for pair in zip(scenic, others) for image in pair]
     paths = []
@@ -77,15 +79,18 @@ def baseline(model, paths):
 def ours(classifier, paths):
     """Seconds for our classifier over all of `paths` in one run, as classifyphotos does."""
     start = time.perf_counter()
-    checked = sum(1 for p in classifier.classify(paths)
-                  if classifier.faces and (p.faces or (p.scores or {}).get("valid", 0) >= classifier.face_gate))
+    checked = sum(
+        1
+        for p in classifier.classify(paths)
+        if classifier.faces and (p.faces or (p.scores or {}).get("valid", 0) >= classifier.face_gate)
+    )
     return time.perf_counter() - start, checked
 
 
 def compute_limit(classifier, paths):
     """(limit images/s, network CPU ms per photo, decode CPU ms per photo), measured now."""
     cores = os.cpu_count() or 1
-    decoded = [classifier._decode_one(p)[0] for p in paths[:classifier.batch_size]]
+    decoded = [classifier._decode_one(p)[0] for p in paths[: classifier.batch_size]]
     batch = np.stack(decoded)
     classifier._predict(batch)
     rounds = 16
@@ -120,7 +125,7 @@ def main():
     if "--rounds" in args:
         at = args.index("--rounds")
         rounds = int(args[at + 1])
-        del args[at:at + 2]
+        del args[at : at + 2]
     face_check = "--face-check" in args
     args = [a for a in args if a != "--face-check"]
     n = int(args[0]) if args else 192
@@ -143,18 +148,25 @@ def main():
         subset = [paths[(number * per_round + i) % n] for i in range(per_round)]
         slow = baseline(model, subset)
         fast_s, slow_s, slow_n = fast_s + seconds, slow_s + slow, slow_n + len(subset)
-        print(f"round {number + 1}: ours {n / seconds:.1f} images/s ({checked} face checks), compute limit "
-              f"{limit:.0f} images/s (network {network_ms:.2f} + decode {decode_ms:.2f} ms CPU per photo), "
-              f"ours/limit {ratios[-1]:.2f}; baseline {len(subset) / slow:.1f} images/s, "
-              f"ratio {n / seconds / (len(subset) / slow):.1f}x", flush=True)
+        print(
+            f"round {number + 1}: ours {n / seconds:.1f} images/s ({checked} face checks), compute limit "
+            f"{limit:.0f} images/s (network {network_ms:.2f} + decode {decode_ms:.2f} ms CPU per photo), "
+            f"ours/limit {ratios[-1]:.2f}; baseline {len(subset) / slow:.1f} images/s, "
+            f"ratio {n / seconds / (len(subset) / slow):.1f}x",
+            flush=True,
+        )
     fast, slow = rounds * n / fast_s, slow_n / slow_s
     ratio = float(np.median(ratios))
     print(f"baseline (Inception V3, one predict per image): {slow:.1f} images/s")
-    print(f"ours (EfficientNet-Lite0, batched, draft decode, built-in head; face check "
-          f"{'on' if classifier.faces else 'off'}): {fast:.1f} images/s; speed-up {fast / slow:.1f}x")
+    print(
+        f"ours (EfficientNet-Lite0, batched, draft decode, built-in head; face check "
+        f"{'on' if classifier.faces else 'off'}): {fast:.1f} images/s; speed-up {fast / slow:.1f}x"
+    )
     verdict = "met" if ratio >= GOAL_OF_LIMIT else "NOT met"
-    print(f"ours / compute limit, median of the rounds: {ratio:.2f} (goal >= {GOAL_OF_LIMIT}: {verdict})"
-          f"; peak memory of ours {rss:.0f} MiB")
+    print(
+        f"ours / compute limit, median of the rounds: {ratio:.2f} (goal >= {GOAL_OF_LIMIT}: {verdict})"
+        f"; peak memory of ours {rss:.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

@@ -32,7 +32,8 @@ def main():
     import tensorflow as tf
 
     labelled = sh.load_folder(sys.argv[1], part="photo_devset") + sh.load_csv(
-        os.path.join(HERE, "labels", "camera_photos.csv"), os.path.join(SHARED, "data", "exif"), part="camera")
+        os.path.join(HERE, "labels", "camera_photos.csv"), os.path.join(SHARED, "data", "exif"), part="camera"
+    )
     extractor = FeatureExtractor()
     decoded = [extractor._decode_one(p)[0] for p in labelled.paths]
     model = backbone.load_backbone(include_top=False)
@@ -44,7 +45,7 @@ def main():
 
     def representative():
         for start in range(0, 96, batch):
-            yield [np.stack([decoded[i] for i in calibration_rows[start:start + batch]])]
+            yield [np.stack([decoded[i] for i in calibration_rows[start : start + batch]])]
 
     converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete], model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
@@ -65,10 +66,10 @@ def main():
 
         features = np.zeros((len(decoded), 1280), np.float32)
         for start in range(0, len(decoded), batch):
-            rows = decoded[start:start + batch]
+            rows = decoded[start : start + batch]
             x = np.zeros((batch, 224, 224, 3), np.float32)
-            x[:len(rows)] = np.stack(rows)
-            features[start:start + len(rows)] = run(x)[:len(rows)]
+            x[: len(rows)] = np.stack(rows)
+            features[start : start + len(rows)] = run(x)[: len(rows)]
         x = np.stack(decoded[:batch])
         run(x)
         cpu, wall = time.process_time(), time.perf_counter()
@@ -81,11 +82,13 @@ def main():
         oof = sh.out_of_fold(features, score, labelled.valid, strata)
         p, y = oof.probability, labelled.valid
         results[name] = features
-        print(f"{name}: network {cpu_ms:.2f} ms CPU per photo ({rate:.0f} images/s on {os.cpu_count()} threads); "
-              f"out-of-fold balanced accuracy {cal.balanced_accuracy(p, y, 0.37):.3f} at 0.37, "
-              f"{cal.balanced_accuracy(p, y, cal.best_threshold(p, y)):.3f} at best, "
-              f"ECE {cal.expected_calibration_error(p, y):.3f}, valid recall {(p[y == 1] >= 0.37).mean():.3f}",
-              flush=True)
+        print(
+            f"{name}: network {cpu_ms:.2f} ms CPU per photo ({rate:.0f} images/s on {os.cpu_count()} threads); "
+            f"out-of-fold balanced accuracy {cal.balanced_accuracy(p, y, 0.37):.3f} at 0.37, "
+            f"{cal.balanced_accuracy(p, y, cal.best_threshold(p, y)):.3f} at best, "
+            f"ECE {cal.expected_calibration_error(p, y):.3f}, valid recall {(p[y == 1] >= 0.37).mean():.3f}",
+            flush=True,
+        )
     drift = np.abs(results["int8"] - results["float"]).mean() / np.abs(results["float"]).mean()
     print(f"int8 features differ from float ones by {100 * drift:.1f} % (mean absolute, relative)")
 

@@ -50,12 +50,18 @@ def report(name, p, labelled, threshold, mask=None):
     best = cal.best_threshold(p, y)
     kept = p >= threshold
     print(f"\n== {name}: {mask.sum()} photos ({y.sum()} valid)")
-    print(f"balanced accuracy {cal.balanced_accuracy(p, y, threshold):.3f} at the default threshold {threshold:.2f}; "
-          f"{cal.balanced_accuracy(p, y, best):.3f} at the best threshold {best:.3f}")
-    print(f"valid recall {kept[y == 1].mean():.3f}, non-valid rejection {(~kept[y == 0]).mean():.3f}, "
-          f"expected calibration error {cal.expected_calibration_error(p, y):.3f}")
-    print(f"confusion (rows truth, columns kept/dropped): valid {int(kept[y == 1].sum())}/{int((~kept[y == 1]).sum())}"
-          f", non-valid {int(kept[y == 0].sum())}/{int((~kept[y == 0]).sum())}")
+    print(
+        f"balanced accuracy {cal.balanced_accuracy(p, y, threshold):.3f} at the default threshold {threshold:.2f}; "
+        f"{cal.balanced_accuracy(p, y, best):.3f} at the best threshold {best:.3f}"
+    )
+    print(
+        f"valid recall {kept[y == 1].mean():.3f}, non-valid rejection {(~kept[y == 0]).mean():.3f}, "
+        f"expected calibration error {cal.expected_calibration_error(p, y):.3f}"
+    )
+    print(
+        f"confusion (rows truth, columns kept/dropped): valid {int(kept[y == 1].sum())}/{int((~kept[y == 1]).sum())}"
+        f", non-valid {int(kept[y == 0].sum())}/{int((~kept[y == 0]).sum())}"
+    )
     for title, groups in (("part", parts), ("class", classes), ("source", sources)):
         rows = []
         for value in sorted(set(groups.tolist())):
@@ -103,8 +109,9 @@ def trained_split(labelled, percent, groups_text, seed=1):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder")
-    parser.add_argument("--groups", default="valid=valid; non_valid=event,food,indoor,meme,photo-shoot,random,"
-                                            "selfie,stuff")
+    parser.add_argument(
+        "--groups", default="valid=valid; non_valid=event,food,indoor,meme,photo-shoot,random,selfie,stuff"
+    )
     parser.add_argument("--camera-csv", default=os.path.join(HERE, "labels", "camera_photos.csv"))
     parser.add_argument("--camera-root", default=os.path.join(SHARED, "data", "exif"))
     parser.add_argument("--model", action="append", default=[])
@@ -126,8 +133,12 @@ def main():
 
     strata = [f"{a}:{b}" for a, b in zip(labelled.parts, labelled.classes)]
     oof = sh.out_of_fold(features, mapping, labelled.valid, strata, k=args.k, l2=head.meta.get("l2", sh.DEFAULT_L2))
-    p, y = report(f"built-in head, {args.k}-fold out-of-fold (refitted as make_default_model does)",
-                  oof.probability, labelled, head.threshold)
+    p, y = report(
+        f"built-in head, {args.k}-fold out-of-fold (refitted as make_default_model does)",
+        oof.probability,
+        labelled,
+        head.threshold,
+    )
     curves["built-in, out-of-fold"] = (p, y)
 
     seen = set(head.meta.get("trained_on", []))
@@ -145,14 +156,24 @@ def main():
         classifier = TrainedClassifier(model)
         scores = np.array([prediction.scores.get("valid", 0.0) for prediction in classifier.classify(labelled.paths)])
         threshold = load_model_file(model)[0].get("threshold") or 0.5
-        p, y = report(f"{os.path.basename(model)} (scored as is: numbers are honest only on photos it did not "
-                      "train on)", scores, labelled, threshold)
+        p, y = report(
+            f"{os.path.basename(model)} (scored as is: numbers are honest only on photos it did not train on)",
+            scores,
+            labelled,
+            threshold,
+        )
         curves[os.path.basename(model)] = (p, y)
 
     if args.train_split:
         p, held, threshold = trained_split(labelled, args.train_split, args.groups)
-        p, y = report(f"trainclassifier on {args.train_split} % (head, defaults), measured on the other "
-                      f"{100 - args.train_split} % at its recommended threshold", p, labelled, threshold, held)
+        p, y = report(
+            f"trainclassifier on {args.train_split} % (head, defaults), measured on the other "
+            f"{100 - args.train_split} % at its recommended threshold",
+            p,
+            labelled,
+            threshold,
+            held,
+        )
         curves[f"trained on {args.train_split} %"] = (p, y)
 
     os.makedirs(os.path.dirname(os.path.abspath(args.png)), exist_ok=True)

@@ -53,10 +53,13 @@ def main():
     assert kept3 == kept
     per_candidate = calls / stats.candidates
     print(f"candidates {stats.candidates}, kept {kept}, API calls {calls} (50 ms latency each)")
-    print(f"API calls per candidate: {per_candidate:.3f} "
-          f"(goal <= 1.05; study's script ~{STUDY_CALLS_PER_CANDIDATE:.0f})")
-    print(f"photos kept per hour at 3,600 calls/h: {3600 * kept / calls:,.0f} "
-          f"(study's approach: {3600 * kept / (STUDY_CALLS_PER_CANDIDATE * stats.candidates):,.0f})")
+    print(
+        f"API calls per candidate: {per_candidate:.3f} (goal <= 1.05; study's script ~{STUDY_CALLS_PER_CANDIDATE:.0f})"
+    )
+    print(
+        f"photos kept per hour at 3,600 calls/h: {3600 * kept / calls:,.0f} "
+        f"(study's approach: {3600 * kept / (STUDY_CALLS_PER_CANDIDATE * stats.candidates):,.0f})"
+    )
     print(f"wall time PARALLEL=1: {one:.1f} s, PARALLEL=3: {three:.1f} s, speed-up {one / three:.2f}x")
 
 

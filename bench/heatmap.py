@@ -58,18 +58,24 @@ def main():
 
     # JIT warm-up on 10 points (numba caches compiled code on disk after the first run)
     t = time.perf_counter()
-    processing.run("scenicheatmap:heatmap", {"POINTS": clustered_points(10),
-                   "TARGET_CRS": "EPSG:31256", "OUTPUT": os.path.join(out, "warm.tif"), **common})
+    processing.run(
+        "scenicheatmap:heatmap",
+        {"POINTS": clustered_points(10), "TARGET_CRS": "EPSG:31256", "OUTPUT": os.path.join(out, "warm.tif"), **common},
+    )
     warm = time.perf_counter() - t
 
     t = time.perf_counter()
-    processing.run("qgis:heatmapkerneldensityestimation",
-                   {"INPUT": layer, "WEIGHT_FIELD": None, "OUTPUT": os.path.join(out, "native.tif"), **common})
+    processing.run(
+        "qgis:heatmapkerneldensityestimation",
+        {"INPUT": layer, "WEIGHT_FIELD": None, "OUTPUT": os.path.join(out, "native.tif"), **common},
+    )
     native = time.perf_counter() - t
 
     t = time.perf_counter()
-    processing.run("scenicheatmap:heatmap",
-                   {"POINTS": layer, "TARGET_CRS": "EPSG:31256", "OUTPUT": os.path.join(out, "ours.tif"), **common})
+    processing.run(
+        "scenicheatmap:heatmap",
+        {"POINTS": layer, "TARGET_CRS": "EPSG:31256", "OUTPUT": os.path.join(out, "ours.tif"), **common},
+    )
     ours = time.perf_counter() - t
 
     a, b = read(os.path.join(out, "ours.tif")), read(os.path.join(out, "native.tif"))

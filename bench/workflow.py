@@ -70,31 +70,87 @@ def main():
 
     out = tempfile.mkdtemp(prefix="bench_workflow_")
     photos = photo_layer(os.path.join(out, "valid.gpkg"))
-    rows = [("1. harvest, 68,000 candidates (1.015 calls each, bench/harvest.py)",
-             f"{68000 * 1.015 / 3600:.1f} h at 3,600 calls/h")]
+    rows = [
+        (
+            "1. harvest, 68,000 candidates (1.015 calls each, bench/harvest.py)",
+            f"{68000 * 1.015 / 3600:.1f} h at 3,600 calls/h",
+        )
+    ]
     if rate:
         rows.append(("2. classify 27,562 photos (bench/classify.py rate)", f"{27562 / rate / 60:.1f} min"))
-    stats = timed(rows, "3. districtstats, 10,109 photos, 23 districts", "scenicheatmap:districtstats", {
-        "POINTS": photos, "DISTRICTS": str(districts), "DISTRICT_ID": "BEZNR",
-        "CLIPPED": os.path.join(out, "clipped.gpkg"), "DISTRICTS_OUT": os.path.join(out, "districts.gpkg"),
-        "SUMMARY": os.path.join(out, "summary.csv")})
+    stats = timed(
+        rows,
+        "3. districtstats, 10,109 photos, 23 districts",
+        "scenicheatmap:districtstats",
+        {
+            "POINTS": photos,
+            "DISTRICTS": str(districts),
+            "DISTRICT_ID": "BEZNR",
+            "CLIPPED": os.path.join(out, "clipped.gpkg"),
+            "DISTRICTS_OUT": os.path.join(out, "districts.gpkg"),
+            "SUMMARY": os.path.join(out, "summary.csv"),
+        },
+    )
     clipped = stats["CLIPPED"]
-    heat = timed(rows, f"4. heatmap, {stats['CLIPPED_COUNT']:,} photos, r 1000 m, 10 m pixels",
-                 "scenicheatmap:heatmap", {
-        "POINTS": clipped, "RADIUS": 1000, "PIXEL_SIZE": 10, "TARGET_CRS": "EPSG:31256", "CLIP": str(city),
-        "OUTPUT": os.path.join(out, "heat.tif")})
-    timed(rows, "4. heatmap by photo-user-days, same", "scenicheatmap:heatmap", {
-        "POINTS": clipped, "RADIUS": 1000, "PIXEL_SIZE": 10, "TARGET_CRS": "EPSG:31256", "CLIP": str(city),
-        "WEIGHTING": 1, "OUTPUT": os.path.join(out, "heat_pud.tif")})
-    timed(rows, "5. heatmapseries, 5 seasons, r 1000 m, 20 m pixels, PNG strip", "scenicheatmap:heatmapseries", {
-        "POINTS": clipped, "PERIOD": 1, "RADIUS": 1000, "PIXEL_SIZE": 20, "TARGET_CRS": "EPSG:31256",
-        "OUTPUT_FOLDER": os.path.join(out, "seasons"), "STRIP": os.path.join(out, "seasons.png")})
-    airbnb = QgsVectorLayer(f"file://{prices}?delimiter=,&xField=lng&yField=lat&crs=EPSG:4326", "airbnb",
-                            "delimitedtext")
-    timed(rows, "5. validateprices, 1,738 prices, density raster, districts", "scenicheatmap:validateprices", {
-        "PRICES": airbnb, "PRICE_FIELD": "realSum", "DENSITY": heat["OUTPUT"], "DISTRICTS": str(districts),
-        "DISTRICT_FIELD": "NAMEK", "OUTPUT": os.path.join(out, "bins.csv"),
-        "CHART": os.path.join(out, "chart.png"), "REPORT": os.path.join(out, "report.html")})
+    heat = timed(
+        rows,
+        f"4. heatmap, {stats['CLIPPED_COUNT']:,} photos, r 1000 m, 10 m pixels",
+        "scenicheatmap:heatmap",
+        {
+            "POINTS": clipped,
+            "RADIUS": 1000,
+            "PIXEL_SIZE": 10,
+            "TARGET_CRS": "EPSG:31256",
+            "CLIP": str(city),
+            "OUTPUT": os.path.join(out, "heat.tif"),
+        },
+    )
+    timed(
+        rows,
+        "4. heatmap by photo-user-days, same",
+        "scenicheatmap:heatmap",
+        {
+            "POINTS": clipped,
+            "RADIUS": 1000,
+            "PIXEL_SIZE": 10,
+            "TARGET_CRS": "EPSG:31256",
+            "CLIP": str(city),
+            "WEIGHTING": 1,
+            "OUTPUT": os.path.join(out, "heat_pud.tif"),
+        },
+    )
+    timed(
+        rows,
+        "5. heatmapseries, 5 seasons, r 1000 m, 20 m pixels, PNG strip",
+        "scenicheatmap:heatmapseries",
+        {
+            "POINTS": clipped,
+            "PERIOD": 1,
+            "RADIUS": 1000,
+            "PIXEL_SIZE": 20,
+            "TARGET_CRS": "EPSG:31256",
+            "OUTPUT_FOLDER": os.path.join(out, "seasons"),
+            "STRIP": os.path.join(out, "seasons.png"),
+        },
+    )
+    airbnb = QgsVectorLayer(
+        f"file://{prices}?delimiter=,&xField=lng&yField=lat&crs=EPSG:4326", "airbnb", "delimitedtext"
+    )
+    timed(
+        rows,
+        "5. validateprices, 1,738 prices, density raster, districts",
+        "scenicheatmap:validateprices",
+        {
+            "PRICES": airbnb,
+            "PRICE_FIELD": "realSum",
+            "DENSITY": heat["OUTPUT"],
+            "DISTRICTS": str(districts),
+            "DISTRICT_FIELD": "NAMEK",
+            "OUTPUT": os.path.join(out, "bins.csv"),
+            "CHART": os.path.join(out, "chart.png"),
+            "REPORT": os.path.join(out, "report.html"),
+        },
+    )
     print("| step | time |\n|---|---|")
     for step, spent in rows:
         print(f"| {step} | {spent} |")

@@ -23,7 +23,12 @@ def not_regular_reason(path: str) -> str:
         return f"cannot read file: {exc.strerror or exc}"
     if stat.S_ISREG(mode):
         return ""
-    kinds = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
-             (stat.S_ISBLK, "a device"), (stat.S_ISDIR, "a folder"))
+    kinds = (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+        (stat.S_ISDIR, "a folder"),
+    )
     kind = next((name for test, name in kinds if test(mode)), "something else")
     return f"not a regular file ({kind}): skipped"

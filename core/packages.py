@@ -85,8 +85,10 @@ def add_to_path(folder: str) -> bool:
 
 def install_hint(import_names: Iterable[str], folder: str, python: str) -> str:
     pips = " ".join(sorted({pip_name(n) for n in import_names}))
-    return (f"Install them with Plugins > Scenic Heatmap > Install Python packages…, or run: "
-            f"\"{python}\" -m pip install --target \"{folder}\" {pips}  (then restart QGIS)")
+    return (
+        f"Install them with Plugins > Scenic Heatmap > Install Python packages…, or run: "
+        f'"{python}" -m pip install --target "{folder}" {pips}  (then restart QGIS)'
+    )
 
 
 def keep_versions() -> List[str]:
@@ -126,10 +128,27 @@ def requirement_lines(requirements_path: str, only_missing: bool = True) -> List
     return wanted
 
 
-def pip_command(python: str, folder: str, requirements: List[str], constraints_path: Optional[str] = None,
-                find_links: Optional[str] = None, no_index: bool = False) -> List[str]:
-    command = [python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--upgrade",
-               "--target", folder, "--progress-bar", "off"]
+def pip_command(
+    python: str,
+    folder: str,
+    requirements: List[str],
+    constraints_path: Optional[str] = None,
+    find_links: Optional[str] = None,
+    no_index: bool = False,
+) -> List[str]:
+    command = [
+        python,
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--upgrade",
+        "--target",
+        folder,
+        "--progress-bar",
+        "off",
+    ]
     if constraints_path:
         command += ["--constraint", constraints_path]
     if find_links:
@@ -139,8 +158,12 @@ def pip_command(python: str, folder: str, requirements: List[str], constraints_p
     return command + list(requirements)
 
 
-_STEPS = (("Collecting ", 0.05), ("Downloading ", 0.35), ("Installing collected packages", 0.85),
-          ("Successfully installed", 1.0))
+_STEPS = (
+    ("Collecting ", 0.05),
+    ("Downloading ", 0.35),
+    ("Installing collected packages", 0.85),
+    ("Successfully installed", 1.0),
+)
 
 
 def progress_of(line: str, current: float) -> float:
@@ -153,8 +176,9 @@ def progress_of(line: str, current: float) -> float:
     return current
 
 
-def run_pip(command: List[str], on_line: Callable[[str], None] = print,
-            cancelled: Callable[[], bool] = lambda: False) -> int:
+def run_pip(
+    command: List[str], on_line: Callable[[str], None] = print, cancelled: Callable[[], bool] = lambda: False
+) -> int:
     """Runs pip, passing each log line on; kills it when cancelled() turns true. Returns the exit
     code (-1 when cancelled). Used by tests and scripts; the dialog runs the same command in a QProcess."""
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)

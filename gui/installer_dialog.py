@@ -19,15 +19,18 @@ from ..core import packages
 from ..core.cnn.worker import WorkerError, python_executable
 
 REQUIREMENTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "requirements.txt")
-SIZE_NOTE = ("All of them take about 2.1 GB (TensorFlow alone 1.3 GB), which only 'Classify photos' and 'Train "
-             "photo classifier' need; the heat maps, districts and prices work without it.")
+SIZE_NOTE = (
+    "All of them take about 2.1 GB (TensorFlow alone 1.3 GB), which only 'Classify photos' and 'Train "
+    "photo classifier' need; the heat maps, districts and prices work without it."
+)
 
 
 class InstallerDialog(QDialog):
     """Shows what is missing, runs pip in a QProcess, streams its log, and can be cancelled."""
 
-    def __init__(self, folder: str, parent=None, requirements: str = REQUIREMENTS, find_links: str = "",
-                 no_index: bool = False):
+    def __init__(
+        self, folder: str, parent=None, requirements: str = REQUIREMENTS, find_links: str = "", no_index: bool = False
+    ):
         super().__init__(parent)
         self.setWindowTitle("Scenic Heatmap: install Python packages")
         self.folder, self.find_links, self.no_index = folder, find_links, no_index
@@ -49,9 +52,11 @@ class InstallerDialog(QDialog):
         self.cancel_button = QPushButton("Cancel")
         self.close_button = QPushButton("Close")
         self.cancel_button.setEnabled(False)
-        for button, role in ((self.install_button, QDialogButtonBox.AcceptRole),
-                             (self.cancel_button, QDialogButtonBox.RejectRole),
-                             (self.close_button, QDialogButtonBox.DestructiveRole)):
+        for button, role in (
+            (self.install_button, QDialogButtonBox.AcceptRole),
+            (self.cancel_button, QDialogButtonBox.RejectRole),
+            (self.close_button, QDialogButtonBox.DestructiveRole),
+        ):
             self.buttons.addButton(button, role)
         self.install_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self.cancel)
@@ -65,8 +70,10 @@ class InstallerDialog(QDialog):
     def _summary_text(self) -> str:
         if not self.wanted:
             return "Every package the plugin uses can be imported. Nothing to install."
-        return (f"Missing: {', '.join(self.wanted)}.<br>They go into <tt>{self.folder}</tt>, a folder of "
-                f"your QGIS profile; no administrator rights are needed.<br>{SIZE_NOTE}")
+        return (
+            f"Missing: {', '.join(self.wanted)}.<br>They go into <tt>{self.folder}</tt>, a folder of "
+            f"your QGIS profile; no administrator rights are needed.<br>{SIZE_NOTE}"
+        )
 
     def command(self):
         try:
@@ -76,8 +83,9 @@ class InstallerDialog(QDialog):
         handle, self._constraints = tempfile.mkstemp(prefix="scenic-constraints-", suffix=".txt")
         with os.fdopen(handle, "w") as fh:
             fh.write("\n".join(packages.keep_versions()) + "\n")
-        return packages.pip_command(python, self.folder, self.wanted, self._constraints,
-                                    self.find_links or None, self.no_index)
+        return packages.pip_command(
+            python, self.folder, self.wanted, self._constraints, self.find_links or None, self.no_index
+        )
 
     def start(self):
         os.makedirs(self.folder, exist_ok=True)

@@ -45,9 +45,15 @@ class ScenicHeatmapProvider(QgsProcessingProvider):
 
     def loadAlgorithms(self):
         for algorithm in (
-            ImportPhotosAlgorithm(), HarvestFlickrAlgorithm(), TrainClassifierAlgorithm(), ClassifyPhotosAlgorithm(),
-            DistrictStatsAlgorithm(), HeatmapAlgorithm(), HeatmapSeriesAlgorithm(),
-            ValidatePricesAlgorithm(), CheckWorkflowAlgorithm(),
+            ImportPhotosAlgorithm(),
+            HarvestFlickrAlgorithm(),
+            TrainClassifierAlgorithm(),
+            ClassifyPhotosAlgorithm(),
+            DistrictStatsAlgorithm(),
+            HeatmapAlgorithm(),
+            HeatmapSeriesAlgorithm(),
+            ValidatePricesAlgorithm(),
+            CheckWorkflowAlgorithm(),
         ):
             self.addAlgorithm(algorithm)
         for name in sorted(os.listdir(MODELS)) if os.path.isdir(MODELS) else []:

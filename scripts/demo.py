@@ -34,8 +34,10 @@ CENTRE = (16.3725, 48.2085)  # the sample sits on a real map position, for a sen
 HOTSPOTS = [(0.0, 0.0, 0.45), (1.3, 0.7, 0.25), (-1.5, -1.0, 0.2), (0.9, -1.6, 0.1)]  # km offsets, share
 KM_LON, KM_LAT = 1 / (111.32 * np.cos(np.radians(CENTRE[1]))), 1 / 110.57
 THRESHOLD = 0.8  # the sample's scenic photos are crops of one picture; see the report
-ATTRIBUTION = ("Scenic sample photo: china.jpg by danielbuechele (Flickr), CC BY 2.0, shipped with scikit-learn. "
-               "Other sample photos: scikit-image (CC0 / public domain).")
+ATTRIBUTION = (
+    "Scenic sample photo: china.jpg by danielbuechele (Flickr), CC BY 2.0, shipped with scikit-learn. "
+    "Other sample photos: scikit-image (CC0 / public domain)."
+)
 
 
 def scenic_views(count, rng):
@@ -150,8 +152,13 @@ def sample_districts(path: pathlib.Path):
         for col in range(3):
             x0 = centre.x() + (col - 1.5) * size
             y0 = centre.y() + (1.5 - row) * size
-            ring = [QgsPointXY(x0, y0), QgsPointXY(x0 + size, y0), QgsPointXY(x0 + size, y0 - size),
-                    QgsPointXY(x0, y0 - size), QgsPointXY(x0, y0)]
+            ring = [
+                QgsPointXY(x0, y0),
+                QgsPointXY(x0 + size, y0),
+                QgsPointXY(x0 + size, y0 - size),
+                QgsPointXY(x0, y0 - size),
+                QgsPointXY(x0, y0),
+            ]
             geometry = QgsGeometry.fromPolygonXY([ring])
             geometry.transform(QgsCoordinateTransform(utm, wgs, QgsProject.instance()))
             feature = QgsFeature(layer.fields())
@@ -201,18 +208,23 @@ def write_report(out: pathlib.Path, facts: dict, table_rows: list, prices: dict)
     page.items(f"{k}: {v}" for k, v in facts.items())
     page.heading("Photo density: by photos and by photo-user-days")
     page.image(png("heatmap.png"), "photos", 480).image(png("heatmap_photo_user_days.png"), "photo-user-days", 480)
-    page.paragraph("One owner's burst of photos in an afternoon makes a hot spot by photo count; counted as "
-                   "photo-user-days it is one visit.")
+    page.paragraph(
+        "One owner's burst of photos in an afternoon makes a hot spot by photo count; counted as "
+        "photo-user-days it is one visit."
+    )
     page.heading("By season (common colour scale)").image(png("series.png"), "seasons", 960)
     page.heading("Districts").table(table_rows[1:], table_rows[0])
     page.heading("Photo density and prices (SAMPLE prices)")
-    page.paragraph(f"Spearman rho = {prices['SPEARMAN']:.3f} (permutation p = {prices['SPEARMAN_P']:.3g}), Pearson "
-                   f"r = {prices['PEARSON']:.3f} (p = {prices['PEARSON_P']:.3g}); {prices['N']} listings, "
-                   f"{prices['SKIPPED']} without a price skipped, {prices['OUTLIERS_FLAGGED']} outlier(s) left out. "
-                   f"Binned curve: {prices['VERDICT']}.")
+    page.paragraph(
+        f"Spearman rho = {prices['SPEARMAN']:.3f} (permutation p = {prices['SPEARMAN_P']:.3g}), Pearson "
+        f"r = {prices['PEARSON']:.3f} (p = {prices['PEARSON_P']:.3g}); {prices['N']} listings, "
+        f"{prices['SKIPPED']} without a price skipped, {prices['OUTLIERS_FLAGGED']} outlier(s) left out. "
+        f"Binned curve: {prices['VERDICT']}."
+    )
     page.image(png("price_chart.png"), "price chart", 720)
-    page.raw("<p>Full statistics: <a href='price_report.html'>price_report.html</a>. "
-             "Project: scenic_heatmap_demo.qgz.</p>")
+    page.raw(
+        "<p>Full statistics: <a href='price_report.html'>price_report.html</a>. Project: scenic_heatmap_demo.qgz.</p>"
+    )
     page.write(str(out / "report.html"))
 
 
@@ -231,47 +243,105 @@ def main(out: pathlib.Path):
     sample_prices(out / "SAMPLE_prices.geojson")
     print(f"SAMPLE: {n} photos with invented GPS positions, owners and dates in {photos_dir}")
 
-    imported = processing.run("scenicheatmap:importphotos", {
-        "FOLDER": str(photos_dir), "RECURSIVE": True,
-        "OUTPUT": str(out / "photos.gpkg"), "INVALID": str(out / "rejected_files.csv")})
+    imported = processing.run(
+        "scenicheatmap:importphotos",
+        {
+            "FOLDER": str(photos_dir),
+            "RECURSIVE": True,
+            "OUTPUT": str(out / "photos.gpkg"),
+            "INVALID": str(out / "rejected_files.csv"),
+        },
+    )
     print(f"import: {imported['PHOTOS']} photos, {imported['REJECTED']} files rejected")
-    classified = processing.run("scenicheatmap:classifyphotos", {
-        "INPUT": imported["OUTPUT"], "THRESHOLD": THRESHOLD, "CLASSIFIED": str(out / "classified.gpkg"),
-        "VALID": str(out / "valid_photos.gpkg"), "CSV": str(out / "valid_photos.csv")})
+    classified = processing.run(
+        "scenicheatmap:classifyphotos",
+        {
+            "INPUT": imported["OUTPUT"],
+            "THRESHOLD": THRESHOLD,
+            "CLASSIFIED": str(out / "classified.gpkg"),
+            "VALID": str(out / "valid_photos.gpkg"),
+            "CSV": str(out / "valid_photos.csv"),
+        },
+    )
     print(f"classify: {classified['VALID_COUNT']} of {imported['PHOTOS']} photos valid (score >= {THRESHOLD})")
-    stats = processing.run("scenicheatmap:districtstats", {
-        "POINTS": classified["VALID"], "DISTRICTS": districts_file, "DISTRICT_ID": "district",
-        "CLIPPED": str(out / "photos_in_districts.gpkg"), "DISTRICTS_OUT": str(out / "districts_counts.gpkg"),
-        "SUMMARY": str(out / "district_summary.csv")})
+    stats = processing.run(
+        "scenicheatmap:districtstats",
+        {
+            "POINTS": classified["VALID"],
+            "DISTRICTS": districts_file,
+            "DISTRICT_ID": "district",
+            "CLIPPED": str(out / "photos_in_districts.gpkg"),
+            "DISTRICTS_OUT": str(out / "districts_counts.gpkg"),
+            "SUMMARY": str(out / "district_summary.csv"),
+        },
+    )
     table = QgsVectorLayer(stats["DISTRICTS_OUT"], "counts")
     table_rows = [["district", "name", "images", "percent", "area_km2", "images_per_km2"]]
     for f in table.getFeatures():
-        table_rows.append([f["district"], f["name"], f["images"], round(f["percent"], 2),
-                           round(f["area_km2"], 3), round(f["images_per_km2"], 2)])
+        table_rows.append(
+            [
+                f["district"],
+                f["name"],
+                f["images"],
+                round(f["percent"], 2),
+                round(f["area_km2"], 3),
+                round(f["images_per_km2"], 2),
+            ]
+        )
     with open(out / "district_table.csv", "w", newline="") as fh:
         csv.writer(fh).writerows(table_rows)
     print(f"districtstats: {stats['CLIPPED_COUNT']} valid photos in the districts")
 
     maps = {}
     for weighting, name in ((0, "heatmap"), (1, "heatmap_photo_user_days")):
-        maps[name] = processing.run("scenicheatmap:heatmap", {
-            "POINTS": stats["CLIPPED"], "RADIUS": 300, "PIXEL_SIZE": 10, "CLIP": districts_file,
-            "WEIGHTING": weighting, "OUTPUT_VALUE": 2, "OUTPUT": str(out / f"{name}.tif")})
+        maps[name] = processing.run(
+            "scenicheatmap:heatmap",
+            {
+                "POINTS": stats["CLIPPED"],
+                "RADIUS": 300,
+                "PIXEL_SIZE": 10,
+                "CLIP": districts_file,
+                "WEIGHTING": weighting,
+                "OUTPUT_VALUE": 2,
+                "OUTPUT": str(out / f"{name}.tif"),
+            },
+        )
         print(f"heatmap ({maps[name]['WEIGHTING_USED']}): {maps[name]['OUTPUT']} in {maps[name]['CRS_USED']}")
-    series = processing.run("scenicheatmap:heatmapseries", {
-        "POINTS": stats["CLIPPED"], "PERIOD": 1, "RADIUS": 300, "PIXEL_SIZE": 20, "CLIP": districts_file,
-        "OUTPUT_VALUE": 2,
-        "OUTPUT_FOLDER": str(out / "series"), "STRIP": str(out / "series.png")})
+    series = processing.run(
+        "scenicheatmap:heatmapseries",
+        {
+            "POINTS": stats["CLIPPED"],
+            "PERIOD": 1,
+            "RADIUS": 300,
+            "PIXEL_SIZE": 20,
+            "CLIP": districts_file,
+            "OUTPUT_VALUE": 2,
+            "OUTPUT_FOLDER": str(out / "series"),
+            "STRIP": str(out / "series.png"),
+        },
+    )
     print(f"heatmapseries: {series['PERIODS']} seasons in {series['OUTPUT_FOLDER']}")
-    prices = processing.run("scenicheatmap:validateprices", {
-        "PRICES": str(out / "SAMPLE_prices.geojson"), "PRICE_FIELD": "price_m2", "PHOTOS": stats["CLIPPED"],
-        "RADIUS": 500, "DISTRICTS": districts_file, "DISTRICT_FIELD": "name", "OUTPUT": str(out / "price_bins.csv"),
-        "CHART": str(out / "price_chart.png"), "REPORT": str(out / "price_report.html")})
+    prices = processing.run(
+        "scenicheatmap:validateprices",
+        {
+            "PRICES": str(out / "SAMPLE_prices.geojson"),
+            "PRICE_FIELD": "price_m2",
+            "PHOTOS": stats["CLIPPED"],
+            "RADIUS": 500,
+            "DISTRICTS": districts_file,
+            "DISTRICT_FIELD": "name",
+            "OUTPUT": str(out / "price_bins.csv"),
+            "CHART": str(out / "price_chart.png"),
+            "REPORT": str(out / "price_report.html"),
+        },
+    )
     print(f"validateprices: Spearman rho {prices['SPEARMAN']:.3f} (p {prices['SPEARMAN_P']:.3g}); {prices['VERDICT']}")
 
     project = QgsProject.instance()
-    rasters = {name: QgsRasterLayer(result["OUTPUT"], f"{result['WEIGHTING_USED'].capitalize()} per km² (SAMPLE)")
-               for name, result in maps.items()}  # styled by their .qml; short names, distinct at the start
+    rasters = {
+        name: QgsRasterLayer(result["OUTPUT"], f"{result['WEIGHTING_USED'].capitalize()} per km² (SAMPLE)")
+        for name, result in maps.items()
+    }  # styled by their .qml; short names, distinct at the start
     districts = QgsVectorLayer(stats["DISTRICTS_OUT"], "SAMPLE districts with counts")
     districts.loadNamedStyle(str(REPO / "resources" / "styles" / "districts_outline.qml"))
     installed_font(districts)
@@ -279,8 +349,11 @@ def main(out: pathlib.Path):
     photos.loadNamedStyle(str(REPO / "resources" / "styles" / "photo_points.qml"))
     price_layer = QgsVectorLayer(str(out / "SAMPLE_prices.geojson"), "SAMPLE prices")
     # an optional background: off by default, it needs the internet (and the PNGs never use it)
-    osm = QgsRasterLayer("type=xyz&url=https://tile.openstreetmap.org/{z}/{x}/{y}.png&zmin=0&zmax=19",
-                         "OpenStreetMap (background)", "wms")
+    osm = QgsRasterLayer(
+        "type=xyz&url=https://tile.openstreetmap.org/{z}/{x}/{y}.png&zmin=0&zmax=19",
+        "OpenStreetMap (background)",
+        "wms",
+    )
     for layer in (districts, photos, price_layer, *rasters.values()):
         assert layer.isValid(), layer.name()
     if osm.isValid():  # each new layer goes on top: the background first
@@ -301,9 +374,13 @@ def main(out: pathlib.Path):
     extent.scale(1.15)
     for name, raster in rasters.items():
         render_png([photos, districts, raster], extent, out / f"{name}.png", raster.name(), maps[name]["UNIT"])
-    facts = {"photos imported": imported["PHOTOS"], "files rejected": imported["REJECTED"],
-             f"valid photos (score >= {THRESHOLD})": classified["VALID_COUNT"],
-             "valid photos in the districts": stats["CLIPPED_COUNT"], "seasons mapped": series["PERIODS"]}
+    facts = {
+        "photos imported": imported["PHOTOS"],
+        "files rejected": imported["REJECTED"],
+        f"valid photos (score >= {THRESHOLD})": classified["VALID_COUNT"],
+        "valid photos in the districts": stats["CLIPPED_COUNT"],
+        "seasons mapped": series["PERIODS"],
+    }
     write_report(out, facts, table_rows, prices)
     print(f"wrote {out / 'report.html'}, {out / 'heatmap.png'} and {out / 'scenic_heatmap_demo.qgz'}")
     project.clear()

@@ -63,26 +63,35 @@ def main():
     }
     for part in sorted(set(labelled.parts)):
         sel = np.array([p == part for p in labelled.parts])
-        metrics["by_part"][part] = {"photos": int(sel.sum()), "valid": int(y[sel].sum()),
-                                    "balanced_accuracy": cal.balanced_accuracy(probability[sel], y[sel], threshold)}
+        metrics["by_part"][part] = {
+            "photos": int(sel.sum()),
+            "valid": int(y[sel].sum()),
+            "balanced_accuracy": cal.balanced_accuracy(probability[sel], y[sel], threshold),
+        }
     head = sh.fit_head(features, mapping, y, l2=args.l2)
     counts = {}
     for part, c in zip(labelled.parts, labelled.classes):
         counts.setdefault(part, {}).setdefault(c, 0)
         counts[part][c] += 1
     meta = {
-        "format": "scenic-heatmap-default-head", "version": 1, "backbone": "efficientnet-lite0",
+        "format": "scenic-heatmap-default-head",
+        "version": 1,
+        "backbone": "efficientnet-lite0",
         "built": datetime.date.today().isoformat(),
         "command": "python scripts/make_default_model.py DEVSET" + ("" if args.camera_csv else " --camera-csv ''"),
         "photo_devset_manifest_sha256": sh.manifest_hash(args.manifest) if os.path.exists(args.manifest) else None,
         "camera_labels_sha256": sh.manifest_hash(args.camera_csv) if args.camera_csv else None,
-        "l2": args.l2, "photos": counts, "metrics": metrics,
+        "l2": args.l2,
+        "photos": counts,
+        "metrics": metrics,
         "trained_on": sh.content_ids(labelled.paths),
     }
     sh.save_default_head(args.output, head, platt, threshold, meta)
-    print(f"\nwrote {os.path.splitext(args.output)[0]}.npz/.json: threshold {threshold}, out-of-fold balanced accuracy "
-          f"{metrics['balanced_accuracy_at_threshold']:.3f}, ECE {metrics['expected_calibration_error']:.3f}, "
-          f"valid recall {metrics['valid_recall_at_threshold']:.3f}")
+    print(
+        f"\nwrote {os.path.splitext(args.output)[0]}.npz/.json: threshold {threshold}, out-of-fold balanced accuracy "
+        f"{metrics['balanced_accuracy_at_threshold']:.3f}, ECE {metrics['expected_calibration_error']:.3f}, "
+        f"valid recall {metrics['valid_recall_at_threshold']:.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -41,14 +41,16 @@ def build():
     model = QgsProcessingModelAlgorithm("workflow", "Workflow")
     model.setName("workflow")
     model.setGroup("Workflow")
-    model.setHelpContent({
-        "ALG_DESC": "The whole Scenic Heatmap chain in one run: harvest Flickr photos with GNSS positions in "
-                    "the extent and time window, classify them (built-in or trained classifier), keep the "
-                    "valid ones, clip and count them per district, and map their density as a styled heat "
-                    "map. Credentials come from an authentication configuration (Basic: key as user name, "
-                    "secret as password) or the SCENIC_HEATMAP_FLICKR_KEY/SECRET environment variables.",
-        "ALG_CREATOR": "Scenic Heatmap",
-    })
+    model.setHelpContent(
+        {
+            "ALG_DESC": "The whole Scenic Heatmap chain in one run: harvest Flickr photos with GNSS positions in "
+            "the extent and time window, classify them (built-in or trained classifier), keep the "
+            "valid ones, clip and count them per district, and map their density as a styled heat "
+            "map. Credentials come from an authentication configuration (Basic: key as user name, "
+            "secret as password) or the SCENIC_HEATMAP_FLICKR_KEY/SECRET environment variables.",
+            "ALG_CREATOR": "Scenic Heatmap",
+        }
+    )
 
     def parameter(definition, y):
         model.addModelParameter(definition, QgsProcessingModelParameter(definition.name()))
@@ -61,22 +63,29 @@ def build():
         QgsProcessingParameterExtent("EXTENT", "Area to harvest"),
         QgsProcessingParameterDateTime("START", "From", QgsProcessingParameterDateTime.Date, QDate(2016, 6, 30)),
         QgsProcessingParameterDateTime("END", "To", QgsProcessingParameterDateTime.Date, QDate(2017, 6, 30)),
-        QgsProcessingParameterAuthConfig("AUTHCFG", "Flickr credentials (authentication configuration)",
-                                         optional=True),
-        QgsProcessingParameterFile("CLASSIFIER", "Trained classifier (.scenicmodel; empty: built-in)",
-                                   extension="scenicmodel", optional=True),
-        QgsProcessingParameterNumber("THRESHOLD", "Valid score threshold (empty: the classifier's recommended one)",
-                                     QgsProcessingParameterNumber.Double, None, optional=True, minValue=0.0,
-                                     maxValue=1.0),
+        QgsProcessingParameterAuthConfig("AUTHCFG", "Flickr credentials (authentication configuration)", optional=True),
+        QgsProcessingParameterFile(
+            "CLASSIFIER", "Trained classifier (.scenicmodel; empty: built-in)", extension="scenicmodel", optional=True
+        ),
+        QgsProcessingParameterNumber(
+            "THRESHOLD",
+            "Valid score threshold (empty: the classifier's recommended one)",
+            QgsProcessingParameterNumber.Double,
+            None,
+            optional=True,
+            minValue=0.0,
+            maxValue=1.0,
+        ),
         QgsProcessingParameterFeatureSource("DISTRICTS", "Districts", [QgsProcessing.TypeVectorPolygon]),
         QgsProcessingParameterField("DISTRICT_ID", "District identifier field", parentLayerParameterName="DISTRICTS"),
-        QgsProcessingParameterNumber("RADIUS", "Heat-map radius (metres)", QgsProcessingParameterNumber.Double,
-                                     1000.0, minValue=0.0),
-        QgsProcessingParameterNumber("PIXEL_SIZE", "Heat-map pixel size (metres)",
-                                     QgsProcessingParameterNumber.Double, 10.0, minValue=0.0),
+        QgsProcessingParameterNumber(
+            "RADIUS", "Heat-map radius (metres)", QgsProcessingParameterNumber.Double, 1000.0, minValue=0.0
+        ),
+        QgsProcessingParameterNumber(
+            "PIXEL_SIZE", "Heat-map pixel size (metres)", QgsProcessingParameterNumber.Double, 10.0, minValue=0.0
+        ),
         QgsProcessingParameterEnum("WEIGHTING", "Heat-map weighting", options=list(WEIGHTINGS), defaultValue=0),
-        QgsProcessingParameterString("API_ENDPOINT", "Flickr REST endpoint",
-                                     "https://api.flickr.com/services/rest/"),
+        QgsProcessingParameterString("API_ENDPOINT", "Flickr REST endpoint", "https://api.flickr.com/services/rest/"),
     ):
         parameter(definition, y)
         y += 60
@@ -111,27 +120,81 @@ def build():
         model.addChildAlgorithm(step)
 
     # first, in seconds: the settings of the later steps, so that a wrong field or radius fails before the harvest
-    child("check", "scenicheatmap:checkworkflow", "Check the district and heat-map settings", {
-        "DISTRICTS": source("DISTRICTS"), "DISTRICT_ID": source("DISTRICT_ID"), "RADIUS": source("RADIUS"),
-        "PIXEL_SIZE": source("PIXEL_SIZE"),
-    }, {}, 450, y=180)
-    child("harvest", "scenicheatmap:harvestflickr", "Harvest Flickr photos", {
-        "EXTENT": source("EXTENT"), "START": source("START"), "END": source("END"), "AUTHCFG": source("AUTHCFG"),
-        "API_ENDPOINT": source("API_ENDPOINT"), "GNSS_ONLY": static(True), "BLOCK_DAYS": static(7),
-    }, {"IMAGE_FOLDER": "Photo folder", "OUTPUT": "Harvested photos"}, 450, after=("check",))
-    child("classify", "scenicheatmap:classifyphotos", "Classify photos", {
-        "INPUT": output_of("harvest", "OUTPUT"), "PATH_FIELD": static("image_path"),
-        "MODEL": source("CLASSIFIER"), "THRESHOLD": source("THRESHOLD"), "VALID_CLASS": static("valid"),
-    }, {"CLASSIFIED": "Classified photos", "VALID": "Valid photos"}, 700)
-    child("districts", "scenicheatmap:districtstats", "Clip and count per district", {
-        "POINTS": output_of("classify", "VALID"), "DISTRICTS": source("DISTRICTS"),
-        "DISTRICT_ID": source("DISTRICT_ID"),
-    }, {"CLIPPED": "Valid photos in districts", "DISTRICTS_OUT": "Districts with counts",
-        "SUMMARY": "District summary"}, 950)
-    child("heatmap", "scenicheatmap:heatmap", "Heat map", {
-        "POINTS": output_of("districts", "CLIPPED"), "CLIP": source("DISTRICTS"), "RADIUS": source("RADIUS"),
-        "PIXEL_SIZE": source("PIXEL_SIZE"), "WEIGHTING": source("WEIGHTING"),
-    }, {"OUTPUT": "Heat map"}, 1200)
+    child(
+        "check",
+        "scenicheatmap:checkworkflow",
+        "Check the district and heat-map settings",
+        {
+            "DISTRICTS": source("DISTRICTS"),
+            "DISTRICT_ID": source("DISTRICT_ID"),
+            "RADIUS": source("RADIUS"),
+            "PIXEL_SIZE": source("PIXEL_SIZE"),
+        },
+        {},
+        450,
+        y=180,
+    )
+    child(
+        "harvest",
+        "scenicheatmap:harvestflickr",
+        "Harvest Flickr photos",
+        {
+            "EXTENT": source("EXTENT"),
+            "START": source("START"),
+            "END": source("END"),
+            "AUTHCFG": source("AUTHCFG"),
+            "API_ENDPOINT": source("API_ENDPOINT"),
+            "GNSS_ONLY": static(True),
+            "BLOCK_DAYS": static(7),
+        },
+        {"IMAGE_FOLDER": "Photo folder", "OUTPUT": "Harvested photos"},
+        450,
+        after=("check",),
+    )
+    child(
+        "classify",
+        "scenicheatmap:classifyphotos",
+        "Classify photos",
+        {
+            "INPUT": output_of("harvest", "OUTPUT"),
+            "PATH_FIELD": static("image_path"),
+            "MODEL": source("CLASSIFIER"),
+            "THRESHOLD": source("THRESHOLD"),
+            "VALID_CLASS": static("valid"),
+        },
+        {"CLASSIFIED": "Classified photos", "VALID": "Valid photos"},
+        700,
+    )
+    child(
+        "districts",
+        "scenicheatmap:districtstats",
+        "Clip and count per district",
+        {
+            "POINTS": output_of("classify", "VALID"),
+            "DISTRICTS": source("DISTRICTS"),
+            "DISTRICT_ID": source("DISTRICT_ID"),
+        },
+        {
+            "CLIPPED": "Valid photos in districts",
+            "DISTRICTS_OUT": "Districts with counts",
+            "SUMMARY": "District summary",
+        },
+        950,
+    )
+    child(
+        "heatmap",
+        "scenicheatmap:heatmap",
+        "Heat map",
+        {
+            "POINTS": output_of("districts", "CLIPPED"),
+            "CLIP": source("DISTRICTS"),
+            "RADIUS": source("RADIUS"),
+            "PIXEL_SIZE": source("PIXEL_SIZE"),
+            "WEIGHTING": source("WEIGHTING"),
+        },
+        {"OUTPUT": "Heat map"},
+        1200,
+    )
     model.updateDestinationParameters()
     return model
 
@@ -142,8 +205,10 @@ def main():
     MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
     if not model.toFile(str(MODEL_PATH)):
         raise SystemExit(f"cannot write {MODEL_PATH}")
-    print(f"wrote {MODEL_PATH} with {len(model.childAlgorithms())} steps and "
-          f"{len(model.parameterDefinitions())} parameters")
+    print(
+        f"wrote {MODEL_PATH} with {len(model.childAlgorithms())} steps and "
+        f"{len(model.parameterDefinitions())} parameters"
+    )
     plugin.unload()
 
 

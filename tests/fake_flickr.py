@@ -25,8 +25,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from PIL import Image
 
 CAP = 4000
-SIZES = [("sq", 75), ("q", 150), ("t", 100), ("s", 240), ("n", 320), ("w", 400), ("m", 500), ("z", 640),
-         ("c", 800), ("l", 1024), ("h", 1600), ("k", 2048)]
+SIZES = [
+    ("sq", 75),
+    ("q", 150),
+    ("t", 100),
+    ("s", 240),
+    ("n", 320),
+    ("w", 400),
+    ("m", 500),
+    ("z", 640),
+    ("c", 800),
+    ("l", 1024),
+    ("h", 1600),
+    ("k", 2048),
+]
 
 
 @dataclass
@@ -83,13 +95,25 @@ def make_photos(n, bbox, start, end, seed=1, gnss_share=0.6, private_share=0.1, 
         else:
             exif = rng.choice(["none", "none", "zero", "empty"])
         big = rng.random() < 0.8
-        photos.append(FakePhoto(
-            id=str(first_id + i * 7), owner=f"{10000 + i % owners}@N0{i % 9}", ownername=f"user {i % owners}",
-            title=f"photo <{i}> & \"view\"", dateupload=upload, datetaken=taken.strftime("%Y-%m-%d %H:%M:%S"),
-            latitude=round(lat + rng.uniform(-0.001, 0.001), 6), longitude=round(lon + rng.uniform(-0.001, 0.001), 6),
-            accuracy=rng.choice([16, 16, 15, 11, 6]), license=rng.choice([0, 1, 2, 4, 9]), exif=exif,
-            gps_lat=lat, gps_lon=lon, o_width=4000 if big else 900, o_height=3000 if big else 600,
-        ))
+        photos.append(
+            FakePhoto(
+                id=str(first_id + i * 7),
+                owner=f"{10000 + i % owners}@N0{i % 9}",
+                ownername=f"user {i % owners}",
+                title=f'photo <{i}> & "view"',
+                dateupload=upload,
+                datetaken=taken.strftime("%Y-%m-%d %H:%M:%S"),
+                latitude=round(lat + rng.uniform(-0.001, 0.001), 6),
+                longitude=round(lon + rng.uniform(-0.001, 0.001), 6),
+                accuracy=rng.choice([16, 16, 15, 11, 6]),
+                license=rng.choice([0, 1, 2, 4, 9]),
+                exif=exif,
+                gps_lat=lat,
+                gps_lon=lon,
+                o_width=4000 if big else 900,
+                o_height=3000 if big else 600,
+            )
+        )
     return photos
 
 
@@ -228,8 +252,9 @@ class FakeFlickr:
             return self._fail(handler, 4, "Not a valid bbox")
 
         def taken_ts(text):
-            return datetime.datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(
-                tzinfo=datetime.timezone.utc).timestamp()
+            return (
+                datetime.datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=datetime.timezone.utc).timestamp()
+            )
 
         matches = [p for p in self.photos if south <= p.latitude <= north and west <= p.longitude <= east]
         if "min_upload_date" in form:
@@ -254,11 +279,16 @@ class FakeFlickr:
         pages = max(1, math.ceil(total / per_page))
         reachable = max(1, CAP // per_page)
         served_page = page if page <= reachable else (page - 1) % reachable + 1  # past the cap: repeats
-        chunk = matches[(served_page - 1) * per_page:served_page * per_page]
+        chunk = matches[(served_page - 1) * per_page : served_page * per_page]
         extras = set((form.get("extras") or "").split(","))
         photo_list = [self._search_item(p, extras) for p in chunk]
-        self._json(handler, {"photos": {"page": page, "pages": pages, "perpage": per_page, "total": str(total),
-                                        "photo": photo_list}, "stat": "ok"})
+        self._json(
+            handler,
+            {
+                "photos": {"page": page, "pages": pages, "perpage": per_page, "total": str(total), "photo": photo_list},
+                "stat": "ok",
+            },
+        )
 
     def _sizes(self, photo):
         long_edge = max(photo.o_width, photo.o_height)
@@ -276,8 +306,17 @@ class FakeFlickr:
         return out
 
     def _search_item(self, p, extras):
-        item = {"id": p.id, "owner": p.owner, "secret": "abc123", "server": "65535", "farm": 66,
-                "title": p.title, "ispublic": 1, "isfriend": 0, "isfamily": 0}
+        item = {
+            "id": p.id,
+            "owner": p.owner,
+            "secret": "abc123",
+            "server": "65535",
+            "farm": 66,
+            "title": p.title,
+            "ispublic": 1,
+            "isfriend": 0,
+            "isfamily": 0,
+        }
         if "date_upload" in extras:
             item["dateupload"] = str(p.dateupload)
         if "date_taken" in extras:
@@ -285,8 +324,18 @@ class FakeFlickr:
         if "owner_name" in extras:
             item["ownername"] = p.ownername
         if "geo" in extras:
-            item.update(latitude=p.latitude, longitude=p.longitude, accuracy=str(p.accuracy), context=0,
-                        place_id="x", woeid="1", geo_is_public=1, geo_is_contact=0, geo_is_friend=0, geo_is_family=0)
+            item.update(
+                latitude=p.latitude,
+                longitude=p.longitude,
+                accuracy=str(p.accuracy),
+                context=0,
+                place_id="x",
+                woeid="1",
+                geo_is_public=1,
+                geo_is_contact=0,
+                geo_is_friend=0,
+                geo_is_family=0,
+            )
         if "license" in extras:
             item["license"] = str(p.license)
         if "o_dims" in extras:
@@ -311,25 +360,44 @@ class FakeFlickr:
                 entry["clean"] = {"_content": clean}
             return entry
 
-        tags = [tag("IFD0", "Make", "Make", "NIKON CORPORATION"), tag("IFD0", "Model", "Model", "NIKON D700"),
-                tag("ExifIFD", "DateTimeOriginal", "Date and Time (Original)", photo.datetaken.replace("-", ":"))]
+        tags = [
+            tag("IFD0", "Make", "Make", "NIKON CORPORATION"),
+            tag("IFD0", "Model", "Model", "NIKON D700"),
+            tag("ExifIFD", "DateTimeOriginal", "Date and Time (Original)", photo.datetaken.replace("-", ":")),
+        ]
         north, east = photo.gps_lat >= 0, photo.gps_lon >= 0
         if photo.exif in ("dms", "rational", "letters"):
             text = _dms_text if photo.exif != "rational" else _rational_text
             lat_ref = ("N" if north else "S") if photo.exif == "letters" else ("North" if north else "South")
             lon_ref = ("E" if east else "W") if photo.exif == "letters" else ("East" if east else "West")
-            tags += [tag("GPS", "GPSVersionID", "GPS Version ID", "2.2.0.0"),
-                     tag("GPS", "GPSLatitudeRef", "GPS Latitude Ref", lat_ref),
-                     tag("GPS", "GPSLatitude", "GPS Latitude", text(photo.gps_lat)),
-                     tag("GPS", "GPSLongitudeRef", "GPS Longitude Ref", lon_ref),
-                     tag("GPS", "GPSLongitude", "GPS Longitude", text(photo.gps_lon))]
+            tags += [
+                tag("GPS", "GPSVersionID", "GPS Version ID", "2.2.0.0"),
+                tag("GPS", "GPSLatitudeRef", "GPS Latitude Ref", lat_ref),
+                tag("GPS", "GPSLatitude", "GPS Latitude", text(photo.gps_lat)),
+                tag("GPS", "GPSLongitudeRef", "GPS Longitude Ref", lon_ref),
+                tag("GPS", "GPSLongitude", "GPS Longitude", text(photo.gps_lon)),
+            ]
         elif photo.exif == "zero":
-            tags += [tag("GPS", "GPSLatitude", "GPS Latitude", "0/0, 0/0, 0/0"),
-                     tag("GPS", "GPSLongitude", "GPS Longitude", "0/0, 0/0, 0/0")]
+            tags += [
+                tag("GPS", "GPSLatitude", "GPS Latitude", "0/0, 0/0, 0/0"),
+                tag("GPS", "GPSLongitude", "GPS Longitude", "0/0, 0/0, 0/0"),
+            ]
         elif photo.exif == "empty":
             tags += [tag("GPS", "GPSLatitude", "GPS Latitude", ""), tag("GPS", "GPSLongitude", "GPS Longitude", "")]
-        self._json(handler, {"photo": {"id": photo.id, "secret": "abc123", "server": "65535", "farm": 66,
-                                       "camera": "Nikon D700", "exif": tags}, "stat": "ok"})
+        self._json(
+            handler,
+            {
+                "photo": {
+                    "id": photo.id,
+                    "secret": "abc123",
+                    "server": "65535",
+                    "farm": 66,
+                    "camera": "Nikon D700",
+                    "exif": tags,
+                },
+                "stat": "ok",
+            },
+        )
 
     # -- static images ------------------------------------------------------------
     def _image_bytes(self, photo, suffix):

@@ -20,9 +20,16 @@ def photo_layer(exif_dir, extra_paths=()):
 
 def test_classifies_a_layer(run_alg, exif_dir, tmp_path):
     layer = photo_layer(exif_dir, [str(tmp_path / "gone.jpg")])
-    result = run_alg("scenicheatmap:classifyphotos", {
-        "INPUT": layer, "THRESHOLD": 0.8, "CLASSIFIED": "TEMPORARY_OUTPUT", "VALID": "TEMPORARY_OUTPUT",
-        "CSV": str(tmp_path / "study.csv")})
+    result = run_alg(
+        "scenicheatmap:classifyphotos",
+        {
+            "INPUT": layer,
+            "THRESHOLD": 0.8,
+            "CLASSIFIED": "TEMPORARY_OUTPUT",
+            "VALID": "TEMPORARY_OUTPUT",
+            "CSV": str(tmp_path / "study.csv"),
+        },
+    )
     classified = list(result["CLASSIFIED"].getFeatures())
     assert len(classified) == 10
     assert [f.name() for f in result["CLASSIFIED"].fields()][-5:] == ["class", "category", "score", "valid", "error"]
@@ -38,11 +45,18 @@ def test_classifies_a_layer(run_alg, exif_dir, tmp_path):
 
 
 def test_classifies_a_folder(run_alg, exif_dir):
-    result = run_alg("scenicheatmap:classifyphotos", {
-        "FOLDER": str(exif_dir / "jpg" / "hdr"), "CLASSIFIED": "TEMPORARY_OUTPUT", "VALID": "TEMPORARY_OUTPUT"})
+    result = run_alg(
+        "scenicheatmap:classifyphotos",
+        {"FOLDER": str(exif_dir / "jpg" / "hdr"), "CLASSIFIED": "TEMPORARY_OUTPUT", "VALID": "TEMPORARY_OUTPUT"},
+    )
     features = {f["photo_id"]: f for f in result["CLASSIFIED"].getFeatures()}
-    assert set(features) == {"README", "canon_hdr_NO.jpg", "canon_hdr_YES.jpg", "iphone_hdr_NO.jpg",
-                             "iphone_hdr_YES.jpg"}
+    assert set(features) == {
+        "README",
+        "canon_hdr_NO.jpg",
+        "canon_hdr_YES.jpg",
+        "iphone_hdr_NO.jpg",
+        "iphone_hdr_YES.jpg",
+    }
     assert features["README"]["error"]  # not an image: reported, not fatal
     assert not features["iphone_hdr_YES.jpg"]["error"] and features["iphone_hdr_YES.jpg"]["lat"] > 40
 
@@ -50,9 +64,16 @@ def test_classifies_a_folder(run_alg, exif_dir):
 def test_a_low_threshold_still_vetoes_dominant_faces_with_the_face_check(run_alg, exif_dir):
     # the portrait scores about 0.004, above this threshold: only the face check keeps it out
     portrait = str(exif_dir / "jpg" / "Konica_Minolta_DiMAGE_Z3.jpg")
-    result = run_alg("scenicheatmap:classifyphotos", {
-        "INPUT": photo_layer(exif_dir, [portrait]), "THRESHOLD": 0.001, "FACE_CHECK": True,
-        "CLASSIFIED": "TEMPORARY_OUTPUT", "VALID": "TEMPORARY_OUTPUT"})
+    result = run_alg(
+        "scenicheatmap:classifyphotos",
+        {
+            "INPUT": photo_layer(exif_dir, [portrait]),
+            "THRESHOLD": 0.001,
+            "FACE_CHECK": True,
+            "CLASSIFIED": "TEMPORARY_OUTPUT",
+            "VALID": "TEMPORARY_OUTPUT",
+        },
+    )
     (face,) = [f for f in result["CLASSIFIED"].getFeatures() if f["image_path"] == portrait]
     assert face["category"] == "portrait" and face["score"] == 0 and face["valid"] is False
     assert portrait not in {f["image_path"] for f in result["VALID"].getFeatures()}
@@ -62,28 +83,43 @@ def test_a_low_threshold_still_vetoes_dominant_faces_with_the_face_check(run_alg
 def test_needs_a_path_field_or_a_folder(run_alg):
     layer = QgsVectorLayer("Point?crs=EPSG:4326&field=name:string", "no paths", "memory")
     with pytest.raises(QgsProcessingException, match="image paths"):
-        run_alg("scenicheatmap:classifyphotos", {"INPUT": layer, "CLASSIFIED": "TEMPORARY_OUTPUT",
-                                                 "VALID": "TEMPORARY_OUTPUT"})
+        run_alg(
+            "scenicheatmap:classifyphotos",
+            {"INPUT": layer, "CLASSIFIED": "TEMPORARY_OUTPUT", "VALID": "TEMPORARY_OUTPUT"},
+        )
     with pytest.raises(QgsProcessingException, match="either"):
         run_alg("scenicheatmap:classifyphotos", {"CLASSIFIED": "TEMPORARY_OUTPUT", "VALID": "TEMPORARY_OUTPUT"})
 
 
 def test_unknown_valid_class_is_refused(run_alg, exif_dir):
     with pytest.raises(QgsProcessingException, match="not one of"):
-        run_alg("scenicheatmap:classifyphotos", {"INPUT": photo_layer(exif_dir), "VALID_CLASS": "pretty",
-                                                 "CLASSIFIED": "TEMPORARY_OUTPUT", "VALID": "TEMPORARY_OUTPUT"})
+        run_alg(
+            "scenicheatmap:classifyphotos",
+            {
+                "INPUT": photo_layer(exif_dir),
+                "VALID_CLASS": "pretty",
+                "CLASSIFIED": "TEMPORARY_OUTPUT",
+                "VALID": "TEMPORARY_OUTPUT",
+            },
+        )
 
 
 def test_through_qgis_process(qgis_process, exif_dir, tmp_path):
-    rc, result, log = qgis_process("scenicheatmap:classifyphotos", {
-        "FOLDER": exif_dir / "jpg" / "gps", "THRESHOLD": 0.85, "CLASSIFIED": tmp_path / "all.gpkg",
-        "VALID": tmp_path / "valid.gpkg", "CSV": tmp_path / "study.csv"})
+    rc, result, log = qgis_process(
+        "scenicheatmap:classifyphotos",
+        {
+            "FOLDER": exif_dir / "jpg" / "gps",
+            "THRESHOLD": 0.85,
+            "CLASSIFIED": tmp_path / "all.gpkg",
+            "VALID": tmp_path / "valid.gpkg",
+            "CSV": tmp_path / "study.csv",
+        },
+    )
     assert rc == 0, log
     assert QgsVectorLayer(str(tmp_path / "all.gpkg"), "all").featureCount() == 10  # 9 photos and a README
     valid = QgsVectorLayer(str(tmp_path / "valid.gpkg"), "valid")
     assert valid.featureCount() == result["results"]["VALID_COUNT"] > 0
     assert all(f["score"] >= 0.85 for f in valid.getFeatures())
-
 
 
 def test_empty_threshold_uses_the_recommended_one_and_review_outputs(run_alg, exif_dir, tmp_path):
@@ -98,10 +134,18 @@ def test_empty_threshold_uses_the_recommended_one_and_review_outputs(run_alg, ex
             self.lines.append(info)
 
     feedback = Log()
-    result = run_alg("scenicheatmap:classifyphotos", {
-        "INPUT": photo_layer(exif_dir), "CLASSIFIED": "TEMPORARY_OUTPUT", "VALID": "TEMPORARY_OUTPUT",
-        "REVIEW": str(tmp_path / "review.html"), "LABEL_FOLDER": str(tmp_path / "label"), "LABEL_COUNT": 4},
-        feedback=feedback)
+    result = run_alg(
+        "scenicheatmap:classifyphotos",
+        {
+            "INPUT": photo_layer(exif_dir),
+            "CLASSIFIED": "TEMPORARY_OUTPUT",
+            "VALID": "TEMPORARY_OUTPUT",
+            "REVIEW": str(tmp_path / "review.html"),
+            "LABEL_FOLDER": str(tmp_path / "label"),
+            "LABEL_COUNT": 4,
+        },
+        feedback=feedback,
+    )
     recommended = DefaultHead.load(DEFAULT_HEAD).threshold
     assert result["THRESHOLD_USED"] == recommended
     assert any("recommended" in line and f"{recommended:.2f}" in line for line in feedback.lines)
@@ -117,8 +161,9 @@ def test_photo_layers_get_a_map_tip(run_alg, exif_dir, tmp_path):
     outputs = {}
     for name in ("CLASSIFIED", "VALID"):
         outputs[name] = QgsProcessingOutputLayerDefinition(str(tmp_path / f"{name}.gpkg"), QgsProject.instance())
-    run_alg("scenicheatmap:classifyphotos", dict(INPUT=photo_layer(exif_dir), THRESHOLD=0.5, **outputs),
-            context=context)
+    run_alg(
+        "scenicheatmap:classifyphotos", dict(INPUT=photo_layer(exif_dir), THRESHOLD=0.5, **outputs), context=context
+    )
     pending = context.layersToLoadOnCompletion()
     assert len(pending) == 2
     for path, details in pending.items():
@@ -142,11 +187,18 @@ def test_relative_image_paths_are_read_from_the_layer_folder(run_alg, exif_dir, 
     layer.dataProvider().addFeatures([feature])
     options = QgsVectorFileWriter.SaveVectorOptions()
     options.driverName = "GPKG"
-    QgsVectorFileWriter.writeAsVectorFormatV2(layer, str(tmp_path / "photos.gpkg"), QgsProject.instance()
-                                              .transformContext(), options)
+    QgsVectorFileWriter.writeAsVectorFormatV2(
+        layer, str(tmp_path / "photos.gpkg"), QgsProject.instance().transformContext(), options
+    )
     monkeypatch.chdir(exif_dir)  # somewhere else: the path must not be read against the working folder
-    result = run_alg("scenicheatmap:classifyphotos", {
-        "INPUT": str(tmp_path / "photos.gpkg"), "THRESHOLD": 0.5, "CLASSIFIED": "TEMPORARY_OUTPUT",
-        "VALID": "TEMPORARY_OUTPUT"})
+    result = run_alg(
+        "scenicheatmap:classifyphotos",
+        {
+            "INPUT": str(tmp_path / "photos.gpkg"),
+            "THRESHOLD": 0.5,
+            "CLASSIFIED": "TEMPORARY_OUTPUT",
+            "VALID": "TEMPORARY_OUTPUT",
+        },
+    )
     (classified,) = list(result["CLASSIFIED"].getFeatures())
     assert not classified["error"] and classified["score"] is not None

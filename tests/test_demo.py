@@ -21,10 +21,23 @@ def test_demo_runs_the_whole_chain(tmp_path):
     valid = int(re.search(r"classify: (\d+) of 400 photos valid", proc.stdout).group(1))
     # 315 views of a temple among 85 photos of food, a cat, a portrait and a page of text
     assert 250 <= valid <= 315
-    for name in ("heatmap.tif", "heatmap.qml", "heatmap.png", "heatmap_photo_user_days.tif",
-                 "heatmap_photo_user_days.png", "series.png", "series/heatmap_series.qlr", "price_chart.png",
-                 "price_report.html", "report.html", "district_table.csv", "district_summary.csv",
-                 "scenic_heatmap_demo.qgz", "rejected_files.csv", "valid_photos.csv"):
+    for name in (
+        "heatmap.tif",
+        "heatmap.qml",
+        "heatmap.png",
+        "heatmap_photo_user_days.tif",
+        "heatmap_photo_user_days.png",
+        "series.png",
+        "series/heatmap_series.qlr",
+        "price_chart.png",
+        "price_report.html",
+        "report.html",
+        "district_table.csv",
+        "district_summary.csv",
+        "scenic_heatmap_demo.qgz",
+        "rejected_files.csv",
+        "valid_photos.csv",
+    ):
         assert (out / name).stat().st_size > 0, name
     table = (out / "district_table.csv").read_text().splitlines()
     assert table[0] == "district,name,images,percent,area_km2,images_per_km2" and len(table) == 10

@@ -38,8 +38,14 @@ def district_points(districts, per_district):
 def run_stats(run_alg, points, districts, field="BEZNR"):
     result = run_alg(
         "scenicheatmap:districtstats",
-        {"POINTS": points, "DISTRICTS": districts, "DISTRICT_ID": field,
-         "CLIPPED": "TEMPORARY_OUTPUT", "DISTRICTS_OUT": "TEMPORARY_OUTPUT", "SUMMARY": "TEMPORARY_OUTPUT"},
+        {
+            "POINTS": points,
+            "DISTRICTS": districts,
+            "DISTRICT_ID": field,
+            "CLIPPED": "TEMPORARY_OUTPUT",
+            "DISTRICTS_OUT": "TEMPORARY_OUTPUT",
+            "SUMMARY": "TEMPORARY_OUTPUT",
+        },
     )
     return result
 
@@ -152,9 +158,17 @@ def test_repaired_bowtie_is_written_to_a_geopackage(run_alg, tmp_path):
     feature.setAttributes([1])
     bowtie.dataProvider().addFeatures([feature])
     out = str(tmp_path / "districts.gpkg")
-    run_alg("scenicheatmap:districtstats",
-            {"POINTS": point_layer([(100, 500)], "EPSG:31256"), "DISTRICTS": bowtie, "DISTRICT_ID": "id",
-             "CLIPPED": "TEMPORARY_OUTPUT", "DISTRICTS_OUT": out, "SUMMARY": "TEMPORARY_OUTPUT"})
+    run_alg(
+        "scenicheatmap:districtstats",
+        {
+            "POINTS": point_layer([(100, 500)], "EPSG:31256"),
+            "DISTRICTS": bowtie,
+            "DISTRICT_ID": "id",
+            "CLIPPED": "TEMPORARY_OUTPUT",
+            "DISTRICTS_OUT": out,
+            "SUMMARY": "TEMPORARY_OUTPUT",
+        },
+    )
     written = QgsVectorLayer(out, "written", "ogr")
     feature = next(written.getFeatures())
     assert feature["images"] == 1

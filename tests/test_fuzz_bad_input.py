@@ -54,40 +54,105 @@ def world(tmp_path, districts_path, readonly_dir):
     photos.mkdir()
     os.mkfifo(photos / "fifo.jpg")
     (photos / "broken.jpg").write_bytes(b"\xff\xd8 not really")
-    return {"out": out, "fifo": str(fifo), "text": str(text), "photos": str(photos), "ro": str(readonly_dir),
-            "districts": str(districts_path)}
+    return {
+        "out": out,
+        "fifo": str(fifo),
+        "text": str(text),
+        "photos": str(photos),
+        "ro": str(readonly_dir),
+        "districts": str(districts_path),
+    }
 
 
 def bad_values(w):
     """Values that are wrong for most parameters, in the forms users really pass."""
-    return [None, "", "nope", -1, 0, 1e12, float("nan"), "12abc", w["fifo"], w["text"], w["photos"],
-            os.path.join(w["ro"], "x.tif"), os.path.join(w["ro"], "x.gpkg"), os.path.join(w["ro"], "folder"),
-            os.path.join(w["out"], "missing", "x.csv"), w["out"], lambda: points(crs=""), lambda: points(lon=500),
-            line_layer, crs_less_polygons]
+    return [
+        None,
+        "",
+        "nope",
+        -1,
+        0,
+        1e12,
+        float("nan"),
+        "12abc",
+        w["fifo"],
+        w["text"],
+        w["photos"],
+        os.path.join(w["ro"], "x.tif"),
+        os.path.join(w["ro"], "x.gpkg"),
+        os.path.join(w["ro"], "folder"),
+        os.path.join(w["out"], "missing", "x.csv"),
+        w["out"],
+        lambda: points(crs=""),
+        lambda: points(lon=500),
+        line_layer,
+        crs_less_polygons,
+    ]
 
 
 def cases(w):
     o = w["out"]
     return {
-        "scenicheatmap:heatmap": {"POINTS": points, "RADIUS": 500, "PIXEL_SIZE": 50, "WEIGHT": "w",
-                                  "CLIP": None, "TARGET_CRS": None, "OUTPUT": str(o / "heat.tif")},
-        "scenicheatmap:heatmapseries": {"POINTS": points, "TAKEN_FIELD": "label", "RADIUS": 500, "PIXEL_SIZE": 50,
-                                        "OUTPUT_FOLDER": str(o / "series"), "STRIP": str(o / "strip.png")},
-        "scenicheatmap:districtstats": {"POINTS": points, "DISTRICTS": w["districts"], "DISTRICT_ID": "BEZNR",
-                                        "CLIPPED": str(o / "c.gpkg"), "DISTRICTS_OUT": str(o / "d.gpkg"),
-                                        "SUMMARY": str(o / "s.csv")},
-        "scenicheatmap:importphotos": {"FOLDER": w["photos"], "RECURSIVE": True, "OUTPUT": str(o / "p.gpkg"),
-                                       "INVALID": str(o / "i.csv")},
-        "scenicheatmap:validateprices": {"PRICES": points, "PRICE_FIELD": "w", "PHOTOS": points, "RADIUS": 300,
-                                         "PERMUTATIONS": 50, "OUTPUT": str(o / "v.csv"),
-                                         "CHART": str(o / "chart.png")},
-        "scenicheatmap:checkworkflow": {"DISTRICTS": w["districts"], "DISTRICT_ID": "BEZNR", "RADIUS": 1000,
-                                        "PIXEL_SIZE": 10},
-        "scenicheatmap:trainclassifier": {"INPUT": os.path.join(w["photos"], "none"), "EPOCHS": 1,
-                                          "MODEL": str(o / "m.scenicmodel"), "METRICS": str(o / "metrics.csv")},
-        "scenicheatmap:harvestflickr": {"API_KEY": "k", "API_SECRET": "s", "EXTENT": "16.3,16.4,48.1,48.2 [EPSG:4326]",
-                                        "API_ENDPOINT": "http://127.0.0.1:9/", "MAX_CALLS_PER_HOUR": 3600,
-                                        "OUTPUT": str(o / "flickr.gpkg")},
+        "scenicheatmap:heatmap": {
+            "POINTS": points,
+            "RADIUS": 500,
+            "PIXEL_SIZE": 50,
+            "WEIGHT": "w",
+            "CLIP": None,
+            "TARGET_CRS": None,
+            "OUTPUT": str(o / "heat.tif"),
+        },
+        "scenicheatmap:heatmapseries": {
+            "POINTS": points,
+            "TAKEN_FIELD": "label",
+            "RADIUS": 500,
+            "PIXEL_SIZE": 50,
+            "OUTPUT_FOLDER": str(o / "series"),
+            "STRIP": str(o / "strip.png"),
+        },
+        "scenicheatmap:districtstats": {
+            "POINTS": points,
+            "DISTRICTS": w["districts"],
+            "DISTRICT_ID": "BEZNR",
+            "CLIPPED": str(o / "c.gpkg"),
+            "DISTRICTS_OUT": str(o / "d.gpkg"),
+            "SUMMARY": str(o / "s.csv"),
+        },
+        "scenicheatmap:importphotos": {
+            "FOLDER": w["photos"],
+            "RECURSIVE": True,
+            "OUTPUT": str(o / "p.gpkg"),
+            "INVALID": str(o / "i.csv"),
+        },
+        "scenicheatmap:validateprices": {
+            "PRICES": points,
+            "PRICE_FIELD": "w",
+            "PHOTOS": points,
+            "RADIUS": 300,
+            "PERMUTATIONS": 50,
+            "OUTPUT": str(o / "v.csv"),
+            "CHART": str(o / "chart.png"),
+        },
+        "scenicheatmap:checkworkflow": {
+            "DISTRICTS": w["districts"],
+            "DISTRICT_ID": "BEZNR",
+            "RADIUS": 1000,
+            "PIXEL_SIZE": 10,
+        },
+        "scenicheatmap:trainclassifier": {
+            "INPUT": os.path.join(w["photos"], "none"),
+            "EPOCHS": 1,
+            "MODEL": str(o / "m.scenicmodel"),
+            "METRICS": str(o / "metrics.csv"),
+        },
+        "scenicheatmap:harvestflickr": {
+            "API_KEY": "k",
+            "API_SECRET": "s",
+            "EXTENT": "16.3,16.4,48.1,48.2 [EPSG:4326]",
+            "API_ENDPOINT": "http://127.0.0.1:9/",
+            "MAX_CALLS_PER_HOUR": 3600,
+            "OUTPUT": str(o / "flickr.gpkg"),
+        },
     }
 
 
@@ -106,8 +171,9 @@ def test_random_bad_combinations(run_alg, world, monkeypatch):
         for name in changed:
             parameters[name] = rng.choice(pool)
         parameters = {k: (v() if callable(v) else v) for k, v in parameters.items()}
-        described = {k: (v.name() if isinstance(v, QgsVectorLayer) else v)
-                     for k, v in parameters.items() if k in changed}
+        described = {
+            k: (v.name() if isinstance(v, QgsVectorLayer) else v) for k, v in parameters.items() if k in changed
+        }
         label = f"seed {SEED} run {runs}: {algorithm} with {described}"
         before = sorted(os.listdir(world["out"]))
         try:
@@ -121,6 +187,7 @@ def test_random_bad_combinations(run_alg, world, monkeypatch):
             path = world["out"] / entry
             if path.is_dir():
                 import shutil
+
                 shutil.rmtree(path)
             else:
                 path.unlink()

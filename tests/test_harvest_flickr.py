@@ -60,8 +60,12 @@ def parameters(fake, folder, **extra):
     west, south, east, north = VIENNA
     values = {
         "EXTENT": f"{west},{east},{south},{north} [EPSG:4326]",
-        "START": START.isoformat(), "END": END.isoformat(), "BLOCK_DAYS": 7,
-        "IMAGE_FOLDER": str(folder), "OUTPUT": str(folder / "photos.gpkg"), "API_ENDPOINT": fake.rest_url,
+        "START": START.isoformat(),
+        "END": END.isoformat(),
+        "BLOCK_DAYS": 7,
+        "IMAGE_FOLDER": str(folder),
+        "OUTPUT": str(folder / "photos.gpkg"),
+        "API_ENDPOINT": fake.rest_url,
     }
     values.update(extra)
     return values
@@ -74,8 +78,25 @@ def test_harvest_with_auth_config(run_alg, fake, authcfg, tmp_path):
     gnss = sorted((p.id for p in fake.photos if p.exif in ("dms", "rational", "letters")), key=int)
     assert [f["photo_id"] for f in layer.getFeatures()] == gnss
     assert [f.name() for f in layer.fields()][-18:] == [
-        "photo_id", "owner", "owner_name", "title", "taken", "uploaded", "lat", "lon", "gnss", "geotag_lat",
-        "geotag_lon", "geotag_accuracy", "gnss_geotag_m", "license", "page_url", "image_path", "width", "height"]
+        "photo_id",
+        "owner",
+        "owner_name",
+        "title",
+        "taken",
+        "uploaded",
+        "lat",
+        "lon",
+        "gnss",
+        "geotag_lat",
+        "geotag_lon",
+        "geotag_accuracy",
+        "gnss_geotag_m",
+        "license",
+        "page_url",
+        "image_path",
+        "width",
+        "height",
+    ]
     feature = next(layer.getFeatures())
     assert os.path.exists(feature["image_path"]) and feature["image_path"].endswith(f"{feature['photo_id']}.jpg")
     assert feature["taken"].isValid() and feature.geometry().asPoint().y() == pytest.approx(feature["lat"])
@@ -113,8 +134,9 @@ def test_cancel_leaves_a_resumable_state(run_alg, fake, tmp_path):
     original = feedback.setProgressText
     feedback.setProgressText = lambda text: (original(text), cancel_soon(text))
     with pytest.raises(QgsProcessingException, match="resume"):
-        run_alg("scenicheatmap:harvestflickr", parameters(fake, tmp_path, API_KEY=KEY, API_SECRET=SECRET),
-                feedback=feedback)
+        run_alg(
+            "scenicheatmap:harvestflickr", parameters(fake, tmp_path, API_KEY=KEY, API_SECRET=SECRET), feedback=feedback
+        )
     assert not (tmp_path / "photos.gpkg").exists()
     calls_before = fake.calls["flickr.photos.getExif"]
     result = run_alg("scenicheatmap:harvestflickr", parameters(fake, tmp_path, API_KEY=KEY, API_SECRET=SECRET))
@@ -138,8 +160,10 @@ def test_through_qgis_process(qgis_process, qgis_process_env, fake, tmp_path, mo
 def test_licence_filter_and_extent_in_another_crs(run_alg, fake, tmp_path):
     # the Vienna box in EPSG:31256 (MGI / Austria GK East); it is turned into a WGS 84 bbox
     extent = "-12000,18000,331000,356000 [EPSG:31256]"
-    result = run_alg("scenicheatmap:harvestflickr", parameters(
-        fake, tmp_path, EXTENT=extent, LICENSES=[4, 9], API_KEY=KEY, API_SECRET=SECRET))
+    result = run_alg(
+        "scenicheatmap:harvestflickr",
+        parameters(fake, tmp_path, EXTENT=extent, LICENSES=[4, 9], API_KEY=KEY, API_SECRET=SECRET),
+    )
     layer = QgsVectorLayer(result["OUTPUT"], "flickr")
     licences = {f["license"] for f in layer.getFeatures()}
     assert licences and licences <= {"4", "9"}

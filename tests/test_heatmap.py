@@ -48,16 +48,29 @@ def read_band(path):
 
 @pytest.mark.parametrize(
     "kernel,output_value,radius,pixel,weighted",
-    [(0, 0, 1000.0, 10.0, False), (0, 1, 250.0, 10.0, True), (1, 0, 300.0, 7.0, False),
-     (2, 0, 150.0, 10.0, True), (3, 1, 200.0, 20.0, False), (4, 0, 120.0, 5.0, True)],
+    [
+        (0, 0, 1000.0, 10.0, False),
+        (0, 1, 250.0, 10.0, True),
+        (1, 0, 300.0, 7.0, False),
+        (2, 0, 150.0, 10.0, True),
+        (3, 1, 200.0, 20.0, False),
+        (4, 0, 120.0, 5.0, True),
+    ],
 )
 def test_equals_qgis_heatmap_on_reprojected_points(run_alg, tmp_path, kernel, output_value, radius, pixel, weighted):
     photos = vienna_points(1500)
     ours = run_alg(
         "scenicheatmap:heatmap",
-        {"POINTS": photos, "RADIUS": radius, "PIXEL_SIZE": pixel, "KERNEL": kernel,
-         "OUTPUT_VALUE": output_value, "WEIGHT": "w" if weighted else None,
-         "TARGET_CRS": "EPSG:31256", "OUTPUT": str(tmp_path / "ours.tif")},
+        {
+            "POINTS": photos,
+            "RADIUS": radius,
+            "PIXEL_SIZE": pixel,
+            "KERNEL": kernel,
+            "OUTPUT_VALUE": output_value,
+            "WEIGHT": "w" if weighted else None,
+            "TARGET_CRS": "EPSG:31256",
+            "OUTPUT": str(tmp_path / "ours.tif"),
+        },
     )
     projected = run_alg(
         "native:reprojectlayer",
@@ -65,9 +78,15 @@ def test_equals_qgis_heatmap_on_reprojected_points(run_alg, tmp_path, kernel, ou
     )["OUTPUT"]
     native = run_alg(
         "qgis:heatmapkerneldensityestimation",
-        {"INPUT": projected, "RADIUS": radius, "PIXEL_SIZE": pixel, "KERNEL": kernel,
-         "OUTPUT_VALUE": output_value, "WEIGHT_FIELD": "w" if weighted else None,
-         "OUTPUT": str(tmp_path / "native.tif")},
+        {
+            "INPUT": projected,
+            "RADIUS": radius,
+            "PIXEL_SIZE": pixel,
+            "KERNEL": kernel,
+            "OUTPUT_VALUE": output_value,
+            "WEIGHT_FIELD": "w" if weighted else None,
+            "OUTPUT": str(tmp_path / "native.tif"),
+        },
     )
     a, a_transform, _ = read_band(ours["OUTPUT"])
     b, b_transform, _ = read_band(native["OUTPUT"])
@@ -121,13 +140,24 @@ def test_clip_makes_outside_cells_nodata(run_alg, tmp_path, districts_path):
     photos.updateExtents()
     result = run_alg(
         "scenicheatmap:heatmap",
-        {"POINTS": photos, "RADIUS": 1000, "PIXEL_SIZE": 50, "TARGET_CRS": "EPSG:31256",
-         "CLIP": str(districts_path), "OUTPUT": str(tmp_path / "clipped.tif")},
+        {
+            "POINTS": photos,
+            "RADIUS": 1000,
+            "PIXEL_SIZE": 50,
+            "TARGET_CRS": "EPSG:31256",
+            "CLIP": str(districts_path),
+            "OUTPUT": str(tmp_path / "clipped.tif"),
+        },
     )
     unclipped = run_alg(
         "scenicheatmap:heatmap",
-        {"POINTS": photos, "RADIUS": 1000, "PIXEL_SIZE": 50, "TARGET_CRS": "EPSG:31256",
-         "OUTPUT": str(tmp_path / "full.tif")},
+        {
+            "POINTS": photos,
+            "RADIUS": 1000,
+            "PIXEL_SIZE": 50,
+            "TARGET_CRS": "EPSG:31256",
+            "OUTPUT": str(tmp_path / "full.tif"),
+        },
     )
     ds = gdal.Open(result["OUTPUT"])
     band = ds.GetRasterBand(1)
@@ -142,9 +172,13 @@ def test_clip_makes_outside_cells_nodata(run_alg, tmp_path, districts_path):
 
 @pytest.mark.parametrize(
     "changes,message",
-    [({"RADIUS": 0}, "radius"), ({"RADIUS": 100, "PIXEL_SIZE": 100}, "smaller than the radius"),
-     ({"TARGET_CRS": "EPSG:4326"}, "geographic"), ({"OUTPUT": "/proc/nope/h.tif"}, "folder"),
-     ({"OUTPUT": "h.png"}, "GeoTIFF")],
+    [
+        ({"RADIUS": 0}, "radius"),
+        ({"RADIUS": 100, "PIXEL_SIZE": 100}, "smaller than the radius"),
+        ({"TARGET_CRS": "EPSG:4326"}, "geographic"),
+        ({"OUTPUT": "/proc/nope/h.tif"}, "folder"),
+        ({"OUTPUT": "h.png"}, "GeoTIFF"),
+    ],
 )
 def test_bad_parameters_are_clear_errors(run_alg, tmp_path, changes, message):
     parameters = {"POINTS": vienna_points(20), "RADIUS": 200, "PIXEL_SIZE": 10, "OUTPUT": str(tmp_path / "h.tif")}
@@ -182,18 +216,28 @@ SPOTS = [(16.3725, 48.2085), (16.3615, 48.2035), (16.3960, 48.1910)]
 
 
 def test_photo_user_days_count_a_prolific_owner_once(run_alg, tmp_path):
-    others = [(SPOTS[1][0], SPOTS[1][1], "walker", "2019-05-01T10:00:00"),
-              (SPOTS[2][0], SPOTS[2][1], "visitor", "2019-05-02T11:00:00")]
+    others = [
+        (SPOTS[1][0], SPOTS[1][1], "walker", "2019-05-01T10:00:00"),
+        (SPOTS[2][0], SPOTS[2][1], "visitor", "2019-05-02T11:00:00"),
+    ]
     burst = [(SPOTS[0][0], SPOTS[0][1], "burst", f"2019-05-03T12:{m:02d}:00") for m in range(50)]
     base = {"RADIUS": 500, "PIXEL_SIZE": 20, "TARGET_CRS": "EPSG:31256"}
-    by_photos = run_alg("scenicheatmap:heatmap", {**base, "POINTS": people_layer(burst + others),
-                                                   "OUTPUT": str(tmp_path / "photos.tif")})
-    by_days = run_alg("scenicheatmap:heatmap", {**base, "POINTS": people_layer(burst + others), "WEIGHTING": 1,
-                                                 "OUTPUT": str(tmp_path / "pud.tif")})
-    by_owners = run_alg("scenicheatmap:heatmap", {**base, "POINTS": people_layer(burst + others), "WEIGHTING": 2,
-                                                   "OUTPUT": str(tmp_path / "owners.tif")})
-    single = run_alg("scenicheatmap:heatmap", {**base, "POINTS": people_layer(burst[:1] + others),
-                                                "OUTPUT": str(tmp_path / "single.tif")})
+    by_photos = run_alg(
+        "scenicheatmap:heatmap",
+        {**base, "POINTS": people_layer(burst + others), "OUTPUT": str(tmp_path / "photos.tif")},
+    )
+    by_days = run_alg(
+        "scenicheatmap:heatmap",
+        {**base, "POINTS": people_layer(burst + others), "WEIGHTING": 1, "OUTPUT": str(tmp_path / "pud.tif")},
+    )
+    by_owners = run_alg(
+        "scenicheatmap:heatmap",
+        {**base, "POINTS": people_layer(burst + others), "WEIGHTING": 2, "OUTPUT": str(tmp_path / "owners.tif")},
+    )
+    single = run_alg(
+        "scenicheatmap:heatmap",
+        {**base, "POINTS": people_layer(burst[:1] + others), "OUTPUT": str(tmp_path / "single.tif")},
+    )
     photos, _, _ = read_band(by_photos["OUTPUT"])
     days, _, _ = read_band(by_days["OUTPUT"])
     owners, _, _ = read_band(by_owners["OUTPUT"])
@@ -205,21 +249,30 @@ def test_photo_user_days_count_a_prolific_owner_once(run_alg, tmp_path):
 
 
 def test_audience_splits_locals_from_tourists(run_alg, tmp_path):
-    local = [(SPOTS[0][0], SPOTS[0][1], "resident", "2019-01-05T10:00:00"),
-             (SPOTS[0][0], SPOTS[0][1], "resident", "2019-06-05T10:00:00")]  # 151 days apart
-    tourists = [(SPOTS[2][0], SPOTS[2][1], "guest", "2019-07-01T10:00:00"),
-                (SPOTS[1][0], SPOTS[1][1], "guest", "2019-07-03T10:00:00")]
+    local = [
+        (SPOTS[0][0], SPOTS[0][1], "resident", "2019-01-05T10:00:00"),
+        (SPOTS[0][0], SPOTS[0][1], "resident", "2019-06-05T10:00:00"),
+    ]  # 151 days apart
+    tourists = [
+        (SPOTS[2][0], SPOTS[2][1], "guest", "2019-07-01T10:00:00"),
+        (SPOTS[1][0], SPOTS[1][1], "guest", "2019-07-03T10:00:00"),
+    ]
     base = {"RADIUS": 300, "PIXEL_SIZE": 20, "TARGET_CRS": "EPSG:31256"}
-    result = run_alg("scenicheatmap:heatmap", {**base, "POINTS": people_layer(local + tourists), "AUDIENCE": 2,
-                                                "OUTPUT": str(tmp_path / "tourists.tif")})
-    alone = run_alg("scenicheatmap:heatmap", {**base, "POINTS": people_layer(tourists),
-                                               "OUTPUT": str(tmp_path / "alone.tif")})
+    result = run_alg(
+        "scenicheatmap:heatmap",
+        {**base, "POINTS": people_layer(local + tourists), "AUDIENCE": 2, "OUTPUT": str(tmp_path / "tourists.tif")},
+    )
+    alone = run_alg(
+        "scenicheatmap:heatmap", {**base, "POINTS": people_layer(tourists), "OUTPUT": str(tmp_path / "alone.tif")}
+    )
     assert result["PHOTOS"] == 2 and result["AUDIENCE_USED"] == "tourists"
     a, a_transform, _ = read_band(result["OUTPUT"])
     b, b_transform, _ = read_band(alone["OUTPUT"])
     assert a.shape == b.shape and np.allclose(a_transform, b_transform) and np.allclose(a, b)
-    locals_only = run_alg("scenicheatmap:heatmap", {**base, "POINTS": people_layer(local), "AUDIENCE": 1,
-                                                     "OUTPUT": str(tmp_path / "locals.tif")})
+    locals_only = run_alg(
+        "scenicheatmap:heatmap",
+        {**base, "POINTS": people_layer(local), "AUDIENCE": 1, "OUTPUT": str(tmp_path / "locals.tif")},
+    )
     assert locals_only["PHOTOS"] == 2
 
 
@@ -242,8 +295,17 @@ def test_per_km2_integrates_to_the_photo_count(run_alg, tmp_path, kernel):
     from test_bad_input import points
 
     layer = points(n=300)
-    result = run_alg("scenicheatmap:heatmap", {"POINTS": layer, "RADIUS": 800, "PIXEL_SIZE": 25, "KERNEL": kernel,
-                                               "OUTPUT_VALUE": 2, "OUTPUT": str(tmp_path / "heat.tif")})
+    result = run_alg(
+        "scenicheatmap:heatmap",
+        {
+            "POINTS": layer,
+            "RADIUS": 800,
+            "PIXEL_SIZE": 25,
+            "KERNEL": kernel,
+            "OUTPUT_VALUE": 2,
+            "OUTPUT": str(tmp_path / "heat.tif"),
+        },
+    )
     dataset = gdal.Open(result["OUTPUT"])
     band = dataset.GetRasterBand(1)
     values = band.ReadAsArray().astype(float)
@@ -257,8 +319,17 @@ def test_legend_has_round_discrete_classes_with_the_unit_and_no_noise(run_alg, t
     from qgis.core import QgsColorRampShader, QgsRasterLayer
     from test_bad_input import points
 
-    result = run_alg("scenicheatmap:heatmap", {"POINTS": points(n=200), "RADIUS": 600, "PIXEL_SIZE": 20,
-                                               "OUTPUT_VALUE": 2, "CLASSES": 5, "OUTPUT": str(tmp_path / "h.tif")})
+    result = run_alg(
+        "scenicheatmap:heatmap",
+        {
+            "POINTS": points(n=200),
+            "RADIUS": 600,
+            "PIXEL_SIZE": 20,
+            "OUTPUT_VALUE": 2,
+            "CLASSES": 5,
+            "OUTPUT": str(tmp_path / "h.tif"),
+        },
+    )
     layer = QgsRasterLayer(result["OUTPUT"], "h")
     assert layer.loadNamedStyle(result["STYLE"])[1]
     shader = layer.renderer().shader().rasterShaderFunction()

@@ -25,32 +25,56 @@ def seasonal_photos():
     rng = np.random.default_rng(5)
     rows = []
     for i in range(60):
-        rows.append((16.3960 + rng.normal(0, 0.002), 48.2165 + rng.normal(0, 0.001), f"s{i % 7}",
-                     f"2019-07-{1 + i % 28:02d}T12:00:00"))
+        rows.append(
+            (
+                16.3960 + rng.normal(0, 0.002),
+                48.2165 + rng.normal(0, 0.001),
+                f"s{i % 7}",
+                f"2019-07-{1 + i % 28:02d}T12:00:00",
+            )
+        )
     for i in range(20):
-        rows.append((16.3575 + rng.normal(0, 0.001), 48.2108 + rng.normal(0, 0.001), f"w{i % 5}",
-                     f"2019-12-{1 + i % 20:02d}T18:00:00"))
+        rows.append(
+            (
+                16.3575 + rng.normal(0, 0.001),
+                48.2108 + rng.normal(0, 0.001),
+                f"w{i % 5}",
+                f"2019-12-{1 + i % 20:02d}T18:00:00",
+            )
+        )
     rows.append((16.37, 48.21, "x", None))  # no date: left out, warned
     return rows
 
 
 def test_seasons_share_grid_and_breaks_and_carry_their_period(run_alg, tmp_path):
-    result = run_alg("scenicheatmap:heatmapseries", {
-        "POINTS": people_layer(seasonal_photos()), "PERIOD": 1, "RADIUS": 300, "PIXEL_SIZE": 20,
-        "TARGET_CRS": "EPSG:31256", "OUTPUT_FOLDER": str(tmp_path / "series"), "STRIP": str(tmp_path / "strip.png")})
+    result = run_alg(
+        "scenicheatmap:heatmapseries",
+        {
+            "POINTS": people_layer(seasonal_photos()),
+            "PERIOD": 1,
+            "RADIUS": 300,
+            "PIXEL_SIZE": 20,
+            "TARGET_CRS": "EPSG:31256",
+            "OUTPUT_FOLDER": str(tmp_path / "series"),
+            "STRIP": str(tmp_path / "strip.png"),
+        },
+    )
     assert result["PERIODS"] == 2
     summer, winter = result["LAYERS"]
     assert summer.endswith("heatmap_2019-3_summer.tif") and winter.endswith("heatmap_2020-1_winter.tif")
     grids = [gdal.Open(p) for p in (summer, winter)]
     assert grids[0].GetGeoTransform() == grids[1].GetGeoTransform()
     assert (grids[0].RasterXSize, grids[0].RasterYSize) == (grids[1].RasterXSize, grids[1].RasterYSize)
-    maxima = [float(np.nanmax(np.where(g.GetRasterBand(1).ReadAsArray() < -1e30, np.nan,
-                                       g.GetRasterBand(1).ReadAsArray()))) for g in grids]
+    maxima = [
+        float(np.nanmax(np.where(g.GetRasterBand(1).ReadAsArray() < -1e30, np.nan, g.GetRasterBand(1).ReadAsArray())))
+        for g in grids
+    ]
     assert maxima[0] > maxima[1]  # 60 summer photos against 20 winter ones
     assert result["MAX"] == pytest.approx(max(maxima), rel=1e-6)
     tops = set()
-    for path, (start, end) in zip((summer, winter), ((QDate(2019, 6, 1), QDate(2019, 9, 1)),
-                                                     (QDate(2019, 12, 1), QDate(2020, 3, 1)))):
+    for path, (start, end) in zip(
+        (summer, winter), ((QDate(2019, 6, 1), QDate(2019, 9, 1)), (QDate(2019, 12, 1), QDate(2020, 3, 1)))
+    ):
         layer = QgsRasterLayer(path, "reloaded")  # the .qml beside it brings the style...
         assert layer.loadDefaultStyle()[1]  # ... and "Load default style" the period too
         renderer = layer.renderer()
@@ -76,15 +100,32 @@ def test_seasons_share_grid_and_breaks_and_carry_their_period(run_alg, tmp_path)
 
 
 def test_months_and_years(run_alg, tmp_path):
-    rows = [(16.37, 48.21, "a", "2018-03-05T10:00:00"), (16.38, 48.21, "b", "2018-03-09T10:00:00"),
-            (16.36, 48.20, "c", "2019-11-05T10:00:00")]
-    months = run_alg("scenicheatmap:heatmapseries", {
-        "POINTS": people_layer(rows), "PERIOD": 0, "RADIUS": 200, "PIXEL_SIZE": 20,
-        "OUTPUT_FOLDER": str(tmp_path / "m")})
+    rows = [
+        (16.37, 48.21, "a", "2018-03-05T10:00:00"),
+        (16.38, 48.21, "b", "2018-03-09T10:00:00"),
+        (16.36, 48.20, "c", "2019-11-05T10:00:00"),
+    ]
+    months = run_alg(
+        "scenicheatmap:heatmapseries",
+        {
+            "POINTS": people_layer(rows),
+            "PERIOD": 0,
+            "RADIUS": 200,
+            "PIXEL_SIZE": 20,
+            "OUTPUT_FOLDER": str(tmp_path / "m"),
+        },
+    )
     assert [p.rsplit("_", 1)[1] for p in months["LAYERS"]] == ["2018-03.tif", "2019-11.tif"]
-    years = run_alg("scenicheatmap:heatmapseries", {
-        "POINTS": people_layer(rows), "PERIOD": 2, "RADIUS": 200, "PIXEL_SIZE": 20,
-        "OUTPUT_FOLDER": str(tmp_path / "y")})
+    years = run_alg(
+        "scenicheatmap:heatmapseries",
+        {
+            "POINTS": people_layer(rows),
+            "PERIOD": 2,
+            "RADIUS": 200,
+            "PIXEL_SIZE": 20,
+            "OUTPUT_FOLDER": str(tmp_path / "y"),
+        },
+    )
     assert years["PERIODS"] == 2
 
 
@@ -111,9 +152,17 @@ def test_cancel_keeps_no_part_of_the_series(run_alg, tmp_path):
     feedback = QgsProcessingFeedback()
     feedback.progressChanged.connect(lambda progress: feedback.cancel() if progress > 0 else None)
     with pytest.raises(QgsProcessingException, match="Cancelled"):
-        run_alg("scenicheatmap:heatmapseries", {
-            "POINTS": people_layer(seasonal_photos()), "PERIOD": 0, "RADIUS": 300, "PIXEL_SIZE": 20,
-            "OUTPUT_FOLDER": str(tmp_path / "series")}, feedback=feedback)
+        run_alg(
+            "scenicheatmap:heatmapseries",
+            {
+                "POINTS": people_layer(seasonal_photos()),
+                "PERIOD": 0,
+                "RADIUS": 300,
+                "PIXEL_SIZE": 20,
+                "OUTPUT_FOLDER": str(tmp_path / "series"),
+            },
+            feedback=feedback,
+        )
     assert not list((tmp_path / "series").glob("heatmap_*"))
 
 
@@ -124,9 +173,18 @@ def test_loaded_series_layers_get_style_and_period(processing_provider, tmp_path
 
     context = QgsProcessingContext()
     context.setProject(QgsProject.instance())
-    processing.run("scenicheatmap:heatmapseries", {
-        "POINTS": people_layer(seasonal_photos()), "PERIOD": 1, "RADIUS": 300, "PIXEL_SIZE": 20,
-        "OUTPUT_FOLDER": str(tmp_path / "series")}, context=context, feedback=QgsProcessingFeedback())
+    processing.run(
+        "scenicheatmap:heatmapseries",
+        {
+            "POINTS": people_layer(seasonal_photos()),
+            "PERIOD": 1,
+            "RADIUS": 300,
+            "PIXEL_SIZE": 20,
+            "OUTPUT_FOLDER": str(tmp_path / "series"),
+        },
+        context=context,
+        feedback=QgsProcessingFeedback(),
+    )
     pending = context.layersToLoadOnCompletion()
     assert len(pending) == 2
     for path, details in pending.items():

@@ -6,23 +6,38 @@ import pytest
 from qgis.core import QgsProcessingException, QgsVectorLayer, QgsWkbTypes
 
 EXPECTED_FIELDS = [
-    "photo_id", "path", "taken", "lat", "lon", "altitude", "direction",
-    "gnss", "make", "model", "width", "height", "owner",
+    "photo_id",
+    "path",
+    "taken",
+    "lat",
+    "lon",
+    "altitude",
+    "direction",
+    "gnss",
+    "make",
+    "model",
+    "width",
+    "height",
+    "owner",
 ]
 
 
 def test_imports_points_matching_exiftool(run_alg, exif_dir, tmp_path):
     result = run_alg(
         "scenicheatmap:importphotos",
-        {"FOLDER": str(exif_dir), "RECURSIVE": True,
-         "OUTPUT": str(tmp_path / "photos.gpkg"), "INVALID": str(tmp_path / "invalid.csv")},
+        {
+            "FOLDER": str(exif_dir),
+            "RECURSIVE": True,
+            "OUTPUT": str(tmp_path / "photos.gpkg"),
+            "INVALID": str(tmp_path / "invalid.csv"),
+        },
     )
     layer = QgsVectorLayer(result["OUTPUT"], "photos")
     assert layer.isValid()
     assert layer.crs().authid() == "EPSG:4326"
     assert QgsWkbTypes.geometryType(layer.wkbType()) == QgsWkbTypes.PointGeometry
     names = [f.name() for f in layer.fields()]
-    assert names[-len(EXPECTED_FIELDS):] == EXPECTED_FIELDS
+    assert names[-len(EXPECTED_FIELDS) :] == EXPECTED_FIELDS
 
     with open(exif_dir / "gps_reference_exiftool.csv", newline="") as fh:
         reference = {r["SourceFile"]: r for r in csv.DictReader(fh) if r["GPSLatitude"]}
@@ -69,8 +84,10 @@ def test_a_fifo_named_jpg_is_listed_not_opened(run_alg, exif_dir, tmp_path):
     folder.mkdir()
     shutil.copy(exif_dir / "jpg" / "gps" / "DSCN0010.jpg", folder / "a.jpg")
     os.mkfifo(folder / "trap.jpg")  # opening it would block the run forever
-    result = run_alg("scenicheatmap:importphotos", {
-        "FOLDER": str(folder), "RECURSIVE": False, "OUTPUT": "TEMPORARY_OUTPUT", "INVALID": "TEMPORARY_OUTPUT"})
+    result = run_alg(
+        "scenicheatmap:importphotos",
+        {"FOLDER": str(folder), "RECURSIVE": False, "OUTPUT": "TEMPORARY_OUTPUT", "INVALID": "TEMPORARY_OUTPUT"},
+    )
     assert result["PHOTOS"] == 1 and result["REJECTED"] == 1
     (row,) = list(result["INVALID"].getFeatures())
     assert row["path"].endswith("trap.jpg") and "FIFO" in row["reason"]

@@ -34,9 +34,17 @@ def test_fifo_as_output_is_refused(run_alg, tmp_path):
 def test_two_outputs_on_one_path_are_refused(run_alg, tmp_path, districts_path):
     same = str(tmp_path / "same.gpkg")
     with pytest.raises(QgsProcessingException, match="same file"):
-        run_alg("scenicheatmap:districtstats",
-                {"POINTS": points(), "DISTRICTS": str(districts_path), "DISTRICT_ID": "BEZNR",
-                 "CLIPPED": same, "DISTRICTS_OUT": same, "SUMMARY": "TEMPORARY_OUTPUT"})
+        run_alg(
+            "scenicheatmap:districtstats",
+            {
+                "POINTS": points(),
+                "DISTRICTS": str(districts_path),
+                "DISTRICT_ID": "BEZNR",
+                "CLIPPED": same,
+                "DISTRICTS_OUT": same,
+                "SUMMARY": "TEMPORARY_OUTPUT",
+            },
+        )
     assert os.listdir(tmp_path) == []
 
 
@@ -50,10 +58,17 @@ def test_a_later_output_failing_removes_the_earlier_ones(run_alg, tmp_path, dist
     monkeypatch.setattr(district_stats, "count_summary", broken_summary)
     (tmp_path / "keep.txt").write_text("the user's own file")
     with pytest.raises(QgsProcessingException, match="injected"):
-        run_alg("scenicheatmap:districtstats",
-                {"POINTS": points(), "DISTRICTS": str(districts_path), "DISTRICT_ID": "BEZNR",
-                 "CLIPPED": str(tmp_path / "clipped.gpkg"), "DISTRICTS_OUT": str(tmp_path / "districts.shp"),
-                 "SUMMARY": str(tmp_path / "summary.csv")})
+        run_alg(
+            "scenicheatmap:districtstats",
+            {
+                "POINTS": points(),
+                "DISTRICTS": str(districts_path),
+                "DISTRICT_ID": "BEZNR",
+                "CLIPPED": str(tmp_path / "clipped.gpkg"),
+                "DISTRICTS_OUT": str(tmp_path / "districts.shp"),
+                "SUMMARY": str(tmp_path / "summary.csv"),
+            },
+        )
     assert os.listdir(tmp_path) == ["keep.txt"]
 
 

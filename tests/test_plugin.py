@@ -29,10 +29,18 @@ def test_init_processing_registers_without_iface(processing_provider):
     assert provider is processing_provider
     assert not provider.icon().isNull()
     ids = sorted(a.id() for a in provider.algorithms())
-    assert ids == ["scenicheatmap:checkworkflow", "scenicheatmap:classifyphotos", "scenicheatmap:districtstats",
-                   "scenicheatmap:harvestflickr", "scenicheatmap:heatmap", "scenicheatmap:heatmapseries",
-                   "scenicheatmap:importphotos", "scenicheatmap:trainclassifier", "scenicheatmap:validateprices",
-                   "scenicheatmap:workflow"]
+    assert ids == [
+        "scenicheatmap:checkworkflow",
+        "scenicheatmap:classifyphotos",
+        "scenicheatmap:districtstats",
+        "scenicheatmap:harvestflickr",
+        "scenicheatmap:heatmap",
+        "scenicheatmap:heatmapseries",
+        "scenicheatmap:importphotos",
+        "scenicheatmap:trainclassifier",
+        "scenicheatmap:validateprices",
+        "scenicheatmap:workflow",
+    ]
     for algorithm in provider.algorithms():
         assert algorithm.shortHelpString()
         assert algorithm.displayName()
@@ -56,9 +64,9 @@ def test_model_chain_import_districts_heatmap(processing_provider, exif_dir, tmp
     squares.write_text(
         '{"type":"FeatureCollection","features":['
         '{"type":"Feature","properties":{"id":1},"geometry":{"type":"Polygon","coordinates":'
-        '[[[11.87,43.46],[11.882,43.46],[11.882,43.47],[11.87,43.47],[11.87,43.46]]]}},'
+        "[[[11.87,43.46],[11.882,43.46],[11.882,43.47],[11.87,43.47],[11.87,43.46]]]}},"
         '{"type":"Feature","properties":{"id":2},"geometry":{"type":"Polygon","coordinates":'
-        '[[[11.882,43.46],[11.89,43.46],[11.89,43.47],[11.882,43.47],[11.882,43.46]]]}}]}'
+        "[[[11.882,43.46],[11.89,43.46],[11.89,43.47],[11.882,43.47],[11.882,43.46]]]}}]}"
     )
 
     model = QgsProcessingModelAlgorithm("chain", "tests")
@@ -66,8 +74,9 @@ def test_model_chain_import_districts_heatmap(processing_provider, exif_dir, tmp
         QgsProcessingParameterFile("folder", "folder", behavior=QgsProcessingParameterFile.Folder),
         QgsProcessingModelParameter("folder"),
     )
-    model.addModelParameter(QgsProcessingParameterVectorLayer("districts", "districts"),
-                            QgsProcessingModelParameter("districts"))
+    model.addModelParameter(
+        QgsProcessingParameterVectorLayer("districts", "districts"), QgsProcessingModelParameter("districts")
+    )
 
     def child(child_id, algorithm_id, sources, outputs):
         alg = QgsProcessingModelChildAlgorithm(algorithm_id)
@@ -84,25 +93,47 @@ def test_model_chain_import_districts_heatmap(processing_provider, exif_dir, tmp
         model.addChildAlgorithm(alg)
 
     static = QgsProcessingModelChildParameterSource.fromStaticValue
-    child("import", "scenicheatmap:importphotos",
-          {"FOLDER": QgsProcessingModelChildParameterSource.fromModelParameter("folder"),
-           "RECURSIVE": static(True)}, ["OUTPUT"])
-    child("stats", "scenicheatmap:districtstats",
-          {"POINTS": QgsProcessingModelChildParameterSource.fromChildOutput("import", "OUTPUT"),
-           "DISTRICTS": QgsProcessingModelChildParameterSource.fromModelParameter("districts"),
-           "DISTRICT_ID": static("id")}, ["CLIPPED", "DISTRICTS_OUT", "SUMMARY"])
-    child("heat", "scenicheatmap:heatmap",
-          {"POINTS": QgsProcessingModelChildParameterSource.fromChildOutput("stats", "CLIPPED"),
-           "RADIUS": static(100.0), "PIXEL_SIZE": static(5.0)}, ["OUTPUT"])
+    child(
+        "import",
+        "scenicheatmap:importphotos",
+        {"FOLDER": QgsProcessingModelChildParameterSource.fromModelParameter("folder"), "RECURSIVE": static(True)},
+        ["OUTPUT"],
+    )
+    child(
+        "stats",
+        "scenicheatmap:districtstats",
+        {
+            "POINTS": QgsProcessingModelChildParameterSource.fromChildOutput("import", "OUTPUT"),
+            "DISTRICTS": QgsProcessingModelChildParameterSource.fromModelParameter("districts"),
+            "DISTRICT_ID": static("id"),
+        },
+        ["CLIPPED", "DISTRICTS_OUT", "SUMMARY"],
+    )
+    child(
+        "heat",
+        "scenicheatmap:heatmap",
+        {
+            "POINTS": QgsProcessingModelChildParameterSource.fromChildOutput("stats", "CLIPPED"),
+            "RADIUS": static(100.0),
+            "PIXEL_SIZE": static(5.0),
+        },
+        ["OUTPUT"],
+    )
 
     context = QgsProcessingContext()
     feedback = QgsProcessingFeedback()
     results, ok = model.run(
-        {"folder": str(exif_dir / "jpg" / "gps"), "districts": str(squares),
-         "import:import_OUTPUT": "TEMPORARY_OUTPUT",
-         "stats:stats_CLIPPED": "TEMPORARY_OUTPUT", "stats:stats_DISTRICTS_OUT": str(folder / "d.gpkg"),
-         "stats:stats_SUMMARY": "TEMPORARY_OUTPUT", "heat:heat_OUTPUT": str(folder / "heat.tif")},
-        context, feedback,
+        {
+            "folder": str(exif_dir / "jpg" / "gps"),
+            "districts": str(squares),
+            "import:import_OUTPUT": "TEMPORARY_OUTPUT",
+            "stats:stats_CLIPPED": "TEMPORARY_OUTPUT",
+            "stats:stats_DISTRICTS_OUT": str(folder / "d.gpkg"),
+            "stats:stats_SUMMARY": "TEMPORARY_OUTPUT",
+            "heat:heat_OUTPUT": str(folder / "heat.tif"),
+        },
+        context,
+        feedback,
     )
     assert ok
     districts = QgsVectorLayer(results["stats:stats_DISTRICTS_OUT"], "d")
@@ -124,8 +155,12 @@ def test_plugin_loads_without_optional_packages(tmp_path):
 
     from conftest import PLUGIN_DIR
 
-    child = subprocess.run([sys.executable, str(REPO / "tests" / "blocked_imports_child.py"), str(PLUGIN_DIR),
-                            str(tmp_path)], capture_output=True, text=True, timeout=300)
+    child = subprocess.run(
+        [sys.executable, str(REPO / "tests" / "blocked_imports_child.py"), str(PLUGIN_DIR), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     lines = [line for line in child.stdout.splitlines() if line.startswith("RESULT ")]
     assert lines, child.stdout + child.stderr
     seen = json.loads(lines[-1][7:])

@@ -12,16 +12,29 @@ def test_algorithms_are_listed(qgis_process_env):
     out = subprocess.run(
         ["/usr/bin/qgis_process.bin", "list"], env=qgis_process_env, capture_output=True, text=True, timeout=300
     ).stdout
-    for alg in ("importphotos", "harvestflickr", "trainclassifier", "classifyphotos", "districtstats", "heatmap",
-                "heatmapseries", "validateprices", "workflow"):
+    for alg in (
+        "importphotos",
+        "harvestflickr",
+        "trainclassifier",
+        "classifyphotos",
+        "districtstats",
+        "heatmap",
+        "heatmapseries",
+        "validateprices",
+        "workflow",
+    ):
         assert f"scenicheatmap:{alg}" in out
 
 
 def test_import_districtstats_heatmap_chain(qgis_process, exif_dir, districts_path, tmp_path):
     rc, result, log = qgis_process(
         "scenicheatmap:importphotos",
-        {"FOLDER": exif_dir, "RECURSIVE": "true", "OUTPUT": tmp_path / "photos.gpkg",
-         "INVALID": tmp_path / "invalid.csv"},
+        {
+            "FOLDER": exif_dir,
+            "RECURSIVE": "true",
+            "OUTPUT": tmp_path / "photos.gpkg",
+            "INVALID": tmp_path / "invalid.csv",
+        },
     )
     assert rc == 0, log
     assert result["results"]["PHOTOS"] >= 16
@@ -30,9 +43,14 @@ def test_import_districtstats_heatmap_chain(qgis_process, exif_dir, districts_pa
 
     rc, result, log = qgis_process(
         "scenicheatmap:districtstats",
-        {"POINTS": tmp_path / "photos.gpkg", "DISTRICTS": districts_path, "DISTRICT_ID": "BEZNR",
-         "CLIPPED": tmp_path / "clipped.gpkg", "DISTRICTS_OUT": tmp_path / "districts.gpkg",
-         "SUMMARY": tmp_path / "summary.csv"},
+        {
+            "POINTS": tmp_path / "photos.gpkg",
+            "DISTRICTS": districts_path,
+            "DISTRICT_ID": "BEZNR",
+            "CLIPPED": tmp_path / "clipped.gpkg",
+            "DISTRICTS_OUT": tmp_path / "districts.gpkg",
+            "SUMMARY": tmp_path / "summary.csv",
+        },
     )
     assert rc == 0, log
     assert result["results"]["CLIPPED_COUNT"] == 0  # none of the sample photos is in Vienna
@@ -41,8 +59,14 @@ def test_import_districtstats_heatmap_chain(qgis_process, exif_dir, districts_pa
 
     rc, result, log = qgis_process(
         "scenicheatmap:heatmap",
-        {"POINTS": tmp_path / "photos.gpkg", "RADIUS": 200000, "PIXEL_SIZE": 5000, "KERNEL": 0,
-         "TARGET_CRS": "EPSG:3035", "OUTPUT": tmp_path / "heat.tif"},
+        {
+            "POINTS": tmp_path / "photos.gpkg",
+            "RADIUS": 200000,
+            "PIXEL_SIZE": 5000,
+            "KERNEL": 0,
+            "TARGET_CRS": "EPSG:3035",
+            "OUTPUT": tmp_path / "heat.tif",
+        },
     )
     assert rc == 0, log
     assert os.path.exists(tmp_path / "heat.qml")
@@ -53,8 +77,10 @@ def test_import_districtstats_heatmap_chain(qgis_process, exif_dir, districts_pa
 
 def test_bad_input_is_an_error_not_a_traceback(qgis_process, tmp_path):
     empty = tmp_path / "one.geojson"
-    empty.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},'
-                     '"geometry":{"type":"Point","coordinates":[16.37,48.2]}}]}')
+    empty.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},'
+        '"geometry":{"type":"Point","coordinates":[16.37,48.2]}}]}'
+    )
     rc, _, log = qgis_process(
         "scenicheatmap:heatmap", {"POINTS": empty, "RADIUS": 100, "PIXEL_SIZE": 1000, "OUTPUT": tmp_path / "h.tif"}
     )
@@ -66,10 +92,12 @@ def test_bad_input_is_an_error_not_a_traceback(qgis_process, tmp_path):
 
 def _points_file(tmp_path, crs_member=True):
     path = tmp_path / "points.geojson"
-    crs = ('"crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:OGC:1.3:CRS84"}},' if crs_member else "")
+    crs = '"crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:OGC:1.3:CRS84"}},' if crs_member else ""
     features = ",".join(
         '{"type":"Feature","properties":{"w":"heavy"},"geometry":{"type":"Point","coordinates":[%f,48.2]}}'
-        % (16.37 + 0.001 * i) for i in range(20))
+        % (16.37 + 0.001 * i)
+        for i in range(20)
+    )
     path.write_text('{"type":"FeatureCollection",%s"features":[%s]}' % (crs, features))
     return path
 
@@ -88,8 +116,13 @@ def test_batch_bad_input_exit_code_and_message(qgis_process, tmp_path, case):
     points = _points_file(tmp_path)
     defaults = {
         "scenicheatmap:heatmap": {"POINTS": points, "RADIUS": 500, "PIXEL_SIZE": 50, "OUTPUT": tmp_path / "h.tif"},
-        "scenicheatmap:heatmapseries": {"POINTS": points, "DATE_FIELD": "w", "RADIUS": 500, "PIXEL_SIZE": 50,
-                                        "OUTPUT_FOLDER": tmp_path / "series"},
+        "scenicheatmap:heatmapseries": {
+            "POINTS": points,
+            "DATE_FIELD": "w",
+            "RADIUS": 500,
+            "PIXEL_SIZE": 50,
+            "OUTPUT_FOLDER": tmp_path / "series",
+        },
         "scenicheatmap:importphotos": {"FOLDER": tmp_path, "OUTPUT": tmp_path / "photos.gpkg"},
     }[algorithm]
     parameters = dict(defaults)
@@ -106,8 +139,9 @@ def write_gpkg(layer, path):
 
     options = QgsVectorFileWriter.SaveVectorOptions()
     options.driverName = "GPKG"
-    error = QgsVectorFileWriter.writeAsVectorFormatV3(layer, str(path), QgsProject.instance().transformContext(),
-                                                      options)
+    error = QgsVectorFileWriter.writeAsVectorFormatV3(
+        layer, str(path), QgsProject.instance().transformContext(), options
+    )
     assert error[0] == QgsVectorFileWriter.NoError, error
     return path
 
@@ -123,29 +157,50 @@ def test_heatmapseries_and_validateprices(qgis_process, districts_path, tmp_path
     features = []
     for i in range(300):
         feature = QgsFeature(photos.fields())
-        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(16.3725 + rng.normal(0, 0.01),
-                                                               48.2085 + rng.normal(0, 0.007))))
+        feature.setGeometry(
+            QgsGeometry.fromPointXY(QgsPointXY(16.3725 + rng.normal(0, 0.01), 48.2085 + rng.normal(0, 0.007)))
+        )
         month = 1 + i % 12
         feature.setAttributes([f"o{i % 30}", QDateTime.fromString(f"2019-{month:02d}-10T12:00:00", Qt.ISODate)])
         features.append(feature)
     photos.dataProvider().addFeatures(features)
     write_gpkg(photos, tmp_path / "photos.gpkg")
     csv_path = shared_path("data", "prices", "airbnb_vienna_weekdays.csv")
-    airbnb = QgsVectorLayer(f"file://{csv_path}?delimiter=,&xField=lng&yField=lat&crs=EPSG:4326&detectTypes=yes",
-                            "airbnb", "delimitedtext")
+    airbnb = QgsVectorLayer(
+        f"file://{csv_path}?delimiter=,&xField=lng&yField=lat&crs=EPSG:4326&detectTypes=yes", "airbnb", "delimitedtext"
+    )
     write_gpkg(airbnb, tmp_path / "prices.gpkg")
 
-    rc, result, log = qgis_process("scenicheatmap:heatmapseries", {
-        "POINTS": tmp_path / "photos.gpkg", "PERIOD": 1, "RADIUS": 500, "PIXEL_SIZE": 25, "WEIGHTING": 1,
-        "OUTPUT_FOLDER": tmp_path / "seasons", "STRIP": tmp_path / "seasons.png"})
+    rc, result, log = qgis_process(
+        "scenicheatmap:heatmapseries",
+        {
+            "POINTS": tmp_path / "photos.gpkg",
+            "PERIOD": 1,
+            "RADIUS": 500,
+            "PIXEL_SIZE": 25,
+            "WEIGHTING": 1,
+            "OUTPUT_FOLDER": tmp_path / "seasons",
+            "STRIP": tmp_path / "seasons.png",
+        },
+    )
     assert rc == 0, log
     assert result["results"]["PERIODS"] == 5  # 2019 winter (Jan, Feb) ... 2020 winter (Dec)
     assert (tmp_path / "seasons.png").stat().st_size > 0 and (tmp_path / "seasons" / "heatmap_series.qlr").exists()
 
-    rc, result, log = qgis_process("scenicheatmap:validateprices", {
-        "PRICES": tmp_path / "prices.gpkg", "PRICE_FIELD": "realSum", "PHOTOS": tmp_path / "photos.gpkg",
-        "RADIUS": 800, "DISTRICTS": districts_path, "DISTRICT_FIELD": "NAMEK", "PERMUTATIONS": 199,
-        "OUTPUT": tmp_path / "bins.csv", "REPORT": tmp_path / "report.html"})
+    rc, result, log = qgis_process(
+        "scenicheatmap:validateprices",
+        {
+            "PRICES": tmp_path / "prices.gpkg",
+            "PRICE_FIELD": "realSum",
+            "PHOTOS": tmp_path / "photos.gpkg",
+            "RADIUS": 800,
+            "DISTRICTS": districts_path,
+            "DISTRICT_FIELD": "NAMEK",
+            "PERMUTATIONS": 199,
+            "OUTPUT": tmp_path / "bins.csv",
+            "REPORT": tmp_path / "report.html",
+        },
+    )
     assert rc == 0, log
     assert result["results"]["N"] + result["results"]["OUTLIERS_FLAGGED"] == 1738
     assert "Spearman" in (tmp_path / "report.html").read_text()

@@ -12,8 +12,16 @@ from test_bad_input import points
 def test_layout_has_legend_with_the_unit_scale_bar_and_north_arrow(run_alg, tmp_path):
     from scenic_heatmap.algorithms.rendering import layout_image
 
-    result = run_alg("scenicheatmap:heatmap", {"POINTS": points(n=120), "RADIUS": 500, "PIXEL_SIZE": 25,
-                                               "OUTPUT_VALUE": 2, "OUTPUT": str(tmp_path / "h.tif")})
+    result = run_alg(
+        "scenicheatmap:heatmap",
+        {
+            "POINTS": points(n=120),
+            "RADIUS": 500,
+            "PIXEL_SIZE": 25,
+            "OUTPUT_VALUE": 2,
+            "OUTPUT": str(tmp_path / "h.tif"),
+        },
+    )
     layer = QgsRasterLayer(result["OUTPUT"], "h")
     layer.loadNamedStyle(result["STYLE"])
     image, layout = layout_image([([layer], layer.extent(), "a title")], layer.crs(), layer, result["UNIT"])
@@ -28,6 +36,10 @@ def test_layout_has_legend_with_the_unit_scale_bar_and_north_arrow(run_alg, tmp_
     assert len(scale_bars) == 1 and scale_bars[0].unitLabel() in ("m", "km")
     assert any(isinstance(i, QgsLayoutItemPicture) and "north" in i.picturePath() for i in items)
     assert not image.isNull() and image.width() > 400
-    coloured = sum(1 for x in range(0, image.width(), 4) for y in range(0, image.height(), 4)
-                   if image.pixelColor(x, y).red() > 200 and image.pixelColor(x, y).blue() < 120)
+    coloured = sum(
+        1
+        for x in range(0, image.width(), 4)
+        for y in range(0, image.height(), 4)
+        if image.pixelColor(x, y).red() > 200 and image.pixelColor(x, y).blue() < 120
+    )
     assert coloured > 50  # the density is drawn, not only the frame

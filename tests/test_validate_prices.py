@@ -25,12 +25,23 @@ def photo_points(crs="EPSG:4326"):
 
 
 def test_photo_points_against_airbnb_prices_with_districts(run_alg, tmp_path, airbnb_uri, districts_path):
-    result = run_alg("scenicheatmap:validateprices", {
-        "PRICES": airbnb_uri, "PRICE_FIELD": "realSum", "PHOTOS": photo_points(), "RADIUS": 1000,
-        "DISTRICTS": str(districts_path), "DISTRICT_FIELD": "NAMEK", "PERMUTATIONS": 499,
-        "OUTPUT": str(tmp_path / "bins.csv"), "SAMPLES": str(tmp_path / "samples.gpkg"),
-        "DISTRICT_TABLE": str(tmp_path / "districts.csv"), "CHART": str(tmp_path / "chart.png"),
-        "REPORT": str(tmp_path / "report.html")})
+    result = run_alg(
+        "scenicheatmap:validateprices",
+        {
+            "PRICES": airbnb_uri,
+            "PRICE_FIELD": "realSum",
+            "PHOTOS": photo_points(),
+            "RADIUS": 1000,
+            "DISTRICTS": str(districts_path),
+            "DISTRICT_FIELD": "NAMEK",
+            "PERMUTATIONS": 499,
+            "OUTPUT": str(tmp_path / "bins.csv"),
+            "SAMPLES": str(tmp_path / "samples.gpkg"),
+            "DISTRICT_TABLE": str(tmp_path / "districts.csv"),
+            "CHART": str(tmp_path / "chart.png"),
+            "REPORT": str(tmp_path / "report.html"),
+        },
+    )
     assert result["OUTLIERS_FLAGGED"] >= 1 and result["SKIPPED"] == 0
     assert result["N"] == 1738 - result["OUTLIERS_FLAGGED"]
     assert result["SPEARMAN"] > 0.1 and result["SPEARMAN_P"] < 0.01  # central listings cost more
@@ -53,11 +64,26 @@ def test_photo_points_against_airbnb_prices_with_districts(run_alg, tmp_path, ai
 
 
 def test_density_raster_in_another_crs(run_alg, tmp_path, airbnb_uri):
-    heat = run_alg("scenicheatmap:heatmap", {"POINTS": photo_points(), "RADIUS": 1000, "PIXEL_SIZE": 50,
-                                              "TARGET_CRS": "EPSG:31256", "OUTPUT": str(tmp_path / "heat.tif")})
-    result = run_alg("scenicheatmap:validateprices", {
-        "PRICES": airbnb_uri, "PRICE_FIELD": "realSum", "DENSITY": heat["OUTPUT"], "PERMUTATIONS": 199,
-        "OUTPUT": "TEMPORARY_OUTPUT"})
+    heat = run_alg(
+        "scenicheatmap:heatmap",
+        {
+            "POINTS": photo_points(),
+            "RADIUS": 1000,
+            "PIXEL_SIZE": 50,
+            "TARGET_CRS": "EPSG:31256",
+            "OUTPUT": str(tmp_path / "heat.tif"),
+        },
+    )
+    result = run_alg(
+        "scenicheatmap:validateprices",
+        {
+            "PRICES": airbnb_uri,
+            "PRICE_FIELD": "realSum",
+            "DENSITY": heat["OUTPUT"],
+            "PERMUTATIONS": 199,
+            "OUTPUT": "TEMPORARY_OUTPUT",
+        },
+    )
     assert result["SPEARMAN"] > 0.1 and result["N"] > 1700
 
 
@@ -72,15 +98,29 @@ def test_missing_prices_are_skipped_and_counted(run_alg, tmp_path):
         feature.setAttributes([None if i % 10 == 0 else float(100 + i)])
         features.append(feature)
     layer.dataProvider().addFeatures(features)
-    result = run_alg("scenicheatmap:validateprices", {
-        "PRICES": layer, "PRICE_FIELD": "price", "PHOTOS": photo_points(), "RADIUS": 500, "PERMUTATIONS": 99,
-        "OUTPUT": "TEMPORARY_OUTPUT"})
+    result = run_alg(
+        "scenicheatmap:validateprices",
+        {
+            "PRICES": layer,
+            "PRICE_FIELD": "price",
+            "PHOTOS": photo_points(),
+            "RADIUS": 500,
+            "PERMUTATIONS": 99,
+            "OUTPUT": "TEMPORARY_OUTPUT",
+        },
+    )
     assert result["SKIPPED"] == 6 and result["N"] == 54
 
 
 def test_photo_variable_must_be_given_one_way(run_alg, tmp_path, airbnb_uri):
     with pytest.raises(QgsProcessingException, match="one way"):
-        run_alg("scenicheatmap:validateprices", {"PRICES": airbnb_uri, "PRICE_FIELD": "realSum",
-                                                 "OUTPUT": "TEMPORARY_OUTPUT",
-                                                 "REPORT": str(tmp_path / "never.html")})
+        run_alg(
+            "scenicheatmap:validateprices",
+            {
+                "PRICES": airbnb_uri,
+                "PRICE_FIELD": "realSum",
+                "OUTPUT": "TEMPORARY_OUTPUT",
+                "REPORT": str(tmp_path / "never.html"),
+            },
+        )
     assert not (tmp_path / "never.html").exists()

@@ -20,16 +20,24 @@ def fake(fake_flickr):
 def model_parameters(fake, folder, districts_path):
     west, south, east, north = VIENNA
     return {
-        "EXTENT": f"{west},{east},{south},{north} [EPSG:4326]", "START": START.isoformat(),
-        "END": END.isoformat(), "API_ENDPOINT": fake.rest_url, "THRESHOLD": 0.0,  # the fake's images are plain
-        "DISTRICTS": str(districts_path), "DISTRICT_ID": "DISTRICT_CODE", "RADIUS": 1000, "PIXEL_SIZE": 50,
+        "EXTENT": f"{west},{east},{south},{north} [EPSG:4326]",
+        "START": START.isoformat(),
+        "END": END.isoformat(),
+        "API_ENDPOINT": fake.rest_url,
+        "THRESHOLD": 0.0,  # the fake's images are plain
+        "DISTRICTS": str(districts_path),
+        "DISTRICT_ID": "DISTRICT_CODE",
+        "RADIUS": 1000,
+        "PIXEL_SIZE": 50,
         "WEIGHTING": 1,
-        "harvest:Photo folder": str(folder / "images"), "harvest:Harvested photos": str(folder / "harvest.gpkg"),
+        "harvest:Photo folder": str(folder / "images"),
+        "harvest:Harvested photos": str(folder / "harvest.gpkg"),
         "classify:Classified photos": str(folder / "classified.gpkg"),
         "classify:Valid photos": str(folder / "valid.gpkg"),
         "districts:Valid photos in districts": str(folder / "clipped.gpkg"),
         "districts:Districts with counts": str(folder / "districts.gpkg"),
-        "districts:District summary": str(folder / "summary.csv"), "heatmap:Heat map": str(folder / "heat.tif"),
+        "districts:District summary": str(folder / "summary.csv"),
+        "heatmap:Heat map": str(folder / "heat.tif"),
     }
 
 
@@ -49,8 +57,20 @@ def test_the_provider_lists_the_model_with_its_parameters(processing_provider):
     model = QgsApplication.processingRegistry().algorithmById("scenicheatmap:workflow")
     assert model is not None and "workflow" in model.displayName().lower()
     names = {p.name() for p in model.parameterDefinitions()}
-    assert {"EXTENT", "START", "END", "AUTHCFG", "CLASSIFIER", "THRESHOLD", "DISTRICTS", "DISTRICT_ID", "RADIUS",
-            "PIXEL_SIZE", "WEIGHTING", "heatmap:Heat map"} <= names
+    assert {
+        "EXTENT",
+        "START",
+        "END",
+        "AUTHCFG",
+        "CLASSIFIER",
+        "THRESHOLD",
+        "DISTRICTS",
+        "DISTRICT_ID",
+        "RADIUS",
+        "PIXEL_SIZE",
+        "WEIGHTING",
+        "heatmap:Heat map",
+    } <= names
     assert all(child.algorithm() is not None for child in model.childAlgorithms().values())
 
 

@@ -10,7 +10,7 @@ def make_wheel(folder, name="scenictinypkg", version="1.0", value=42):
         f"{name}/__init__.py": f"VALUE = {value}\n",
         f"{name}-{version}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
         f"{name}-{version}.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: scenic-tests\nRoot-Is-Purelib: true\n"
-                                             "Tag: py3-none-any\n",
+        "Tag: py3-none-any\n",
     }
     record = []
     for path, text in files.items():

@@ -40,8 +40,13 @@ BLOCK_STAGES = (
     (4, 5, 2, 6, 112, 192),
     (1, 3, 1, 6, 192, 320),
 )
-_DTYPES = {"FloatStorage": np.float32, "LongStorage": np.int64, "DoubleStorage": np.float64,
-           "IntStorage": np.int32, "HalfStorage": np.float16}
+_DTYPES = {
+    "FloatStorage": np.float32,
+    "LongStorage": np.int64,
+    "DoubleStorage": np.float64,
+    "IntStorage": np.int32,
+    "HalfStorage": np.float16,
+}
 
 
 class BackboneError(RuntimeError):
@@ -131,7 +136,7 @@ def load_legacy_state_dict(path: str) -> Dict[str, np.ndarray]:
         flat = buffers[ref.storage.key]
         itemsize = flat.dtype.itemsize
         view = np.lib.stride_tricks.as_strided(
-            flat[ref.offset:], shape=ref.shape, strides=tuple(s * itemsize for s in ref.stride)
+            flat[ref.offset :], shape=ref.shape, strides=tuple(s * itemsize for s in ref.stride)
         )
         arrays[name] = np.array(view)  # a contiguous copy
     return arrays

@@ -147,9 +147,15 @@ def reliability(p, y, bins: int = 10) -> List[Dict[str, float]]:
     rows = []
     for b in range(bins):
         inside = index == b
-        rows.append({"low": float(edges[b]), "high": float(edges[b + 1]), "n": int(inside.sum()),
-                     "score": float(p[inside].mean()) if inside.any() else float("nan"),
-                     "valid": float(y[inside].mean()) if inside.any() else float("nan")})
+        rows.append(
+            {
+                "low": float(edges[b]),
+                "high": float(edges[b + 1]),
+                "n": int(inside.sum()),
+                "score": float(p[inside].mean()) if inside.any() else float("nan"),
+                "valid": float(y[inside].mean()) if inside.any() else float("nan"),
+            }
+        )
     return rows
 
 
@@ -172,8 +178,7 @@ def reliability_png(path_or_buffer, curves: Dict[str, tuple], bins: int = 10, ti
     for name, (p, y) in curves.items():
         rows = [r for r in reliability(p, y, bins) if r["n"]]
         ece = expected_calibration_error(p, y, bins)
-        axes.plot([r["score"] for r in rows], [r["valid"] for r in rows], marker="o",
-                  label=f"{name} (ECE {ece:.3f})")
+        axes.plot([r["score"] for r in rows], [r["valid"] for r in rows], marker="o", label=f"{name} (ECE {ece:.3f})")
     axes.set_xlim(0, 1)
     axes.set_ylim(0, 1)
     axes.set_xlabel("mean score in bin")

@@ -152,6 +152,7 @@ class _Pipeline:
 
             return run
         except Exception:  # no TFLite in this TensorFlow build: plain Keras
+
             @tf.function(reduce_retracing=True)
             def outputs(batch):
                 return model(batch, training=False)
@@ -200,13 +201,14 @@ class _Pipeline:
     def _finish(self, path, row, image, pool=None):
         raise NotImplementedError
 
-    def classify(self, paths: Iterable[str], progress: Callable[[int], bool] = lambda done: True
-                 ) -> Iterator[Prediction]:
+    def classify(
+        self, paths: Iterable[str], progress: Callable[[int], bool] = lambda done: True
+    ) -> Iterator[Prediction]:
         """Predictions in input order; a bad file gives a Prediction with `error`, never an exception.
 
         Stops early when progress(done) returns False."""
         paths = list(paths)
-        chunks = [paths[i:i + self.batch_size] for i in range(0, len(paths), self.batch_size)]
+        chunks = [paths[i : i + self.batch_size] for i in range(0, len(paths), self.batch_size)]
         done = 0
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             pending = [pool.submit(self._decode_one, p) for p in chunks[0]] if chunks else []
@@ -223,9 +225,12 @@ class _Pipeline:
                         batch[row] = decoded[i][0]
                     values = self._post(self._predict(batch), len(good))  # fixed shape: one trace
                 rows = {i: row for row, i in enumerate(good)}
-                answers = [Prediction(path, error=decoded[i][2]) if decoded[i][2]
-                           else self._finish(path, values[rows[i]], decoded[i][1], pool)
-                           for i, path in enumerate(chunk)]
+                answers = [
+                    Prediction(path, error=decoded[i][2])
+                    if decoded[i][2]
+                    else self._finish(path, values[rows[i]], decoded[i][1], pool)
+                    for i, path in enumerate(chunk)
+                ]
                 for answer in answers:  # face checks ran on the pool beside the next decodes
                     yield answer.result() if hasattr(answer, "result") else answer
                 done += len(chunk)
@@ -285,8 +290,15 @@ class DefaultClassifier(FeatureExtractor):
     The optional face check (OpenCV's Haar cascade) turns photos where a face dominates the frame
     non-valid; the trained head rejects selfies and portraits without it (README, Classify photos)."""
 
-    def __init__(self, face_check: bool = False, face_share: float = 0.06, batch_size: int = 32, workers: int = 0,
-                 face_gate: float = LABEL_CUT, head_path: str = ""):
+    def __init__(
+        self,
+        face_check: bool = False,
+        face_share: float = 0.06,
+        batch_size: int = 32,
+        workers: int = 0,
+        face_gate: float = LABEL_CUT,
+        head_path: str = "",
+    ):
         """face_gate: the lowest score the face check looks at. A face only vetoes, so below the
         label's cut (or a lower VALID threshold, which the caller passes here) it changes nothing."""
         self.head = DefaultHead.load(head_path or DEFAULT_HEAD)
@@ -350,8 +362,10 @@ class DefaultHead:
                 meta = json.load(fh)
             platt = Platt(float(meta["calibration"]["a"]), float(meta["calibration"]["b"]))
         except (OSError, KeyError, ValueError, TypeError) as exc:
-            raise ValueError(f"The built-in classifier's weights {base}.npz/.json are missing or damaged ({exc}); "
-                             "reinstall the plugin or rebuild them with scripts/make_default_model.py.") from None
+            raise ValueError(
+                f"The built-in classifier's weights {base}.npz/.json are missing or damaged ({exc}); "
+                "reinstall the plugin or rebuild them with scripts/make_default_model.py."
+            ) from None
         if weights.shape != (backbone.BACKBONES["efficientnet-lite0"].dims,):
             raise ValueError(f"{base}.npz does not fit the EfficientNet-Lite0 features")
         return cls(weights, mapping_weight, bias, platt, meta)
@@ -384,7 +398,6 @@ def study_csv_rows(rows: List[dict]) -> List[str]:
     return lines
 
 
-
 class TrainedClassifier(_Pipeline):
     """A head from trainclassifier on the backbone's pooled features; its labels are the classes."""
 
@@ -402,8 +415,9 @@ class TrainedClassifier(_Pipeline):
             self._start(backbone.load_features(self.backbone_name), batch_size, workers)
             return
         # a backbone of its own with the fine-tuned kernels (the shared one stays pretrained)
-        model = backbone.build_model(backbone.load_legacy_state_dict(backbone.default_weights_path()),
-                                     include_top=False)
+        model = backbone.build_model(
+            backbone.load_legacy_state_dict(backbone.default_weights_path()), include_top=False
+        )
         for name, kernel in tuned.items():
             layer = model.get_layer(name)
             if layer.get_weights()[0].shape != kernel.shape:
@@ -422,8 +436,9 @@ class TrainedClassifier(_Pipeline):
 class WorkerClassifier:
     """A classifier in a child process (core/cnn/classify_worker.py), so TensorFlow never loads in QGIS."""
 
-    def __init__(self, model_path: str = "", batch_size: int = 32, face_gate: float = LABEL_CUT,
-                 face_check: bool = False):
+    def __init__(
+        self, model_path: str = "", batch_size: int = 32, face_gate: float = LABEL_CUT, face_check: bool = False
+    ):
         self.model_path = model_path
         self.batch_size = batch_size
         self.face_gate = face_gate
@@ -440,19 +455,28 @@ class WorkerClassifier:
             self.threshold = DefaultHead.load(DEFAULT_HEAD).threshold
             self.threshold_class = "valid"
 
-    def classify(self, paths: Iterable[str], progress: Callable[[int], bool] = lambda done: True
-                 ) -> Iterator[Prediction]:
+    def classify(
+        self, paths: Iterable[str], progress: Callable[[int], bool] = lambda done: True
+    ) -> Iterator[Prediction]:
         from .worker import run_worker
 
         paths = list(paths)
-        lines = run_worker("classify_worker", {"paths": paths, "batch_size": self.batch_size,
-                                               "model": self.model_path, "face_gate": self.face_gate,
-                                               "face_check": self.face_check})
+        lines = run_worker(
+            "classify_worker",
+            {
+                "paths": paths,
+                "batch_size": self.batch_size,
+                "model": self.model_path,
+                "face_gate": self.face_gate,
+                "face_check": self.face_check,
+            },
+        )
         try:
             next(lines)  # "ready": the model is loaded
             for done, (path, answer) in enumerate(zip(paths, lines), start=1):
-                yield Prediction(path, answer["label"], answer["category"], answer["scores"],
-                                 answer["faces"], answer["error"])
+                yield Prediction(
+                    path, answer["label"], answer["category"], answer["scores"], answer["faces"], answer["error"]
+                )
                 if progress(done) is False:
                     return
         finally:

@@ -16,12 +16,25 @@ def main():
     if request.get("model"):
         classifier = TrainedClassifier(request["model"], batch_size=batch_size)
     else:
-        classifier = DefaultClassifier(face_check=bool(request.get("face_check", False)), batch_size=batch_size,
-                                       face_gate=float(request.get("face_gate", LABEL_CUT)))
+        classifier = DefaultClassifier(
+            face_check=bool(request.get("face_check", False)),
+            batch_size=batch_size,
+            face_gate=float(request.get("face_gate", LABEL_CUT)),
+        )
     print(json.dumps({"ready": True, "classes": list(classifier.classes)}), flush=True)
     for prediction in classifier.classify(request["paths"]):
-        print(json.dumps({"label": prediction.label, "category": prediction.category, "scores": prediction.scores,
-                          "faces": prediction.faces, "error": prediction.error}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "label": prediction.label,
+                    "category": prediction.category,
+                    "scores": prediction.scores,
+                    "faces": prediction.faces,
+                    "error": prediction.error,
+                }
+            ),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -45,8 +45,14 @@ def thumbnail_data(path: str, edge: int = 160) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def write_contact_sheet(path: str, items: Sequence[Reviewed], threshold: float, title: str = "Classified photos",
-                        limit: int = 200, progress=lambda fraction: None):
+def write_contact_sheet(
+    path: str,
+    items: Sequence[Reviewed],
+    threshold: float,
+    title: str = "Classified photos",
+    limit: int = 200,
+    progress=lambda fraction: None,
+):
     """One self-contained HTML page: kept and dropped photos, the most doubtful first (`limit` of each),
     each with its thumbnail, score and category. Every string from the data is escaped."""
     e = html.escape
@@ -58,11 +64,15 @@ def write_contact_sheet(path: str, items: Sequence[Reviewed], threshold: float, 
             progress((len(sections) + n / max(len(chosen), 1)) / 2)
             data = thumbnail_data(item.path)
             image = f"<img src='{data}' alt='{e(os.path.basename(item.path))}'>" if data else "<div class='gap'></div>"
-            cards.append(f"<figure>{image}<figcaption><b>{item.score:.2f}</b> {e(item.category)}<br>"
-                         f"<span>{e(os.path.basename(item.path))}</span></figcaption></figure>")
+            cards.append(
+                f"<figure>{image}<figcaption><b>{item.score:.2f}</b> {e(item.category)}<br>"
+                f"<span>{e(os.path.basename(item.path))}</span></figcaption></figure>"
+            )
         total = sum(1 for item in items if item.kept == kept and not item.error)
-        sections.append(f"<h2>{heading}: {total} photos (the {len(chosen)} nearest the threshold first)</h2>"
-                        f"<div class='grid'>{''.join(cards)}</div>")
+        sections.append(
+            f"<h2>{heading}: {total} photos (the {len(chosen)} nearest the threshold first)</h2>"
+            f"<div class='grid'>{''.join(cards)}</div>"
+        )
     failed = [item for item in items if item.error]
     errors = "".join(f"<li>{e(item.path)}: {e(item.error)}</li>" for item in failed)
     page = (
@@ -84,8 +94,14 @@ def _safe_name(path: str) -> str:
     return name[:120]
 
 
-def write_label_folder(folder: str, items: Sequence[Reviewed], threshold: float, count: int = 50,
-                       classes: Sequence[str] = STUDY_CLASSES, link: bool = True) -> List[str]:
+def write_label_folder(
+    folder: str,
+    items: Sequence[Reviewed],
+    threshold: float,
+    count: int = 50,
+    classes: Sequence[str] = STUDY_CLASSES,
+    link: bool = True,
+) -> List[str]:
     """folder/to_sort/ with the `count` most doubtful photos (linked, or copied where links fail), next to
     one empty folder per class. Sort them into the class folders, then train with trainclassifier.
     Returns the files written into to_sort/."""
@@ -105,7 +121,9 @@ def write_label_folder(folder: str, items: Sequence[Reviewed], threshold: float,
             shutil.copy2(item.path, target)
         written.append(target)
     with open(os.path.join(folder, "README.txt"), "w", encoding="utf-8") as fh:
-        fh.write("Photos the classifier was least sure about are in to_sort/, most doubtful first; the number\n"
-                 "after the rank is the score. Move each into the folder of its class, then run\n"
-                 "Train photo classifier on this folder (to_sort/ itself is ignored).\n")
+        fh.write(
+            "Photos the classifier was least sure about are in to_sort/, most doubtful first; the number\n"
+            "after the rank is the score. Move each into the folder of its class, then run\n"
+            "Train photo classifier on this folder (to_sort/ itself is ignored).\n"
+        )
     return written

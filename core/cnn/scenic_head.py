@@ -33,8 +33,13 @@ def _design(features, mapping_score):
     return np.column_stack([np.asarray(features, np.float64), logit(mapping_score)])
 
 
-def fit_head(features: np.ndarray, mapping_score: np.ndarray, valid: np.ndarray, l2: float = DEFAULT_L2,
-             sample_weight: Optional[np.ndarray] = None) -> Head:
+def fit_head(
+    features: np.ndarray,
+    mapping_score: np.ndarray,
+    valid: np.ndarray,
+    l2: float = DEFAULT_L2,
+    sample_weight: Optional[np.ndarray] = None,
+) -> Head:
     """Class-balanced, L2-regularised logistic regression (L-BFGS), folded back to raw features."""
     from scipy.optimize import minimize
 
@@ -81,8 +86,16 @@ class OutOfFold:
     folds: np.ndarray
 
 
-def out_of_fold(features, mapping_score, valid, strata, k: int = 5, seed: int = 1, l2: float = DEFAULT_L2,
-                groups: Optional[Sequence] = None) -> OutOfFold:
+def out_of_fold(
+    features,
+    mapping_score,
+    valid,
+    strata,
+    k: int = 5,
+    seed: int = 1,
+    l2: float = DEFAULT_L2,
+    groups: Optional[Sequence] = None,
+) -> OutOfFold:
     """k-fold predictions: each photo scored by a head (and calibration) fitted without its fold.
 
     groups: photos that must share a fold (e.g. a photo and its flipped copy)."""
@@ -99,7 +112,8 @@ def out_of_fold(features, mapping_score, valid, strata, k: int = 5, seed: int = 
     for fold in range(k):
         train = folds != fold
         raw[~train] = fit_head(features[train], mapping_score[train], valid[train], l2).raw(
-            features[~train], mapping_score[~train])
+            features[~train], mapping_score[~train]
+        )
     probability = np.zeros(len(valid))
     for fold in range(k):
         other = folds != fold
@@ -124,8 +138,12 @@ def manifest_hash(path: str) -> str:
 def save_default_head(npz_path: str, head: Head, platt: Platt, threshold: float, meta: Dict):
     """weights in .npz (no pickles), calibration, threshold and provenance in the .json beside it."""
     base = os.path.splitext(npz_path)[0]
-    np.savez(base + ".npz", weights=head.weights.astype(np.float32), mapping_weight=np.float64(head.mapping_weight),
-             bias=np.float64(head.bias))
+    np.savez(
+        base + ".npz",
+        weights=head.weights.astype(np.float32),
+        mapping_weight=np.float64(head.mapping_weight),
+        bias=np.float64(head.bias),
+    )
     document = dict(meta, calibration=platt.to_dict(), threshold=float(threshold))
     with open(base + ".json", "w", encoding="utf-8") as fh:
         json.dump(document, fh, indent=1, sort_keys=True)
@@ -146,9 +164,13 @@ class Labelled:
         return len(self.paths)
 
     def __add__(self, other: "Labelled") -> "Labelled":
-        return Labelled(self.paths + other.paths, self.classes + other.classes,
-                        np.concatenate([self.valid, other.valid]), self.sources + other.sources,
-                        self.parts + other.parts)
+        return Labelled(
+            self.paths + other.paths,
+            self.classes + other.classes,
+            np.concatenate([self.valid, other.valid]),
+            self.sources + other.sources,
+            self.parts + other.parts,
+        )
 
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
@@ -180,8 +202,13 @@ def load_csv(csv_path: str, root: str, valid_classes: Sequence[str] = ("valid",)
     paths = [os.path.join(root, r["path"]) for r in rows]
     classes = [r["class"] for r in rows]
     name = part or os.path.splitext(os.path.basename(csv_path))[0]
-    return Labelled(paths, classes, np.array([c in valid_classes for c in classes], dtype=int), [name] * len(rows),
-                    [name] * len(rows))
+    return Labelled(
+        paths,
+        classes,
+        np.array([c in valid_classes for c in classes], dtype=int),
+        [name] * len(rows),
+        [name] * len(rows),
+    )
 
 
 def extract(labelled: Labelled, cache_dir: str, progress=lambda done, total: None, flipped: bool = False):
@@ -194,8 +221,10 @@ def extract(labelled: Labelled, cache_dir: str, progress=lambda done, total: Non
     from .training import FeatureCache
 
     os.makedirs(cache_dir, exist_ok=True)
-    keys = [os.path.join(cache_dir, FeatureCache.content_key(path) + ("_flip" if flipped else "") + ".npz")
-            for path in labelled.paths]
+    keys = [
+        os.path.join(cache_dir, FeatureCache.content_key(path) + ("_flip" if flipped else "") + ".npz")
+        for path in labelled.paths
+    ]
     todo = [i for i, key in enumerate(keys) if not os.path.exists(key)]
     if todo:
         extractor = FeatureExtractor()

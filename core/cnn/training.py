@@ -65,8 +65,11 @@ def scan_dataset(folder: str, groups: Optional[Dict[str, List[str]]] = None) -> 
     """Images per class sub-folder, merged by groups; raises TrainingError for unusable input."""
     if not os.path.isdir(folder):
         raise TrainingError(f"The training folder does not exist: {folder}")
-    classes = sorted(d for d in os.listdir(folder) if os.path.isdir(os.path.join(folder, d))
-                     and not d.startswith(".") and d != "to_sort")  # to_sort: classifyphotos' LABEL_FOLDER
+    classes = sorted(
+        d
+        for d in os.listdir(folder)
+        if os.path.isdir(os.path.join(folder, d)) and not d.startswith(".") and d != "to_sort"
+    )  # to_sort: classifyphotos' LABEL_FOLDER
     if not classes:
         raise TrainingError("The training folder has no class sub-folders.")
     group_of = {c: c for c in classes}
@@ -108,8 +111,8 @@ def stratified_split(labels: List[int], validation_percent: float, test_percent:
         n_test = min(n_test, len(members) - 1)
         n_val = min(n_val, len(members) - 1 - n_test)
         test += members[:n_test]
-        validation += members[n_test:n_test + n_val]
-        train += members[n_test + n_val:]
+        validation += members[n_test : n_test + n_val]
+        train += members[n_test + n_val :]
     return sorted(train), sorted(validation), sorted(test)
 
 
@@ -139,9 +142,16 @@ class FeatureCache:
                 digest.update(block)
         return digest.hexdigest()
 
-    def features(self, paths: List[str], kind: str, model, batch: int = 32,
-                 progress: Callable[[int], None] = lambda n: None, backbone_name: str = "efficientnet-lite0",
-                 stage: str = ""):
+    def features(
+        self,
+        paths: List[str],
+        kind: str,
+        model,
+        batch: int = 32,
+        progress: Callable[[int], None] = lambda n: None,
+        backbone_name: str = "efficientnet-lite0",
+        stage: str = "",
+    ):
         """[N, ...] model outputs (NaN for unreadable images) and the unreadable paths with reasons.
 
         stage names a model other than the pooled features (e.g. the trunk below fine-tuned blocks)."""
@@ -167,7 +177,7 @@ class FeatureCache:
             else:
                 todo.append((i, path, key))
         for start in range(0, len(todo), batch):
-            chunk, images = todo[start:start + batch], []
+            chunk, images = todo[start : start + batch], []
             for i, path, key in chunk:
                 try:
                     with need("PIL.Image").open(path) as image:
@@ -183,15 +193,32 @@ class FeatureCache:
         return out, unreadable
 
 
-def save_model_file(path: str, labels: List[str], kernel: np.ndarray, bias: np.ndarray, metrics: dict,
-                    backbone_name: str = "efficientnet-lite0", tuned: Optional[Dict[str, np.ndarray]] = None,
-                    fine_tuned_blocks: int = 0, calibration: Optional[dict] = None,
-                    threshold: Optional[float] = None, threshold_class: str = ""):
+def save_model_file(
+    path: str,
+    labels: List[str],
+    kernel: np.ndarray,
+    bias: np.ndarray,
+    metrics: dict,
+    backbone_name: str = "efficientnet-lite0",
+    tuned: Optional[Dict[str, np.ndarray]] = None,
+    fine_tuned_blocks: int = 0,
+    calibration: Optional[dict] = None,
+    threshold: Optional[float] = None,
+    threshold_class: str = "",
+):
     """The head (and, after fine-tuning, the changed backbone kernels by layer name) as npz in a zip;
     calibration and the recommended threshold of `threshold_class` in its meta.json."""
-    meta = {"format": "scenic-heatmap-classifier", "version": 1, "backbone": backbone_name,
-            "labels": list(labels), "metrics": metrics, "fine_tuned_blocks": int(fine_tuned_blocks),
-            "calibration": calibration, "threshold": threshold, "threshold_class": threshold_class}
+    meta = {
+        "format": "scenic-heatmap-classifier",
+        "version": 1,
+        "backbone": backbone_name,
+        "labels": list(labels),
+        "metrics": metrics,
+        "fine_tuned_blocks": int(fine_tuned_blocks),
+        "calibration": calibration,
+        "threshold": threshold,
+        "threshold_class": threshold_class,
+    }
     buffer = io.BytesIO()
     np.savez(buffer, kernel=kernel.astype(np.float32), bias=bias.astype(np.float32))
     tmp = f"{path}.part"
@@ -239,8 +266,13 @@ def load_model_file(path: str):
         raise TrainingError(f"{path} is not a classifier made by trainclassifier ({exc})") from None
     labels = meta.get("labels")
     spec = BACKBONES.get(meta.get("backbone"))
-    if (meta.get("format") != "scenic-heatmap-classifier" or not isinstance(labels, list) or spec is None
-            or kernel.shape != (spec.dims, len(labels)) or bias.shape != (len(labels),)):
+    if (
+        meta.get("format") != "scenic-heatmap-classifier"
+        or not isinstance(labels, list)
+        or spec is None
+        or kernel.shape != (spec.dims, len(labels))
+        or bias.shape != (len(labels),)
+    ):
         raise TrainingError(f"{path} is not a classifier made by trainclassifier")
     return meta, kernel, bias
 
@@ -297,12 +329,17 @@ def check_fine_tune(backbone_name: str, blocks: int):
     from .backbone import FINE_TUNE_MAX
 
     if blocks and (backbone_name != "efficientnet-lite0" or not 0 < blocks <= FINE_TUNE_MAX):
-        raise TrainingError(f"Fine-tuning works on efficientnet-lite0's last 1 to {FINE_TUNE_MAX} blocks; "
-                            "choose 0 blocks for other backbones.")
+        raise TrainingError(
+            f"Fine-tuning works on efficientnet-lite0's last 1 to {FINE_TUNE_MAX} blocks; "
+            "choose 0 blocks for other backbones."
+        )
 
 
-def train_in_worker(request: dict, progress: Callable[[str, float], None] = lambda stage, fraction: None,
-                    cancelled: Callable[[], bool] = lambda: False) -> dict:
+def train_in_worker(
+    request: dict,
+    progress: Callable[[str, float], None] = lambda stage, fraction: None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> dict:
     """`train` in a child process (core/cnn/train_worker.py), the twin of WorkerClassifier: TensorFlow
     never loads in QGIS. Reports progress(stage, fraction); returns the worker's result dict.
     Raises TrainingError for the worker's own errors or a cancel, WorkerError when it dies."""
@@ -328,10 +365,21 @@ def train_in_worker(request: dict, progress: Callable[[str, float], None] = lamb
     return result
 
 
-def train(dataset: Dataset, cache_dir: str, model_path: str, epochs: int = 30, learning_rate: float = 0.01,
-          batch: int = 32, validation_percent: float = 10, test_percent: float = 10, augment: bool = True,
-          seed: int = 42, progress: Callable[[str, float], None] = lambda stage, fraction: None,
-          backbone_name: str = "efficientnet-lite0", fine_tune_blocks: int = 0) -> TrainResult:
+def train(
+    dataset: Dataset,
+    cache_dir: str,
+    model_path: str,
+    epochs: int = 30,
+    learning_rate: float = 0.01,
+    batch: int = 32,
+    validation_percent: float = 10,
+    test_percent: float = 10,
+    augment: bool = True,
+    seed: int = 42,
+    progress: Callable[[str, float], None] = lambda stage, fraction: None,
+    backbone_name: str = "efficientnet-lite0",
+    fine_tune_blocks: int = 0,
+) -> TrainResult:
     """Trains the softmax head on cached pooled features; with fine_tune_blocks > 0 then trains the
     last blocks and the head together (batch norms frozen, a hundredth of the learning rate) on cached
     activations from below those blocks."""
@@ -347,8 +395,13 @@ def train(dataset: Dataset, cache_dir: str, model_path: str, epochs: int = 30, l
     dims = backbone.BACKBONES[backbone_name].dims
     cache = FeatureCache(cache_dir)
     progress("features", 0.0)
-    base, unreadable = cache.features(dataset.paths, "plain", features_model, backbone_name=backbone_name,
-                                      progress=lambda n: progress("features", n / max(1, len(dataset.paths))))
+    base, unreadable = cache.features(
+        dataset.paths,
+        "plain",
+        features_model,
+        backbone_name=backbone_name,
+        progress=lambda n: progress("features", n / max(1, len(dataset.paths))),
+    )
     labels = np.array(dataset.labels)
     usable = ~np.isnan(base).any(axis=1)
     train_idx, val_idx, test_idx = stratified_split(list(labels), validation_percent, test_percent, seed)
@@ -371,10 +424,12 @@ def train(dataset: Dataset, cache_dir: str, model_path: str, epochs: int = 30, l
 
     x_train, y_train = with_augmentations(base, features_model)
 
-    head = keras.Sequential([keras.Input((dims,)), keras.layers.Dropout(0.2),
-                             keras.layers.Dense(n, activation="softmax", name="head")])
-    head.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
-                 metrics=["accuracy"])
+    head = keras.Sequential(
+        [keras.Input((dims,)), keras.layers.Dropout(0.2), keras.layers.Dense(n, activation="softmax", name="head")]
+    )
+    head.compile(
+        optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
 
     class Report(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
@@ -382,8 +437,17 @@ def train(dataset: Dataset, cache_dir: str, model_path: str, epochs: int = 30, l
 
     validation = (base[val_idx], labels[val_idx]) if val_idx else None
     keep = KeepBest(keras)
-    fit = head.fit(x_train, y_train, epochs=epochs, batch_size=batch, validation_data=validation, verbose=0,
-                   class_weight=_class_weights(y_train, n), callbacks=[Report(), keep], shuffle=True)
+    fit = head.fit(
+        x_train,
+        y_train,
+        epochs=epochs,
+        batch_size=batch,
+        validation_data=validation,
+        verbose=0,
+        class_weight=_class_weights(y_train, n),
+        callbacks=[Report(), keep],
+        shuffle=True,
+    )
     best_epoch = keep.epoch or epochs
     history = {k: [float(v) for v in values] for k, values in fit.history.items()}
     predict = head.predict
@@ -393,13 +457,22 @@ def train(dataset: Dataset, cache_dir: str, model_path: str, epochs: int = 30, l
         trunk = backbone.trunk_model(features_model, fine_tune_blocks)
         stage = f"trunk{fine_tune_blocks}"
         progress("fine-tuning features", 0.0)
-        below, _ = cache.features(dataset.paths, "plain", trunk, backbone_name=backbone_name, stage=stage,
-                                  progress=lambda k: progress("fine-tuning features", k / max(1, len(dataset.paths))))
+        below, _ = cache.features(
+            dataset.paths,
+            "plain",
+            trunk,
+            backbone_name=backbone_name,
+            stage=stage,
+            progress=lambda k: progress("fine-tuning features", k / max(1, len(dataset.paths))),
+        )
         x_tail, y_tail = with_augmentations(below, trunk, stage)
         tail = backbone.tail_model(features_model, fine_tune_blocks, n)
         tail.get_layer("head").set_weights(head.get_layer("head").get_weights())  # start from the trained head
-        tail.compile(optimizer=keras.optimizers.Adam(learning_rate / FINE_TUNE_LR_DIVISOR),
-                     loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        tail.compile(
+            optimizer=keras.optimizers.Adam(learning_rate / FINE_TUNE_LR_DIVISOR),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
         tune_epochs = max(2, epochs // 3)
 
         class TuneReport(keras.callbacks.Callback):
@@ -407,10 +480,17 @@ def train(dataset: Dataset, cache_dir: str, model_path: str, epochs: int = 30, l
                 progress("fine-tuning", (epoch + 1) / tune_epochs)
 
         keep_tuned = KeepBest(keras)
-        tuned_fit = tail.fit(x_tail, y_tail, epochs=tune_epochs, batch_size=batch,
-                             validation_data=(below[val_idx], labels[val_idx]) if val_idx else None, verbose=0,
-                             class_weight=_class_weights(y_tail, n), callbacks=[TuneReport(), keep_tuned],
-                             shuffle=True)
+        tuned_fit = tail.fit(
+            x_tail,
+            y_tail,
+            epochs=tune_epochs,
+            batch_size=batch,
+            validation_data=(below[val_idx], labels[val_idx]) if val_idx else None,
+            verbose=0,
+            class_weight=_class_weights(y_tail, n),
+            callbacks=[TuneReport(), keep_tuned],
+            shuffle=True,
+        )
         best_epoch = epochs + keep_tuned.epoch if keep_tuned.epoch else best_epoch
         for key, values in tuned_fit.history.items():  # the charts go on where head training stopped
             history.setdefault(key, []).extend(float(v) for v in values)
@@ -449,21 +529,55 @@ def train(dataset: Dataset, cache_dir: str, model_path: str, epochs: int = 30, l
             for folder in sorted(set(folders.tolist())):
                 inside = folders == folder
                 original_recall[folder] = (int(inside.sum()), float(right[inside].mean()))
-    precision = {names[i]: float(confusion[i, i] / confusion[:, i].sum()) if confusion[:, i].sum() else 0.0
-                 for i in range(n)}
-    recall = {names[i]: float(confusion[i, i] / confusion[i].sum()) if confusion[i].sum() else 0.0
-              for i in range(n)}
-    counts = {names[i]: (int((labels[train_idx] == i).sum()), int((labels[val_idx] == i).sum()),
-                         int((labels[test_idx] == i).sum())) for i in range(n)}
+    precision = {
+        names[i]: float(confusion[i, i] / confusion[:, i].sum()) if confusion[:, i].sum() else 0.0 for i in range(n)
+    }
+    recall = {names[i]: float(confusion[i, i] / confusion[i].sum()) if confusion[i].sum() else 0.0 for i in range(n)}
+    counts = {
+        names[i]: (
+            int((labels[train_idx] == i).sum()),
+            int((labels[val_idx] == i).sum()),
+            int((labels[test_idx] == i).sum()),
+        )
+        for i in range(n)
+    }
     kernel, bias = head.get_layer("head").get_weights()
-    result = TrainResult(names, history, test_accuracy, precision, recall, confusion.tolist(), counts, unreadable,
-                         best_epoch, calibration, threshold, threshold_class, original_recall, reliability_data)
-    save_model_file(model_path, names, kernel, bias, {"test_accuracy": test_accuracy, "precision": precision,
-                                                      "recall": recall, "confusion": confusion.tolist(),
-                                                      "best_epoch": best_epoch,
-                                                      "recall_by_class_folder": original_recall},
-                    backbone_name=backbone_name, tuned=tuned, fine_tuned_blocks=fine_tune_blocks,
-                    calibration=calibration, threshold=threshold, threshold_class=threshold_class)
+    result = TrainResult(
+        names,
+        history,
+        test_accuracy,
+        precision,
+        recall,
+        confusion.tolist(),
+        counts,
+        unreadable,
+        best_epoch,
+        calibration,
+        threshold,
+        threshold_class,
+        original_recall,
+        reliability_data,
+    )
+    save_model_file(
+        model_path,
+        names,
+        kernel,
+        bias,
+        {
+            "test_accuracy": test_accuracy,
+            "precision": precision,
+            "recall": recall,
+            "confusion": confusion.tolist(),
+            "best_epoch": best_epoch,
+            "recall_by_class_folder": original_recall,
+        },
+        backbone_name=backbone_name,
+        tuned=tuned,
+        fine_tuned_blocks=fine_tune_blocks,
+        calibration=calibration,
+        threshold=threshold,
+        threshold_class=threshold_class,
+    )
     return result
 
 
@@ -481,8 +595,9 @@ def write_report(path: str, result: TrainResult, settings: dict):
         if f"val_{metric}" in result.history:
             axes.plot(result.history[f"val_{metric}"], label="validation")
         if "fine_tune_from_epoch" in result.history:
-            axes.axvline(result.history["fine_tune_from_epoch"][0] - 0.5, color="grey", linestyle=":",
-                         label="fine-tuning starts")
+            axes.axvline(
+                result.history["fine_tune_from_epoch"][0] - 0.5, color="grey", linestyle=":", label="fine-tuning starts"
+            )
         axes.set_xlabel("epoch")
         axes.set_title(title)
         axes.legend()
@@ -506,22 +621,35 @@ def write_report(path: str, result: TrainResult, settings: dict):
     accuracy = "n/a (no test images)" if result.test_accuracy is None else f"{100 * result.test_accuracy:.1f} %"
     page = Report("Photo classifier training report").paragraph(accuracy, bold="Test accuracy:")
     if result.threshold is not None:
-        page.paragraph(f"Weights of epoch {result.best_epoch} kept (lowest validation loss). Scores are calibrated on "
-                       f"the validation photos ({(result.calibration or {}).get('kind', '')}); recommended threshold "
-                       f"for {result.threshold_class}: {result.threshold:.2f} (best balanced accuracy on the "
-                       "validation photos; classifyphotos uses it when THRESHOLD is left empty).")
+        page.paragraph(
+            f"Weights of epoch {result.best_epoch} kept (lowest validation loss). Scores are calibrated on "
+            f"the validation photos ({(result.calibration or {}).get('kind', '')}); recommended threshold "
+            f"for {result.threshold_class}: {result.threshold:.2f} (best balanced accuracy on the "
+            "validation photos; classifyphotos uses it when THRESHOLD is left empty)."
+        )
     else:
-        page.paragraph(f"Weights of epoch {result.best_epoch} kept (lowest validation loss). No calibration: the "
-                       "validation split lacks a class.")
+        page.paragraph(
+            f"Weights of epoch {result.best_epoch} kept (lowest validation loss). No calibration: the "
+            "validation split lacks a class."
+        )
     if "fine_tune_from_epoch" in result.history:
-        page.paragraph(f"The head was trained for {int(result.history['fine_tune_from_epoch'][0])} epochs, then the "
-                       "last backbone blocks were fine-tuned with it (after the dotted line in the charts).")
-    page.table([[name, *result.counts[name], round(result.precision[name], 3), round(result.recall[name], 3)]
-                for name in result.labels], ["class", "train", "validation", "test", "precision", "recall"])
+        page.paragraph(
+            f"The head was trained for {int(result.history['fine_tune_from_epoch'][0])} epochs, then the "
+            "last backbone blocks were fine-tuned with it (after the dotted line in the charts)."
+        )
+    page.table(
+        [
+            [name, *result.counts[name], round(result.precision[name], 3), round(result.recall[name], 3)]
+            for name in result.labels
+        ],
+        ["class", "train", "validation", "test", "precision", "recall"],
+    )
     if result.original_recall and set(result.original_recall) != set(result.labels):
         page.heading("Test recall per class folder", 3)
-        page.table([[name, n, round(r, 3)] for name, (n, r) in result.original_recall.items()],
-                   ["folder", "test photos", "recall"])
+        page.table(
+            [[name, n, round(r, 3)] for name, (n, r) in result.original_recall.items()],
+            ["folder", "test photos", "recall"],
+        )
     for title, png in charts:
         page.heading(title, 3).image(png, title)
     page.heading("Settings", 3).table([[str(k), str(v)] for k, v in settings.items()], ["setting", "value"])

@@ -25,8 +25,13 @@ def python_executable() -> str:
     if os.path.basename(sys.executable).lower().startswith("python"):
         return sys.executable
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    candidates = [os.path.join(sys.exec_prefix, "bin", version), os.path.join(sys.exec_prefix, "bin", "python3"),
-                  os.path.join(sys.exec_prefix, "python.exe"), shutil.which("python3"), shutil.which("python")]
+    candidates = [
+        os.path.join(sys.exec_prefix, "bin", version),
+        os.path.join(sys.exec_prefix, "bin", "python3"),
+        os.path.join(sys.exec_prefix, "python.exe"),
+        shutil.which("python3"),
+        shutil.which("python"),
+    ]
     for candidate in candidates:
         if candidate and os.path.exists(candidate):
             return candidate
@@ -48,8 +53,13 @@ def run_worker(module: str, request: dict) -> Iterator[dict]:
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     with tempfile.TemporaryFile() as errors:
         child = subprocess.Popen(
-            [python_executable(), "-m", f"{package}.core.cnn.{module}"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=errors, env=env, text=True, bufsize=1,
+            [python_executable(), "-m", f"{package}.core.cnn.{module}"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            env=env,
+            text=True,
+            bufsize=1,
         )
         try:
             child.stdin.write(json.dumps(request) + "\n")

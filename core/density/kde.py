@@ -106,7 +106,8 @@ def check_memory(grid: "Grid", rasters: int = 1):
         raise KdeError(
             f"The heat map would have {grid.rows} x {grid.cols} = {grid.rows * grid.cols:,} cells and need about "
             f"{need / 2**30:.1f} GiB of memory, more than the {budget / 2**30:.1f} GiB available for it. Use a "
-            "larger PIXEL_SIZE or a smaller area (or set SCENIC_HEATMAP_MEMORY_BUDGET_MB).")
+            "larger PIXEL_SIZE or a smaller area (or set SCENIC_HEATMAP_MEMORY_BUDGET_MB)."
+        )
 
 
 def check_parameters(radius: float, pixel: float):
@@ -176,7 +177,7 @@ def _kernel_shape(code, u2, decay):
         t = 1.0 - u2
         return t * t
     if code == 1:
-        return 1.0 - (1.0 - decay) * u2 ** 0.5
+        return 1.0 - (1.0 - decay) * u2**0.5
     if code == 2:
         return 1.0
     if code == 3:
@@ -209,15 +210,16 @@ def _accumulate_numpy(xs, ys, ws, col0, rb0, rt0, grid, radius, buffer, code, de
         r_hi, c_hi = min(rt0[i] + side, grid.rows), min(col0[i] + side, grid.cols)
         if r_lo >= r_hi or c_lo >= c_hi:
             continue
-        out[r_lo:r_hi, c_lo:c_hi] += vals[r_lo - rt0[i]:r_hi - rt0[i], c_lo - col0[i]:c_hi - col0[i]]
+        out[r_lo:r_hi, c_lo:c_hi] += vals[r_lo - rt0[i] : r_hi - rt0[i], c_lo - col0[i] : c_hi - col0[i]]
 
 
 if HAVE_NUMBA:
     _kernel_shape_nb = numba.njit(inline="always", cache=True)(_kernel_shape)
 
     @numba.njit(parallel=True, cache=True)
-    def _accumulate_numba(xs, ys, ws, col0, rb0, rt0, xmin, ymin, pixel, rows, cols,
-                          radius, buffer, code, decay, out):  # pragma: no cover - compiled
+    def _accumulate_numba(
+        xs, ys, ws, col0, rb0, rt0, xmin, ymin, pixel, rows, cols, radius, buffer, code, decay, out
+    ):  # pragma: no cover - compiled
         """Adds every point's kernel to `out`, exactly on QGIS's cells.
 
         Polynomial kernels (all but triangular) are powers of t = 1 - (d/r)^2,
@@ -385,11 +387,21 @@ def density(
         sl = slice(start, min(n, start + chunk))
         args = (xs[sl], ys[sl], ws[sl] * scale, col0[sl], rb0[sl], rt0[sl])
         if HAVE_NUMBA and use_numba:
-            _accumulate_numba(*args, grid.xmin, grid.ymin, grid.pixel, grid.rows, grid.cols,
-                              float(radius), buffer, code, float(decay), out)
+            _accumulate_numba(
+                *args,
+                grid.xmin,
+                grid.ymin,
+                grid.pixel,
+                grid.rows,
+                grid.cols,
+                float(radius),
+                buffer,
+                code,
+                float(decay),
+                out,
+            )
         else:
             _accumulate_numpy(*args, grid, radius, buffer, code, decay, out)
         if progress is not None and progress(min(n, start + chunk) / max(n, 1)) is False:
             return None
     return out, grid
-

@@ -41,5 +41,9 @@ def period_of(when: datetime.datetime, period: str) -> Period:
 def periods_of(seconds, period: str) -> List[Period]:
     """The period of each time (seconds since the epoch, read as UTC); None where the time is unknown."""
     epoch = datetime.datetime(1970, 1, 1)
-    return [None if s is None or (isinstance(s, float) and math.isnan(s))
-            else period_of(epoch + datetime.timedelta(seconds=float(s)), period) for s in seconds]
+    return [
+        None
+        if s is None or (isinstance(s, float) and math.isnan(s))
+        else period_of(epoch + datetime.timedelta(seconds=float(s)), period)
+        for s in seconds
+    ]

@@ -47,8 +47,9 @@ def class_breaks(vmax: float, classes: int):
 
 
 def break_label(low: float, high: float, step: float) -> str:
-    digits = max(0, -math.floor(math.log10(step)) + (1 if round(step / 10 ** math.floor(math.log10(step)), 6)
-                                                    == 2.5 else 0))
+    digits = max(
+        0, -math.floor(math.log10(step)) + (1 if round(step / 10 ** math.floor(math.log10(step)), 6) == 2.5 else 0)
+    )
     return f"{low:.{digits}f} – {high:.{digits}f}"
 
 
@@ -70,14 +71,20 @@ def write_geotiff(path: str, values, grid, wkt_crs: str, nodata: float = NODATA,
     high, low = np.nanmax(values, initial=-np.inf), np.nanmin(values, initial=np.inf)  # no grid-sized copies
     peak = max(abs(v) for v in (high, low, 0.0) if np.isfinite(v))
     if peak > FLOAT32_MAX:
-        raise RasterError(f"densities reach {peak:.3g}, beyond what a float32 GeoTIFF holds ({FLOAT32_MAX:.3g}); "
-                          "divide the weights by a constant")
+        raise RasterError(
+            f"densities reach {peak:.3g}, beyond what a float32 GeoTIFF holds ({FLOAT32_MAX:.3g}); "
+            "divide the weights by a constant"
+        )
     data = np.asarray(values, dtype=np.float32)
     valid = np.isfinite(data)
     out = np.where(valid, data, np.float32(nodata))
     tmp = f"{path}.part.tif"
     ds = gdal.GetDriverByName("GTiff").Create(
-        tmp, grid.cols, grid.rows, 1, gdal.GDT_Float32,
+        tmp,
+        grid.cols,
+        grid.rows,
+        1,
+        gdal.GDT_Float32,
         options=["COMPRESS=DEFLATE", "PREDICTOR=3", "TILED=YES", "BIGTIFF=IF_SAFER"],
     )
     ds.SetGeoTransform(grid.geotransform)

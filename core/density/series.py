@@ -25,11 +25,32 @@ def mapped(values, kind: str, to_units: float = 1.0, outside=None):
     return values
 
 
-def density_of(xs, ys, radius, pixel, kernel, kind, grid, weights=None, to_units=1.0, outside=None,
-               progress: Optional[Callable[[float], bool]] = None):
+def density_of(
+    xs,
+    ys,
+    radius,
+    pixel,
+    kernel,
+    kind,
+    grid,
+    weights=None,
+    to_units=1.0,
+    outside=None,
+    progress: Optional[Callable[[float], bool]] = None,
+):
     """The mapped density of points on grid, or None when progress() asked to stop."""
-    result = kde.density(xs, ys, radius, pixel, kernel, weights=weights, grid=grid, progress=progress,
-                         scaled=kind == "scaled", per_area=kind == "per km²")
+    result = kde.density(
+        xs,
+        ys,
+        radius,
+        pixel,
+        kernel,
+        weights=weights,
+        grid=grid,
+        progress=progress,
+        scaled=kind == "scaled",
+        per_area=kind == "per km²",
+    )
     return None if result is None else mapped(result[0], kind, to_units, outside)
 
 
@@ -40,8 +61,20 @@ class PeriodDensity:
     values: np.ndarray
 
 
-def densities(xs, ys, weights, keys: Sequence, grid, radius, pixel, kernel, kind, to_units=1.0, outside=None,
-              cancelled: Callable[[], bool] = lambda: False) -> Iterator[PeriodDensity]:
+def densities(
+    xs,
+    ys,
+    weights,
+    keys: Sequence,
+    grid,
+    radius,
+    pixel,
+    kernel,
+    kind,
+    to_units=1.0,
+    outside=None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> Iterator[PeriodDensity]:
     """One PeriodDensity per period present in keys (sorted), all on `grid`."""
     labels = np.array([k.label for k in keys])
     for key in sorted(set(keys)):

@@ -48,8 +48,14 @@ class RateLimiter:
 
     `history` restores the timestamps of calls made before a restart."""
 
-    def __init__(self, max_calls: int, history: Iterable[float] = (), clock=time.time, sleep=time.sleep,
-                 on_wait: Callable[[float], None] = lambda seconds: None):
+    def __init__(
+        self,
+        max_calls: int,
+        history: Iterable[float] = (),
+        clock=time.time,
+        sleep=time.sleep,
+        on_wait: Callable[[float], None] = lambda seconds: None,
+    ):
         if max_calls < 1:
             raise ValueError("The call limit must be at least 1 per hour.")
         self.max_calls = max_calls
@@ -141,7 +147,8 @@ class FlickrClient:
         if not api_key or not api_secret:
             raise FlickrPermanentError("A Flickr API key and secret are needed.")
         self._api = need("flickrapi").FlickrAPI(
-            api_key, api_secret, format="parsed-json", store_token=False, cache=False)
+            api_key, api_secret, format="parsed-json", store_token=False, cache=False
+        )
         self._api.REST_URL = endpoint  # instance attribute: other clients keep Flickr's URL
         self._api.flickr_oauth.default_timeout = timeout
         self.limiter = limiter or RateLimiter(3600)

@@ -208,10 +208,13 @@ class Harvester:
                 os.remove(os.path.join(folder, name))
         self._replay()
         limiter = RateLimiter(
-            max_calls_per_hour, history=self._call_times,
-            on_wait=lambda s: log(f"The hourly limit of {max_calls_per_hour} API calls is reached; waiting "
-                                  f"{s / 60:.0f} min, until {time.strftime('%H:%M', time.localtime(time.time() + s))} "
-                                  "(cancel to stop now; run again later to resume)."),
+            max_calls_per_hour,
+            history=self._call_times,
+            on_wait=lambda s: log(
+                f"The hourly limit of {max_calls_per_hour} API calls is reached; waiting "
+                f"{s / 60:.0f} min, until {time.strftime('%H:%M', time.localtime(time.time() + s))} "
+                "(cancel to stop now; run again later to resume)."
+            ),
         )
         self.client = client_factory(limiter=limiter, on_call=self._on_call, cancelled=cancelled)
 
@@ -245,8 +248,14 @@ class Harvester:
     def _search(self, block, page):
         t0, t1 = block
         query = dict(
-            bbox=",".join(f"{v:.6f}" for v in self.params.bbox), has_geo=1, media="photos",
-            privacy_filter=1, content_type=1, extras=EXTRAS, per_page=PER_PAGE, page=page,
+            bbox=",".join(f"{v:.6f}" for v in self.params.bbox),
+            has_geo=1,
+            media="photos",
+            privacy_filter=1,
+            content_type=1,
+            extras=EXTRAS,
+            per_page=PER_PAGE,
+            page=page,
             sort="date-posted-asc",
         )
         if self.params.date_field == "upload":
@@ -400,7 +409,10 @@ class Harvester:
             "title": str(photo.get("title", "")),
             "taken": taken.isoformat() if taken else None,
             "uploaded": datetime.datetime.fromtimestamp(uploaded, datetime.timezone.utc)
-            .replace(tzinfo=None).isoformat() if uploaded is not None else None,
+            .replace(tzinfo=None)
+            .isoformat()
+            if uploaded is not None
+            else None,
             "lat": position[0],
             "lon": position[1],
             "gnss": gnss,
@@ -408,7 +420,8 @@ class Harvester:
             "geotag_lon": geotag_lon,
             "geotag_accuracy": accuracy or None,
             "gnss_geotag_m": haversine_m(position[0], position[1], geotag_lat, geotag_lon)
-            if gnss and geotag_lat is not None else None,
+            if gnss and geotag_lat is not None
+            else None,
             "license": str(photo.get("license", "")),
             "page_url": f"https://www.flickr.com/photos/{owner}/{photo_id}/",
             "image_path": f"{photo_id}.jpg",

@@ -17,8 +17,9 @@ def _dms(value: float):
     return ((degrees, 1), (minutes, 1), (seconds.numerator, seconds.denominator))
 
 
-def gps_exif_bytes(jpeg_path: str, lat: float, lon: float, taken: Optional[datetime.datetime],
-                   artist: str = "") -> bytes:
+def gps_exif_bytes(
+    jpeg_path: str, lat: float, lon: float, taken: Optional[datetime.datetime], artist: str = ""
+) -> bytes:
     """The file's EXIF with GPS and time set (existing tags kept where readable); `artist` sets the
     photographer (Artist), which the import reads as the owner."""
     piexif = need("piexif")

@@ -17,6 +17,7 @@ from .exif_gnss import JPEG_MAGIC, PhotoInfo, PhotoRejected, photo_info_from_tag
 JPEG_EXTENSIONS = {".jpg", ".jpeg", ".jpe"}
 HEIF_EXTENSIONS = {".heic", ".heif"}
 
+
 @dataclass
 class PhotoResult:
     path: str

@@ -8,8 +8,10 @@ from typing import Iterable, Mapping, Optional, Sequence
 
 from ..files import write_text_atomically
 
-STYLE = ("body{font-family:sans-serif;max-width:70em;margin:1.5em auto}table{border-collapse:collapse;margin:1em 0}"
-         "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right}th{background:#f4f4f4}")
+STYLE = (
+    "body{font-family:sans-serif;max-width:70em;margin:1.5em auto}table{border-collapse:collapse;margin:1em 0}"
+    "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right}th{background:#f4f4f4}"
+)
 
 
 def cell(value, digits: int = 4) -> str:
@@ -47,8 +49,9 @@ class Report:
         return self
 
     def facts(self, pairs: Mapping):
-        rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(cell(v))}</td></tr>"
-                       for k, v in pairs.items())
+        rows = "".join(
+            f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(cell(v))}</td></tr>" for k, v in pairs.items()
+        )
         self.parts.append(f"<table>{rows}</table>")
         return self
 
@@ -68,14 +71,19 @@ class Report:
 
     def image(self, png: bytes, alt: str, width: Optional[int] = None):
         size = f" width='{int(width)}'" if width else ""
-        self.parts.append(f"<img{size} alt='{html.escape(alt, quote=True)}' "
-                          f"src='data:image/png;base64,{base64.b64encode(png).decode()}'>")
+        self.parts.append(
+            f"<img{size} alt='{html.escape(alt, quote=True)}' "
+            f"src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
+        )
         return self
 
     def render(self) -> str:
-        return ("<!DOCTYPE html><html><head><meta charset='utf-8'>"
-                f"<title>{html.escape(self.title)}</title><style>{STYLE}</style></head><body>\n"
-                + "\n".join(self.parts) + "\n</body></html>")
+        return (
+            "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+            f"<title>{html.escape(self.title)}</title><style>{STYLE}</style></head><body>\n"
+            + "\n".join(self.parts)
+            + "\n</body></html>"
+        )
 
     def write(self, path: str):
         write_text_atomically(path, self.render())

@@ -29,6 +29,7 @@ class ValidationError(ValueError):
 
 # -- sampling the photo variable ------------------------------------------------------------
 
+
 def kernel_counts(px, py, photo_x, photo_y, radius: float, weights=None) -> np.ndarray:
     """Quartic-kernel-weighted photo count within `radius` of each location (a photo at the
     location counts 1, one at the radius 0). Coordinates in one metric CRS."""
@@ -41,12 +42,13 @@ def kernel_counts(px, py, photo_x, photo_y, radius: float, weights=None) -> np.n
     photo_xy = tree.data
     for i, near in enumerate(tree.query_ball_point(np.column_stack([px, py]), r=radius)):
         if near:
-            d2 = ((photo_xy[near] - (px[i], py[i])) ** 2).sum(axis=1) / radius ** 2
+            d2 = ((photo_xy[near] - (px[i], py[i])) ** 2).sum(axis=1) / radius**2
             result[i] = float((weights[near] * (1.0 - d2) ** 2).sum())
     return result
 
 
 # -- outliers ---------------------------------------------------------------------------------
+
 
 @dataclass
 class OutlierReport:
@@ -57,13 +59,14 @@ class OutlierReport:
     examples: List[float] = field(default_factory=list)  # the most extreme flagged prices
 
     def describe(self) -> str:
-        rule = (f"modified z-score of log price above {ROBUST_Z} (median/MAD): plausible range "
-                f"{self.lower:.4g} to {self.upper:.4g}")
+        rule = (
+            f"modified z-score of log price above {ROBUST_Z} (median/MAD): plausible range "
+            f"{self.lower:.4g} to {self.upper:.4g}"
+        )
         if not self.flagged:
             return f"No outliers by the rule ({rule})."
         shown = ", ".join(f"{v:.6g}" for v in self.examples)
-        action = {"exclude": "left out", "winsorize": "clipped to the range",
-                  "keep": "kept as they are"}[self.method]
+        action = {"exclude": "left out", "winsorize": "clipped to the range", "keep": "kept as they are"}[self.method]
         return f"{self.flagged} price(s) flagged ({rule}) and {action}; most extreme: {shown}."
 
 
@@ -95,6 +98,7 @@ def handle_outliers(prices, method: str = "exclude"):
 
 # -- statistics -----------------------------------------------------------------------------
 
+
 def rank_bins(x, bins: int = 10) -> np.ndarray:
     """Bin 0..bins-1 by quantile of x; tied values always share a bin, so with many ties
     (e.g. zero density) there are fewer, larger bins."""
@@ -121,12 +125,19 @@ def binned_table(x, y, bins: int = 10, resamples: int = 2000, seed: int = 1) -> 
     for number, b in enumerate(np.unique(which), start=1):
         inside = which == b
         low, high = bootstrap_ci(y[inside], rng, resamples)
-        table.append({
-            "bin": number, "n": int(inside.sum()), "photo_min": float(x[inside].min()),
-            "photo_max": float(x[inside].max()), "photo_mean": float(x[inside].mean()),
-            "price_mean": float(y[inside].mean()), "price_median": float(np.median(y[inside])),
-            "ci_low": low, "ci_high": high,
-        })
+        table.append(
+            {
+                "bin": number,
+                "n": int(inside.sum()),
+                "photo_min": float(x[inside].min()),
+                "photo_max": float(x[inside].max()),
+                "photo_mean": float(x[inside].mean()),
+                "price_mean": float(y[inside].mean()),
+                "price_median": float(np.median(y[inside])),
+                "ci_low": low,
+                "ci_high": high,
+            }
+        )
     return table
 
 
@@ -134,7 +145,7 @@ def _rows_pearson(a, b_rows):
     """Pearson r of vector a with every row of b_rows."""
     a = a - a.mean()
     b = b_rows - b_rows.mean(axis=1, keepdims=True)
-    denominator = np.sqrt((a ** 2).sum() * (b ** 2).sum(axis=1))
+    denominator = np.sqrt((a**2).sum() * (b**2).sum(axis=1))
     with np.errstate(invalid="ignore", divide="ignore"):
         return (b @ a) / denominator
 
@@ -170,8 +181,13 @@ def correlations(x, y, permutations: int = 2000, seed: int = 1) -> Dict[str, flo
     rx, ry = need("scipy.stats").rankdata(x), need("scipy.stats").rankdata(y)
     rho = float(need("scipy.stats").pearsonr(rx, ry)[0])  # Spearman = Pearson of ranks (ties averaged)
     r = float(need("scipy.stats").pearsonr(x, y)[0])
-    return {"n": len(x), "spearman": rho, "spearman_p": permutation_p(rx, ry, rho, permutations, seed),
-            "pearson": r, "pearson_p": permutation_p(x, y, r, permutations, seed + 1)}
+    return {
+        "n": len(x),
+        "spearman": rho,
+        "spearman_p": permutation_p(rx, ry, rho, permutations, seed),
+        "pearson": r,
+        "pearson_p": permutation_p(x, y, r, permutations, seed + 1),
+    }
 
 
 def within_ranks(values, groups) -> np.ndarray:
@@ -193,14 +209,25 @@ def district_analysis(x, y, districts, permutations: int = 2000, seed: int = 1, 
     rows, usable = [], np.zeros(len(x), dtype=bool)
     for name in sorted(set(districts)):
         inside = districts == name
-        row = {"district": name, "n": int(inside.sum()), "price_median": float(np.median(y[inside])),
-               "photo_median": float(np.median(x[inside])), "spearman": None}
+        row = {
+            "district": name,
+            "n": int(inside.sum()),
+            "price_median": float(np.median(y[inside])),
+            "photo_median": float(np.median(x[inside])),
+            "spearman": None,
+        }
         if inside.sum() >= min_n and np.ptp(x[inside]) > 0 and np.ptp(y[inside]) > 0:
             row["spearman"] = float(need("scipy.stats").spearmanr(x[inside], y[inside])[0])
             usable |= inside
         rows.append(row)
-    result = {"districts": rows, "within_spearman": None, "within_p": None, "within_n": int(usable.sum()),
-              "between_spearman": None, "between_p": None}
+    result = {
+        "districts": rows,
+        "within_spearman": None,
+        "within_p": None,
+        "within_n": int(usable.sum()),
+        "between_spearman": None,
+        "between_p": None,
+    }
     if usable.sum() >= 3:
         groups = districts[usable]
         wx, wy = within_ranks(x[usable], groups), within_ranks(y[usable], groups)
@@ -223,13 +250,19 @@ def monotonicity(table: Sequence[dict]) -> dict:
     means = np.array([row["price_mean"] for row in table])
     centres = np.array([row["photo_mean"] for row in table])
     if len(means) < 3:
-        return {"verdict": "too few bins to judge (the photo variable has too many ties)", "steps_up": 0,
-                "steps_down": 0, "bins_rho": None, "linear_r2": None, "ci_separated": False}
+        return {
+            "verdict": "too few bins to judge (the photo variable has too many ties)",
+            "steps_up": 0,
+            "steps_down": 0,
+            "bins_rho": None,
+            "linear_r2": None,
+            "ci_separated": False,
+        }
     steps = np.diff(means)
     up, down = int((steps > 0).sum()), int((steps < 0).sum())
     bins_rho = float(need("scipy.stats").spearmanr(np.arange(len(means)), means)[0])
     fit = need("scipy.stats").linregress(centres, means) if np.ptp(centres) > 0 else None
-    r2 = float(fit.rvalue ** 2) if fit is not None else None
+    r2 = float(fit.rvalue**2) if fit is not None else None
     separated = table[-1]["ci_low"] > table[0]["ci_high"] or table[-1]["ci_high"] < table[0]["ci_low"]
     if down == 0:
         shape = "strictly monotonically increasing"
@@ -243,11 +276,20 @@ def monotonicity(table: Sequence[dict]) -> dict:
         shape = "not monotonic"
     if r2 is not None and r2 >= 0.9 and shape != "not monotonic":
         shape += ", almost linear"
-    shape += (f" (R\u00b2 of a line through the bin means {r2:.2f})" if r2 is not None else "")
-    shape += ("; lowest and highest bins differ beyond their 95 % CIs" if separated
-              else "; the 95 % CIs of the lowest and highest bins overlap")
-    return {"verdict": shape, "steps_up": up, "steps_down": down, "bins_rho": bins_rho, "linear_r2": r2,
-            "ci_separated": bool(separated)}
+    shape += f" (R\u00b2 of a line through the bin means {r2:.2f})" if r2 is not None else ""
+    shape += (
+        "; lowest and highest bins differ beyond their 95 % CIs"
+        if separated
+        else "; the 95 % CIs of the lowest and highest bins overlap"
+    )
+    return {
+        "verdict": shape,
+        "steps_up": up,
+        "steps_down": down,
+        "bins_rho": bins_rho,
+        "linear_r2": r2,
+        "ci_separated": bool(separated),
+    }
 
 
 def interpretation(district: Optional[dict]) -> str:
@@ -259,17 +301,22 @@ def interpretation(district: Optional[dict]) -> str:
     local = wp < 0.05 and within > 0
     areal = between is not None and bp < 0.05 and between > 0
     if local and areal:
-        return ("Both: photogenic districts are more expensive, and within a district prices are higher "
-                "nearer the photo hot spots.")
+        return (
+            "Both: photogenic districts are more expensive, and within a district prices are higher "
+            "nearer the photo hot spots."
+        )
     if local:
         return "Within districts prices are higher nearer the photo hot spots (a local effect)."
     if areal:
-        return ("Photogenic districts are more expensive, but within a district prices do not follow photo "
-                "density: an effect of areas, not of nearness to hot spots.")
+        return (
+            "Photogenic districts are more expensive, but within a district prices do not follow photo "
+            "density: an effect of areas, not of nearness to hot spots."
+        )
     return "Neither the within-district nor the between-district relation is significant at 5 %."
 
 
 # -- chart and report -------------------------------------------------------------------------
+
 
 def chart_png(x, y, table, x_label: str, y_label: str) -> bytes:
     """Scatter of locations, mean per bin with its 95 % CI band, median per bin."""
@@ -281,11 +328,18 @@ def chart_png(x, y, table, x_label: str, y_label: str) -> bytes:
     figure, axis = plt.subplots(figsize=(7.5, 4.8), dpi=110)
     axis.scatter(x, y, s=6, alpha=0.25, color="#888888", label="locations", linewidths=0)
     centres = [row["photo_mean"] for row in table]
-    axis.fill_between(centres, [row["ci_low"] for row in table], [row["ci_high"] for row in table],
-                      color="#fd8d3c", alpha=0.35, label="95 % CI of the mean (bootstrap)")
+    axis.fill_between(
+        centres,
+        [row["ci_low"] for row in table],
+        [row["ci_high"] for row in table],
+        color="#fd8d3c",
+        alpha=0.35,
+        label="95 % CI of the mean (bootstrap)",
+    )
     axis.plot(centres, [row["price_mean"] for row in table], "o-", color="#bd0026", label="mean per bin")
-    axis.plot(centres, [row["price_median"] for row in table], "s--", color="#54278f", markersize=4,
-              label="median per bin")
+    axis.plot(
+        centres, [row["price_median"] for row in table], "s--", color="#54278f", markersize=4, label="median per bin"
+    )
     upper = max(row["ci_high"] for row in table if np.isfinite(row["ci_high"])) if table else None
     if upper:
         axis.set_ylim(0, upper * 2.0)  # the band, not the scatter's extremes, sets the scale
@@ -305,21 +359,26 @@ def report_html(title: str, inputs: Dict[str, str], result: "ValidationResult", 
     """A self-contained HTML report (core/report); every user-supplied string is escaped."""
     overall, district = result.overall, result.district
     page = Report(title).facts(inputs).heading("Correlation")
-    page.raw(f"<p>{overall['n']} price locations. Spearman &rho; = {overall['spearman']:.3f} "
-             f"(permutation p = {overall['spearman_p']:.4g}); Pearson r = {overall['pearson']:.3f} "
-             f"(permutation p = {overall['pearson_p']:.4g}).</p>")
+    page.raw(
+        f"<p>{overall['n']} price locations. Spearman &rho; = {overall['spearman']:.3f} "
+        f"(permutation p = {overall['spearman_p']:.4g}); Pearson r = {overall['pearson']:.3f} "
+        f"(permutation p = {overall['pearson_p']:.4g}).</p>"
+    )
     page.paragraph(result.verdict["verdict"] + ".", bold="Binned curve:")
     page.paragraph(f"{result.outliers.describe()} Missing prices skipped: {skipped}.", bold="Outliers:")
     page.image(chart, "price against photo density")
-    page.heading("By photo-density bin").table(result.table, ["bin", "n", "photo_min", "photo_max", "photo_mean",
-                                                              "price_mean", "price_median", "ci_low", "ci_high"])
+    page.heading("By photo-density bin").table(
+        result.table,
+        ["bin", "n", "photo_min", "photo_max", "photo_mean", "price_mean", "price_median", "ci_low", "ci_high"],
+    )
     if district:
         page.heading("Within and between districts")
         page.paragraph(
             f"Within districts (ranks inside each district, {district['within_n']} locations): rho = "
             f"{cell(district['within_spearman'], 3)}, permutation p = {cell(district['within_p'])}. "
             f"Between districts (district medians): rho = {cell(district['between_spearman'], 3)}, "
-            f"p = {cell(district['between_p'])}.")
+            f"p = {cell(district['between_p'])}."
+        )
         page.paragraph(interpretation(district))
         page.table(district["districts"], ["district", "n", "photo_median", "price_median", "spearman"])
     return page.render()
@@ -341,12 +400,21 @@ class ValidationResult:
 
     def summary(self) -> str:
         o = self.overall
-        return (f"Spearman rho {o['spearman']:.3f} (p {o['spearman_p']:.4g}), Pearson r {o['pearson']:.3f} "
-                f"(p {o['pearson_p']:.4g}); curve: {self.verdict['verdict']}.")
+        return (
+            f"Spearman rho {o['spearman']:.3f} (p {o['spearman_p']:.4g}), Pearson r {o['pearson']:.3f} "
+            f"(p {o['pearson_p']:.4g}); curve: {self.verdict['verdict']}."
+        )
 
 
-def validate(photo_values, prices, district_names: Optional[Sequence[Optional[str]]], method: str = "exclude",
-             bins: int = 10, permutations: int = 2000, seed: int = 1) -> ValidationResult:
+def validate(
+    photo_values,
+    prices,
+    district_names: Optional[Sequence[Optional[str]]],
+    method: str = "exclude",
+    bins: int = 10,
+    permutations: int = 2000,
+    seed: int = 1,
+) -> ValidationResult:
     """The whole validation chain: outliers, correlations, bins, monotonicity, districts.
     Raises ValidationError when the data cannot give a correlation."""
     photo_values = np.asarray(photo_values, dtype=float)
@@ -359,6 +427,7 @@ def validate(photo_values, prices, district_names: Optional[Sequence[Optional[st
         in_district = np.array([d is not None for d in district_names])
         outside = int((~in_district).sum())
         inside = in_district & keep
-        district = district_analysis(photo_values[inside], used[inside],
-                                     [d for d, k in zip(district_names, inside) if k], permutations, seed)
+        district = district_analysis(
+            photo_values[inside], used[inside], [d for d, k in zip(district_names, inside) if k], permutations, seed
+        )
     return ValidationResult(keep, used, outliers, overall, table, monotonicity(table), district, outside)

@@ -22,8 +22,7 @@ def test_requirement_lines_skip_installed_packages_and_numpy(tmp_path):
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("# comment\nnumpy<2\nscipy==1.17.1\nscenictinypkg==1.0  # a note\n-r other.txt\n")
     assert packages.requirement_lines(str(requirements)) == ["scenictinypkg==1.0"]
-    assert packages.requirement_lines(str(requirements), only_missing=False) == ["scipy==1.17.1",
-                                                                                  "scenictinypkg==1.0"]
+    assert packages.requirement_lines(str(requirements), only_missing=False) == ["scipy==1.17.1", "scenictinypkg==1.0"]
 
 
 def test_keep_versions_keeps_numpy_on_the_major_version_qgis_uses():
@@ -37,14 +36,23 @@ def test_install_from_a_local_wheel_folder_into_a_target_then_import(tmp_path):
     wheels.mkdir()
     make_wheel(wheels)
     target = tmp_path / "profile" / "python" / packages.FOLDER_NAME
-    command = packages.pip_command(sys.executable, str(target), ["scenictinypkg==1.0"],
-                                   find_links=str(wheels), no_index=True)
+    command = packages.pip_command(
+        sys.executable, str(target), ["scenictinypkg==1.0"], find_links=str(wheels), no_index=True
+    )
     lines = []
     assert packages.run_pip(command, lines.append) == 0, "\n".join(lines)
     assert any(line.startswith("Successfully installed scenictinypkg") for line in lines)
-    check = subprocess.run([sys.executable, "-c", "import sys; from scenic_heatmap.core import packages; "
-                            f"packages.add_to_path({str(target)!r}); import scenictinypkg; print(scenictinypkg.VALUE)"],
-                           capture_output=True, text=True, env={"PYTHONPATH": ":".join(sys.path)})
+    check = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from scenic_heatmap.core import packages; "
+            f"packages.add_to_path({str(target)!r}); import scenictinypkg; print(scenictinypkg.VALUE)",
+        ],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": ":".join(sys.path)},
+    )
     assert check.stdout.strip() == "42", check.stderr
 
 
@@ -57,8 +65,13 @@ def test_cancel_stops_pip(tmp_path):
 
 def test_progress_rises_and_ends_at_one():
     fraction = 0.0
-    for line in ["Collecting a", "Downloading a.whl", "Collecting b", "Installing collected packages: a, b",
-                 "Successfully installed a-1 b-2"]:
+    for line in [
+        "Collecting a",
+        "Downloading a.whl",
+        "Collecting b",
+        "Installing collected packages: a, b",
+        "Successfully installed a-1 b-2",
+    ]:
         new = packages.progress_of(line, fraction)
         assert new >= fraction
         fraction = new

@@ -7,9 +7,15 @@ from scenic_heatmap.core.report import Report
 
 def test_every_user_string_is_escaped(tmp_path):
     hostile = "<script>alert('x')</script> & \"q\""
-    page = (Report(hostile).heading(hostile).paragraph(hostile, bold=hostile).facts({hostile: hostile})
-            .table([{"a": hostile, "b": 1.23456789}], ["a", "b"]).items([hostile])
-            .image(b"\x89PNG fake", alt="it's <b>"))
+    page = (
+        Report(hostile)
+        .heading(hostile)
+        .paragraph(hostile, bold=hostile)
+        .facts({hostile: hostile})
+        .table([{"a": hostile, "b": 1.23456789}], ["a", "b"])
+        .items([hostile])
+        .image(b"\x89PNG fake", alt="it's <b>")
+    )
     text = page.render()
     assert "<script>" not in text and "&lt;script&gt;" in text
     assert "alt='it&#x27;s &lt;b&gt;'" in text

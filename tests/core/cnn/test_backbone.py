@@ -82,5 +82,7 @@ def test_inception_preprocessing_keeps_the_whole_frame():
     image = Image.new("RGB", (600, 300), (255, 0, 0))
     x = backbone.preprocess_inception(image)
     assert x.shape == (299, 299, 3) and x[..., 0].min() == pytest.approx(1.0) and x[..., 1].max() == -1.0
-    assert backbone.BACKBONES["inceptionv3"].dims == 2048 and backbone.preprocess_for("inceptionv3") is \
-        backbone.preprocess_inception
+    assert (
+        backbone.BACKBONES["inceptionv3"].dims == 2048
+        and backbone.preprocess_for("inceptionv3") is backbone.preprocess_inception
+    )

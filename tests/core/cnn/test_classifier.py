@@ -27,11 +27,32 @@ def test_mapping_covers_imagenet_and_is_reviewed():
         rows = list(csv.DictReader(fh))
     assert [int(r["index"]) for r in rows] == list(range(1000))
     by_name = {r["imagenet_class"]: r for r in rows}
-    for name in ("alp", "valley", "seashore", "church", "castle", "palace", "triumphal_arch", "street_sign",
-                 "park_bench", "suspension_bridge"):
+    for name in (
+        "alp",
+        "valley",
+        "seashore",
+        "church",
+        "castle",
+        "palace",
+        "triumphal_arch",
+        "street_sign",
+        "park_bench",
+        "suspension_bridge",
+    ):
         assert by_name[name]["valid"] == "1", name
-    for name in ("espresso", "pizza", "web_site", "comic_book", "menu", "book_jacket", "dining_table",
-                 "studio_couch", "sports_car", "tabby", "lipstick"):
+    for name in (
+        "espresso",
+        "pizza",
+        "web_site",
+        "comic_book",
+        "menu",
+        "book_jacket",
+        "dining_table",
+        "studio_couch",
+        "sports_car",
+        "tabby",
+        "lipstick",
+    ):
         assert by_name[name]["valid"] == "0", name
     categories, valid = classifier.load_categories()
     assert valid.sum() == sum(r["valid"] == "1" for r in rows)
@@ -92,7 +113,8 @@ def test_shipped_head_records_how_it_was_made():
     assert meta["metrics"]["balanced_accuracy_at_threshold"] >= 0.95
     assert meta["metrics"]["expected_calibration_error"] <= 0.05
     assert meta["calibration"]["kind"] == "platt" and len(meta["trained_on"]) == sum(
-        sum(counts.values()) for counts in meta["photos"].values())
+        sum(counts.values()) for counts in meta["photos"].values()
+    )
 
 
 def test_bad_files_are_reported_not_raised(default, tmp_path, exif_dir):
@@ -125,12 +147,17 @@ def test_progress_can_stop_early(exif_dir):
 
 
 def test_study_csv_format():
-    lines = classifier.study_csv_rows([
-        {"lat": 48.2085, "lon": 16.3725, "path": "/p/1;2.jpg", "taken": "2016-07-01 10:00:00", "score": 0.93},
-        {"lat": None, "lon": None, "path": "/p/x.jpg", "taken": None, "score": 0.1},
-    ])
-    assert lines == ["LAT;LON;PATH;TIME;SCORE", "48.2085000;16.3725000;/p/1,2.jpg;2016-07-01 10:00:00;0.9300",
-                     ";;/p/x.jpg;;0.1000"]
+    lines = classifier.study_csv_rows(
+        [
+            {"lat": 48.2085, "lon": 16.3725, "path": "/p/1;2.jpg", "taken": "2016-07-01 10:00:00", "score": 0.93},
+            {"lat": None, "lon": None, "path": "/p/x.jpg", "taken": None, "score": 0.1},
+        ]
+    )
+    assert lines == [
+        "LAT;LON;PATH;TIME;SCORE",
+        "48.2085000;16.3725000;/p/1,2.jpg;2016-07-01 10:00:00;0.9300",
+        ";;/p/x.jpg;;0.1000",
+    ]
 
 
 def test_fast_inference_path_matches_the_network(default, skimage_photos):

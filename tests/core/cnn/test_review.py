@@ -27,7 +27,7 @@ def test_contact_sheet_escapes_and_orders_by_doubt(tmp_path):
     assert "street &lt;b&gt;" in text
     assert "Run &lt;1&gt;" in text and "file not found &lt;x&gt;" in text
     assert text.count("data:image/jpeg;base64,") == 4
-    dropped = text[text.index("Dropped"):]
+    dropped = text[text.index("Dropped") :]
     assert dropped.index("0.36") < dropped.index("0.02")  # nearest the threshold first
 
 

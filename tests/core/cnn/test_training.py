@@ -26,8 +26,16 @@ def test_train_end_to_end_then_reload_and_classify(labelled_photos, tmp_path):
     dataset = training.scan_dataset(str(labelled_photos), training.parse_class_groups(GROUPS))
     assert dataset.label_names == ["non_valid", "valid"]
     model = tmp_path / "photos.scenicmodel"
-    result = training.train(dataset, str(tmp_path / "cache"), str(model), epochs=40, learning_rate=0.01,
-                            test_percent=30, validation_percent=15, augment=True)
+    result = training.train(
+        dataset,
+        str(tmp_path / "cache"),
+        str(model),
+        epochs=40,
+        learning_rate=0.01,
+        test_percent=30,
+        validation_percent=15,
+        augment=True,
+    )
     assert result.test_accuracy is not None and result.test_accuracy > 0.5  # beats chance on held-out photos
     assert len(result.history["accuracy"]) == 40 and "val_loss" in result.history
     # the kept weights are those of the epoch with the lowest validation loss
@@ -56,8 +64,17 @@ def test_fine_tuning_the_top_blocks(labelled_photos, tmp_path):
 
     dataset = training.scan_dataset(str(labelled_photos), training.parse_class_groups(GROUPS))
     model = tmp_path / "tuned.scenicmodel"
-    result = training.train(dataset, str(tmp_path / "cache"), str(model), epochs=12, learning_rate=0.01,
-                            test_percent=30, validation_percent=15, augment=True, fine_tune_blocks=2)
+    result = training.train(
+        dataset,
+        str(tmp_path / "cache"),
+        str(model),
+        epochs=12,
+        learning_rate=0.01,
+        test_percent=30,
+        validation_percent=15,
+        augment=True,
+        fine_tune_blocks=2,
+    )
     assert result.test_accuracy is not None and result.test_accuracy > 0.5
     assert result.history["fine_tune_from_epoch"] == [12.0] and len(result.history["accuracy"]) == 12 + 4
     assert len(list((tmp_path / "cache").glob("*_plain_trunk2.npy"))) == len(dataset.paths)  # cached below block 14
@@ -80,8 +97,13 @@ def test_fine_tuning_the_top_blocks(labelled_photos, tmp_path):
 def test_fine_tuning_needs_efficientnet(labelled_photos, tmp_path):
     dataset = training.scan_dataset(str(labelled_photos), training.parse_class_groups(GROUPS))
     with pytest.raises(training.TrainingError, match="efficientnet-lite0"):
-        training.train(dataset, str(tmp_path / "c"), str(tmp_path / "m.scenicmodel"), fine_tune_blocks=2,
-                       backbone_name="inceptionv3")
+        training.train(
+            dataset,
+            str(tmp_path / "c"),
+            str(tmp_path / "m.scenicmodel"),
+            fine_tune_blocks=2,
+            backbone_name="inceptionv3",
+        )
     assert not (tmp_path / "m.scenicmodel").exists()
 
 
@@ -98,11 +120,14 @@ def test_bottlenecks_are_cached_by_content(labelled_photos, tmp_path):
     assert len(list((tmp_path / "cache").glob("*_plain.npy"))) == 3
 
 
-@pytest.mark.parametrize("layout,message", [
-    ({}, "no class sub-folders"),
-    ({"valid": 3}, "only one class"),
-    ({"valid": 3, "food": 1}, "'food' has 1 image"),
-])
+@pytest.mark.parametrize(
+    "layout,message",
+    [
+        ({}, "no class sub-folders"),
+        ({"valid": 3}, "only one class"),
+        ({"valid": 3, "food": 1}, "'food' has 1 image"),
+    ],
+)
 def test_bad_training_folders(tmp_path, labelled_photos, layout, message):
     for name, count in layout.items():
         (tmp_path / name).mkdir()
@@ -117,8 +142,7 @@ def test_unreadable_images_are_listed(labelled_photos, tmp_path):
     shutil.copytree(labelled_photos, folder)
     (folder / "valid" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not a real jpeg")
     dataset = training.scan_dataset(str(folder), training.parse_class_groups(GROUPS))
-    result = training.train(dataset, str(tmp_path / "cache"), str(tmp_path / "m.scenicmodel"), epochs=2,
-                            augment=False)
+    result = training.train(dataset, str(tmp_path / "cache"), str(tmp_path / "m.scenicmodel"), epochs=2, augment=False)
     assert [p for p, _ in result.unreadable] == [str(folder / "valid" / "broken.jpg")]
 
 

@@ -83,7 +83,6 @@ def test_no_points_and_huge_grids_are_refused():
         kde.grid_for_points(np.array([0.0, 1e7]), np.array([0.0, 1e7]), 1000.0, 1.0)
 
 
-
 def test_memory_budget_and_estimate(monkeypatch):
     grid = kde.Grid(0, 0, 1000, 1000, 1.0, 20_000, 20_000)  # 400 M cells: about 10 GiB
     monkeypatch.setenv("SCENIC_HEATMAP_MEMORY_BUDGET_MB", "4096")

@@ -22,10 +22,16 @@ def utm_wkt():
     return srs.ExportToWkt()
 
 
-@pytest.mark.parametrize("vmax,classes,expected", [
-    (49.69, 5, [10, 20, 30, 40, 50]), (43.29, 5, [10, 20, 30, 40, 50]), (1.0, 4, [0.25, 0.5, 0.75, 1.0]),
-    (0.0031, 5, [0.001, 0.002, 0.003, 0.004]), (276.4, 7, [50, 100, 150, 200, 250, 300]),
-])
+@pytest.mark.parametrize(
+    "vmax,classes,expected",
+    [
+        (49.69, 5, [10, 20, 30, 40, 50]),
+        (43.29, 5, [10, 20, 30, 40, 50]),
+        (1.0, 4, [0.25, 0.5, 0.75, 1.0]),
+        (0.0031, 5, [0.001, 0.002, 0.003, 0.004]),
+        (276.4, 7, [50, 100, 150, 200, 250, 300]),
+    ],
+)
 def test_class_breaks_are_round_and_cover_the_maximum(vmax, classes, expected):
     breaks = class_breaks(vmax, classes)
     assert breaks == pytest.approx(expected)

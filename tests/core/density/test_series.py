@@ -21,8 +21,10 @@ def test_mapped_scales_to_km2_and_masks():
 def test_densities_are_the_single_heat_maps_of_each_period():
     rng = np.random.default_rng(3)
     xs, ys = rng.normal(0, 300, 90), rng.normal(0, 300, 90)
-    times = [(datetime.datetime(2019, 1 + (i % 2) * 6, 10) - datetime.datetime(1970, 1, 1)).total_seconds()
-             for i in range(90)]
+    times = [
+        (datetime.datetime(2019, 1 + (i % 2) * 6, 10) - datetime.datetime(1970, 1, 1)).total_seconds()
+        for i in range(90)
+    ]
     keys = periods_of(times, "month")
     grid = kde.grid_for_points(xs, ys, 200, 20)
     maps = list(densities(xs, ys, np.ones(90), keys, grid, 200, 20, "quartic", "raw"))
@@ -35,10 +37,21 @@ def test_densities_are_the_single_heat_maps_of_each_period():
 
 
 def test_densities_stop_when_cancelled():
-    keys = periods_of([(datetime.datetime(2019, m, 1) - datetime.datetime(1970, 1, 1)).total_seconds()
-                       for m in (1, 2, 3)], "month")
+    keys = periods_of(
+        [(datetime.datetime(2019, m, 1) - datetime.datetime(1970, 1, 1)).total_seconds() for m in (1, 2, 3)], "month"
+    )
     grid = kde.grid_for_points(np.array([0.0, 1.0, 2.0]), np.zeros(3), 100, 10)
     calls = []
-    maps = densities(np.array([0.0, 1.0, 2.0]), np.zeros(3), np.ones(3), keys, grid, 100, 10, "quartic", "raw",
-                     cancelled=lambda: calls.append(1) or len(calls) > 1)
+    maps = densities(
+        np.array([0.0, 1.0, 2.0]),
+        np.zeros(3),
+        np.ones(3),
+        keys,
+        grid,
+        100,
+        10,
+        "quartic",
+        "raw",
+        cancelled=lambda: calls.append(1) or len(calls) > 1,
+    )
     assert len(list(maps)) == 1

@@ -24,8 +24,9 @@ def test_photo_user_days_count_an_owner_once_per_day_and_place():
 
 def test_unique_owners_count_an_owner_once_per_place():
     owners = ["a"] * 3 + ["b", ""]
-    w = weighting.bias_weights(owners, [0, DAY, 9 * DAY, 0, 0], [1, 2, 300, 3, 4], [1, 2, 1, 3, 4], 100,
-                               "unique owners")
+    w = weighting.bias_weights(
+        owners, [0, DAY, 9 * DAY, 0, 0], [1, 2, 300, 3, 4], [1, 2, 1, 3, 4], 100, "unique owners"
+    )
     assert w.tolist() == [0.5, 0.5, 1.0, 1.0, 0.0]  # no owner: counts for nothing
 
 

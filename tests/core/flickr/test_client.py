@@ -140,8 +140,15 @@ def test_refused_connections_do_not_use_up_the_hourly_limit():
     # loopback port 9 (discard) refuses connections: with one call an hour allowed, a refused try that
     # counted as a call would make the next try wait an hour
     limiter = RateLimiter(1)
-    c = FlickrClient("test-key", "secret", endpoint="http://127.0.0.1:9/services/rest/", limiter=limiter,
-                     retries=2, backoff=0.001, timeout=5)
+    c = FlickrClient(
+        "test-key",
+        "secret",
+        endpoint="http://127.0.0.1:9/services/rest/",
+        limiter=limiter,
+        retries=2,
+        backoff=0.001,
+        timeout=5,
+    )
     with pytest.raises(TransientError, match="gave up after 3 tries"):
         c.search(bbox="16.2,48.1,16.5,48.3")
     assert limiter.calls_in_last_hour() == 0

@@ -12,8 +12,12 @@ def exif_answer(lat_raw, lon_raw, lat_ref="North", lon_ref="East"):
     def tag(name, raw):
         return {"tagspace": "GPS", "tagspaceid": 0, "tag": name, "label": name, "raw": {"_content": raw}}
 
-    tags = [tag("GPSLatitudeRef", lat_ref), tag("GPSLatitude", lat_raw),
-            tag("GPSLongitudeRef", lon_ref), tag("GPSLongitude", lon_raw)]
+    tags = [
+        tag("GPSLatitudeRef", lat_ref),
+        tag("GPSLatitude", lat_raw),
+        tag("GPSLongitudeRef", lon_ref),
+        tag("GPSLongitude", lon_raw),
+    ]
     return {"photo": {"id": "1", "exif": tags}, "stat": "ok"}
 
 
@@ -25,9 +29,15 @@ def test_real_getexif_answer_west_hemisphere():
     assert lon == pytest.approx(-(117 + 6 / 60 + 19.98 / 3600), abs=1e-12)
 
 
-@pytest.mark.parametrize("lat_ref,lon_ref,signs", [
-    ("South", "West", (-1, -1)), ("S", "W", (-1, -1)), ("North", "East", (1, 1)), ("n", "e", (1, 1)),
-])
+@pytest.mark.parametrize(
+    "lat_ref,lon_ref,signs",
+    [
+        ("South", "West", (-1, -1)),
+        ("S", "W", (-1, -1)),
+        ("North", "East", (1, 1)),
+        ("n", "e", (1, 1)),
+    ],
+)
 def test_hemisphere_words_and_letters(lat_ref, lon_ref, signs):
     lat, lon = gnss_from_exif(exif_answer("33 deg 52' 4.00\"", "151 deg 12' 36.00\"", lat_ref, lon_ref))
     assert (lat > 0) - (lat < 0) == signs[0] and (lon > 0) - (lon < 0) == signs[1]
@@ -44,10 +54,17 @@ def test_rational_form():
     assert degrees == pytest.approx(64 + 42 / 60 + 44.14 / 3600, abs=1e-12)
 
 
-@pytest.mark.parametrize("lat,lon", [
-    ("0/0, 0/0, 0/0", "0/0, 0/0, 0/0"), ("", ""), ("48 deg 12' 1\"", ""), ("95 deg 0' 0\"", "16 deg 0' 0\""),
-    ("48 deg 61' 0\"", "16 deg 0' 0\""), ("garbage", "16 deg 0' 0\""),
-])
+@pytest.mark.parametrize(
+    "lat,lon",
+    [
+        ("0/0, 0/0, 0/0", "0/0, 0/0, 0/0"),
+        ("", ""),
+        ("48 deg 12' 1\"", ""),
+        ("95 deg 0' 0\"", "16 deg 0' 0\""),
+        ("48 deg 61' 0\"", "16 deg 0' 0\""),
+        ("garbage", "16 deg 0' 0\""),
+    ],
+)
 def test_unusable_positions_give_none(lat, lon):
     assert gnss_from_exif(exif_answer(lat, lon)) is None
 

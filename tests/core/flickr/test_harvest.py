@@ -40,8 +40,11 @@ def harvest(fake, folder, parallel=3, key=KEY, max_calls=3600, retries=10, **kw)
 def in_window(fake, start=START, end=END, bbox=VIENNA):
     t0 = datetime.datetime(start.year, start.month, start.day, tzinfo=datetime.timezone.utc).timestamp()
     t1 = datetime.datetime(end.year, end.month, end.day, tzinfo=datetime.timezone.utc).timestamp() + 86400
-    return [p for p in fake.photos if t0 <= p.dateupload < t1
-            and bbox[1] <= p.latitude <= bbox[3] and bbox[0] <= p.longitude <= bbox[2]]
+    return [
+        p
+        for p in fake.photos
+        if t0 <= p.dateupload < t1 and bbox[1] <= p.latitude <= bbox[3] and bbox[0] <= p.longitude <= bbox[2]
+    ]
 
 
 def expected_ids(fake, *window):
@@ -49,8 +52,11 @@ def expected_ids(fake, *window):
 
 
 def folder_digest(folder):
-    return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
-            for name in sorted(os.listdir(folder)) if name.endswith(".jpg")}
+    return {
+        name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        for name in sorted(os.listdir(folder))
+        if name.endswith(".jpg")
+    }
 
 
 @pytest.fixture()
@@ -210,7 +216,10 @@ def run_child(fake, folder, kill_after=None):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(PLUGIN_DIR), os.environ.get("PYTHONPATH", "")]))
     child = subprocess.Popen(
         [sys.executable, str(REPO / "tests" / "harvest_child.py"), fake.rest_url, str(folder), json.dumps(options)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
     )
     if kill_after is None:
         out, err = child.communicate(timeout=300)
@@ -254,8 +263,15 @@ def test_hourly_limit_holds_across_workers_and_restarts(vienna_fake, tmp_path):
         return time.monotonic() > deadline
 
     with pytest.raises(HarvestCancelled):
-        Harvester(params(), str(tmp_path), factory, max_calls_per_hour=15, parallel=3, cancelled=cancelled,
-                  log=messages.append).run()
+        Harvester(
+            params(),
+            str(tmp_path),
+            factory,
+            max_calls_per_hour=15,
+            parallel=3,
+            cancelled=cancelled,
+            log=messages.append,
+        ).run()
     assert sum(vienna_fake.calls.values()) == 15  # three workers, one budget
     assert any("hourly limit of 15" in m for m in messages)
     # a restart within the hour remembers the 15 calls and makes none
@@ -272,8 +288,14 @@ def test_taken_dates_select_by_capture_time(vienna_fake, tmp_path):
     searches = [dict(query) for query, _ in vienna_fake.searches]
     assert all("min_taken_date" in q and "min_upload_date" not in q for q in searches)
     assert searches[0]["min_taken_date"] == "2016-07-05 00:00:00"
-    expected = sorted((p.id for p in vienna_fake.photos if p.exif in ("dms", "rational", "letters")
-                       and "2016-07-05" <= p.datetaken[:10] <= "2016-07-12"), key=int)
+    expected = sorted(
+        (
+            p.id
+            for p in vienna_fake.photos
+            if p.exif in ("dms", "rational", "letters") and "2016-07-05" <= p.datetaken[:10] <= "2016-07-12"
+        ),
+        key=int,
+    )
     assert [r["photo_id"] for r in records] == expected
 
 

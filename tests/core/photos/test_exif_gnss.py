@@ -138,10 +138,15 @@ def test_owner_comes_from_camera_owner_name_or_artist(tmp_path):
 
     from scenic_heatmap.core.photos.exif_write import write_gnss
 
-    for name, tags, owner in (("owner.jpg", {"0th": {piexif.ImageIFD.Artist: b"Ann"},
-                                             "Exif": {piexif.ExifIFD.CameraOwnerName: b"Bob"}}, "Bob"),
-                              ("artist.jpg", {"0th": {piexif.ImageIFD.Artist: b"Ann"}}, "Ann"),
-                              ("nobody.jpg", {}, "")):
+    for name, tags, owner in (
+        (
+            "owner.jpg",
+            {"0th": {piexif.ImageIFD.Artist: b"Ann"}, "Exif": {piexif.ExifIFD.CameraOwnerName: b"Bob"}},
+            "Bob",
+        ),
+        ("artist.jpg", {"0th": {piexif.ImageIFD.Artist: b"Ann"}}, "Ann"),
+        ("nobody.jpg", {}, ""),
+    ):
         path = tmp_path / name
         Image.new("RGB", (32, 24), "grey").save(path, exif=piexif.dump(tags))
         write_gnss(str(path), 48.2085, 16.3725, None)

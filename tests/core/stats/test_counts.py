@@ -8,8 +8,15 @@ from scenic_heatmap.core.stats.counts import count_summary, density_per_km2, sha
 def test_summary_of_counts():
     summary = count_summary([10, 0, 30, 20])
     assert summary == {
-        "districts": 4, "mean": 15.0, "q25": 7.5, "median": 15.0, "q75": 22.5,
-        "sum": 60.0, "min": 0.0, "max": 30.0, "range": 30.0,
+        "districts": 4,
+        "mean": 15.0,
+        "q25": 7.5,
+        "median": 15.0,
+        "q75": 22.5,
+        "sum": 60.0,
+        "min": 0.0,
+        "max": 30.0,
+        "range": 30.0,
     }
 
 

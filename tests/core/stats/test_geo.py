@@ -6,8 +6,15 @@ from scenic_heatmap.core.stats.geo import haversine_m, utm_epsg
 
 
 @pytest.mark.parametrize(
-    "lon,lat,epsg", [(16.37, 48.21, 32633), (-3.72, 40.45, 32630), (151.2, -33.9, 32756), (180.0, 0.0, 32660),
-                     (-180.0, 0.0, 32601), (0.0, -0.0, 32631)]
+    "lon,lat,epsg",
+    [
+        (16.37, 48.21, 32633),
+        (-3.72, 40.45, 32630),
+        (151.2, -33.9, 32756),
+        (180.0, 0.0, 32660),
+        (-180.0, 0.0, 32601),
+        (0.0, -0.0, 32631),
+    ],
 )
 def test_utm_zone(lon, lat, epsg):
     assert utm_epsg(lon, lat) == epsg

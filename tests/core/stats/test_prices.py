@@ -14,8 +14,11 @@ def airbnb():
     path = shared_path("data", "prices", "airbnb_vienna_weekdays.csv")
     with open(path, newline="") as fh:
         rows = list(csv.DictReader(fh))
-    return (np.array([float(r["lng"]) for r in rows]), np.array([float(r["lat"]) for r in rows]),
-            np.array([float(r["realSum"]) for r in rows]))
+    return (
+        np.array([float(r["lng"]) for r in rows]),
+        np.array([float(r["lat"]) for r in rows]),
+        np.array([float(r["realSum"]) for r in rows]),
+    )
 
 
 def test_the_extreme_listing_is_flagged_and_each_method_reports_it(airbnb):
@@ -63,8 +66,9 @@ def test_kernel_counts_weigh_by_distance():
 
 def test_monotonic_verdicts():
     def table(means):
-        return [{"price_mean": m, "photo_mean": float(i), "ci_low": m - 1, "ci_high": m + 1}
-                for i, m in enumerate(means)]
+        return [
+            {"price_mean": m, "photo_mean": float(i), "ci_low": m - 1, "ci_high": m + 1} for i, m in enumerate(means)
+        ]
 
     verdict = pv.monotonicity(table([1, 2, 3, 4, 5]))["verdict"]
     assert verdict.startswith("strictly monotonically increasing, almost linear")
@@ -82,18 +86,28 @@ def test_within_districts_tells_areas_from_hot_spots():
     assert abs(areal["within_spearman"]) < 0.15 and areal["within_p"] > 0.01
     assert areal["between_spearman"] == pytest.approx(1.0)
     assert "areas" in pv.interpretation(areal)
-    local = pv.district_analysis(photos, 100 + 8 * photos + rng.normal(0, 5, len(photos)), districts,
-                                 permutations=499)
+    local = pv.district_analysis(photos, 100 + 8 * photos + rng.normal(0, 5, len(photos)), districts, permutations=499)
     assert local["within_spearman"] > 0.5 and local["within_p"] < 0.01
     assert "hot spots" in pv.interpretation(local)
 
 
 def test_report_escapes_user_strings():
     result = pv.ValidationResult(
-        np.ones(3, bool), np.ones(3), pv.OutlierReport("exclude", 1, 2, 0),
-        {"n": 3, "spearman": 0.5, "spearman_p": 0.1, "pearson": 0.4, "pearson_p": 0.2}, [], {"verdict": "x"},
-        {"districts": [{"district": "<img src=x onerror=alert(1)>", "n": 1}], "within_spearman": None,
-         "within_p": None, "within_n": 0, "between_spearman": None, "between_p": None})
+        np.ones(3, bool),
+        np.ones(3),
+        pv.OutlierReport("exclude", 1, 2, 0),
+        {"n": 3, "spearman": 0.5, "spearman_p": 0.1, "pearson": 0.4, "pearson_p": 0.2},
+        [],
+        {"verdict": "x"},
+        {
+            "districts": [{"district": "<img src=x onerror=alert(1)>", "n": 1}],
+            "within_spearman": None,
+            "within_p": None,
+            "within_n": 0,
+            "between_spearman": None,
+            "between_p": None,
+        },
+    )
     report = pv.report_html("<script>alert(1)</script>", {"price field": "<b>x</b>"}, result, 0, b"png")
     assert "<script>" not in report and "<img src=x" not in report and "&lt;script&gt;" in report
 
