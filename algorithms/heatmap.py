@@ -10,6 +10,7 @@ from qgis.core import (
 from ..core.density import kde
 from ..core.density.raster import RasterError, polygon_mask, write_geotiff
 from ..core.density.series import density_of
+from . import density_common as common
 from .base import ScenicAlgorithm, check_writable
 from .density_common import (
     WEIGHTING_HELP,
@@ -27,15 +28,15 @@ from .styling import LoadStyleOnCompletion, density_title, write_density_style
 
 
 class HeatmapAlgorithm(ScenicAlgorithm):
-    POINTS = "POINTS"
-    RADIUS = "RADIUS"
-    PIXEL_SIZE = "PIXEL_SIZE"
-    KERNEL = "KERNEL"
+    POINTS = common.POINTS
+    RADIUS = common.RADIUS
+    PIXEL_SIZE = common.PIXEL_SIZE
+    KERNEL = common.KERNEL
     WEIGHT = "WEIGHT"
-    OUTPUT_VALUE = "OUTPUT_VALUE"
-    TARGET_CRS = "TARGET_CRS"
-    CLIP = "CLIP"
-    CLASSES = "CLASSES"
+    OUTPUT_VALUE = common.OUTPUT_VALUE
+    TARGET_CRS = common.TARGET_CRS
+    CLIP = common.CLIP
+    CLASSES = common.CLASSES
     OUTPUT = "OUTPUT"
 
     NAME = "heatmap"

@@ -28,6 +28,7 @@ from ..core.density import kde
 from ..core.density.periods import PERIODS, periods_of
 from ..core.density.raster import RasterError, polygon_mask, write_geotiff
 from ..core.density.series import densities
+from . import density_common as common
 from .base import ScenicAlgorithm, check_writable
 from .density_common import (
     TAKEN_FIELD,
@@ -67,20 +68,20 @@ class LoadPeriodOnCompletion(LoadStyleOnCompletion):
 
 
 class HeatmapSeriesAlgorithm(ScenicAlgorithm):
-    POINTS = "POINTS"
+    POINTS = common.POINTS
     PERIOD = "PERIOD"
-    RADIUS = "RADIUS"
-    PIXEL_SIZE = "PIXEL_SIZE"
-    KERNEL = "KERNEL"
-    TARGET_CRS = "TARGET_CRS"
-    CLIP = "CLIP"
-    CLASSES = "CLASSES"
+    RADIUS = common.RADIUS
+    PIXEL_SIZE = common.PIXEL_SIZE
+    KERNEL = common.KERNEL
+    TARGET_CRS = common.TARGET_CRS
+    CLIP = common.CLIP
+    CLASSES = common.CLASSES
     OUTPUT_FOLDER = "OUTPUT_FOLDER"
     STRIP = "STRIP"
 
     NAME = "heatmapseries"
     OUTPUTS = {"strings": ("UNIT",), "numbers": ("MIN", "MAX"), "files": ("LAYER_DEFINITION",)}
-    OUTPUT_VALUE = "OUTPUT_VALUE"
+    OUTPUT_VALUE = common.OUTPUT_VALUE
     DISPLAY = "Heat-map time series"
     HELP = (
         "One photo-density heat map per month, season or year of the date taken: where people "
