@@ -1,6 +1,7 @@
 # Scenic Heatmap developer commands. `make test` is what CI runs (.ci/run).
 SHELL := /bin/bash
 VENV := .venv
+PYSAL_VENV := .venv-pysal
 PY := $(VENV)/bin/python
 QGIS_PROCESS := /usr/bin/qgis_process.bin
 APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal
@@ -10,7 +11,13 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: setup qgis test test-core demo install package lint format bench clean
 
-setup: qgis $(VENV)/.installed
+setup: qgis $(VENV)/.installed $(PYSAL_VENV)/.installed
+
+# PySAL's esda, only as the reference the Gi* tests compare with: in a venv of its own, since it
+# brings numpy 2, geopandas and pyogrio (its own GDAL), which must not enter QGIS's Python.
+$(PYSAL_VENV)/.installed:
+	python3 -m venv $(PYSAL_VENV) && $(PYSAL_VENV)/bin/pip install --disable-pip-version-check -q esda==2.9.0 libpysal==4.14.1
+	touch $@
 
 # Debian's QGIS 3.22 for the system Python; skipped when it is already there.
 qgis:
@@ -68,4 +75,4 @@ package:
 	@echo dist/scenic_heatmap.zip
 
 clean:
-	rm -rf dist demo_output bench_output .pytest_cache $(LINT_VENV)
+	rm -rf dist demo_output bench_output .pytest_cache $(LINT_VENV) $(PYSAL_VENV)

@@ -315,13 +315,22 @@ def read_points(source, target, context, feedback, weight_field="", owner_field=
 
 
 def read_weighted_points(
-    algorithm, parameters, source, target, radius, context, feedback, weight_field="", taken_needed=False
+    algorithm,
+    parameters,
+    source,
+    target,
+    radius,
+    context,
+    feedback,
+    weight_field="",
+    taken_needed=False,
+    owners_needed=False,
 ):
     """Points with the chosen weighting and audience applied: (PhotoPoints, weighting, audience)."""
     weighting = bias.WEIGHTINGS[algorithm.parameterAsEnum(parameters, WEIGHTING, context)]
     audience = bias.AUDIENCES[algorithm.parameterAsEnum(parameters, AUDIENCE, context)]
     people = bias.needs_owner_and_time(weighting, audience)
-    owner_field = field_name(algorithm, parameters, OWNER_FIELD, source, context, people, "owner")
+    owner_field = field_name(algorithm, parameters, OWNER_FIELD, source, context, people or owners_needed, "owner")
     taken_field = field_name(algorithm, parameters, TAKEN_FIELD, source, context, people or taken_needed, "date taken")
     points = read_points(source, target, context, feedback, weight_field, owner_field, taken_field)
     if points is None:

@@ -11,6 +11,7 @@ from ..algorithms.district_stats import DistrictStatsAlgorithm
 from ..algorithms.harvest_flickr import HarvestFlickrAlgorithm
 from ..algorithms.heatmap import HeatmapAlgorithm
 from ..algorithms.heatmap_series import HeatmapSeriesAlgorithm
+from ..algorithms.hotspots import HotspotsAlgorithm
 from ..algorithms.import_photos import ImportPhotosAlgorithm
 from ..algorithms.train_classifier import TrainClassifierAlgorithm
 from ..algorithms.validate_prices import ValidatePricesAlgorithm
@@ -54,6 +55,7 @@ class ScenicHeatmapProvider(QgsProcessingProvider):
             HeatmapSeriesAlgorithm(),
             ValidatePricesAlgorithm(),
             CheckWorkflowAlgorithm(),
+            HotspotsAlgorithm(),
         ):
             self.addAlgorithm(algorithm)
         for name in sorted(os.listdir(MODELS)) if os.path.isdir(MODELS) else []:

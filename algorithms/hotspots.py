@@ -1,0 +1,285 @@
+"""scenicheatmap:hotspots - Getis-Ord Gi* hot and cold spots of photos in grid cells (core/hotspots)."""
+
+import os
+
+import numpy as np
+from qgis.core import (
+    QgsCategorizedSymbolRenderer,
+    QgsFillSymbol,
+    QgsGeometry,
+    QgsPointXY,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterCrs,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterNumber,
+    QgsRendererCategory,
+    QgsVectorLayer,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QVariant
+
+from ..core.hotspots import gistar
+from ..core.hotspots.grid import GRIDS, GridError, aggregate
+from .base import ScenicAlgorithm
+from .density_common import (
+    WEIGHTING_HELP,
+    add_weighting_parameters,
+    clip_source,
+    clip_wkbs,
+    point_source,
+    read_weighted_points,
+    target_crs,
+)
+from .fields import make_fields
+from .sinks import Sink
+from .styling import KeptPostProcessor
+
+COLOURS = {
+    "hot 99": "#d7191c",
+    "hot 95": "#f46d43",
+    "hot 90": "#fdae61",
+    "not significant": "#f0f0f0",
+    "cold 90": "#abd9e9",
+    "cold 95": "#74add1",
+    "cold 99": "#2c7bb6",
+}
+FIELDS = (
+    ("count", QVariant.Int),
+    ("owners", QVariant.Int),
+    ("value", QVariant.Double),
+    ("gi_z", QVariant.Double),
+    ("p_norm", QVariant.Double),
+    ("p_sim", QVariant.Double),
+    ("p_fdr", QVariant.Double),
+    ("class", QVariant.String),
+)
+NEIGHBOURHOODS = ("distance band", "k nearest")
+
+
+def class_renderer(tested: str) -> QgsCategorizedSymbolRenderer:
+    """Red hot and blue cold classes; the legend title says what was tested."""
+    categories = []
+    for name in gistar.CLASSES:
+        symbol = QgsFillSymbol.createSimple(
+            {"color": COLOURS[name], "outline_color": "#ffffff", "outline_width": "0.1", "outline_width_unit": "MM"}
+        )
+        if name == "not significant":
+            symbol.setOpacity(0.5)
+        categories.append(QgsRendererCategory(name, symbol, name))
+    renderer = QgsCategorizedSymbolRenderer("class", categories)
+    return renderer
+
+
+class StyleHotspots(KeptPostProcessor):
+    def __init__(self, name: str, tested: str):
+        super().__init__()
+        self.name, self.tested = name, tested
+
+    def postProcessLayer(self, layer, context, feedback):
+        if isinstance(layer, QgsVectorLayer):
+            layer.setRenderer(class_renderer(self.tested))
+            layer.setName(self.name)
+            layer.setTitle(self.tested)
+            layer.triggerRepaint()
+
+
+class HotspotsAlgorithm(ScenicAlgorithm):
+    POINTS = "POINTS"
+    CELL = "CELL"
+    GRID = "GRID"
+    NEIGHBOURHOOD = "NEIGHBOURHOOD"
+    BAND = "BAND"
+    K = "K"
+    PERMUTATIONS = "PERMUTATIONS"
+    SEED = "SEED"
+    FDR = "FDR"
+    CLIP = "CLIP"
+    MIN_OWNERS = "MIN_OWNERS"
+    TARGET_CRS = "TARGET_CRS"
+    OUTPUT = "OUTPUT"
+
+    NAME = "hotspots"
+    DISPLAY = "Photo hot spots (Getis-Ord Gi*)"
+    REQUIRES = ("scipy",)
+    OUTPUTS = {"numbers": ("CELLS", "HOT", "COLD", "REMOVED_CELLS", "REMOVED_PHOTOS"), "strings": ("TESTED",)}
+    HELP = (
+        "Are the places where photos pile up more than chance? Photos are counted in square or hexagon cells "
+        "(metres, in a projected CRS: the UTM zone of the points by default), then each cell's Getis-Ord Gi* "
+        "z-score is computed over its neighbourhood (a distance band, by default 1.5 cells: the 8 around a square, "
+        "or the k nearest cells), with the cell itself. p_norm is the one-tailed normal p of |z|, p_sim the "
+        "folded permutation p (conditional randomization), p_fdr the Benjamini-Hochberg corrected two-sided p "
+        "that the classes use: hot or cold at 99, 95 and 90 % confidence.<br>"
+        "<b>Min owners</b>: a cell with photos from fewer distinct owners than this (default 3) is left out of "
+        "the map and the test, so that one person's holiday is neither a hot spot nor traceable.<br>" + WEIGHTING_HELP
+    )
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(self.POINTS, self.tr("Photo points"), [QgsProcessing.TypeVectorPoint])
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.CELL, self.tr("Cell size (metres)"), QgsProcessingParameterNumber.Double, 250.0, minValue=0.0
+            )
+        )
+        self.addParameter(QgsProcessingParameterEnum(self.GRID, self.tr("Grid"), list(GRIDS), defaultValue=0))
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.NEIGHBOURHOOD, self.tr("Neighbourhood"), list(NEIGHBOURHOODS), defaultValue=0
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.BAND,
+                self.tr("Distance band (metres; 0 = 1.5 cells)"),
+                QgsProcessingParameterNumber.Double,
+                0.0,
+                minValue=0.0,
+            )
+        )
+        self.addParameter(QgsProcessingParameterNumber(self.K, self.tr("k nearest cells"), defaultValue=8, minValue=1))
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.PERMUTATIONS, self.tr("Permutations"), defaultValue=999, minValue=0, maxValue=99999
+            )
+        )
+        self.addParameter(QgsProcessingParameterNumber(self.SEED, self.tr("Random seed"), defaultValue=1))
+        self.addParameter(
+            QgsProcessingParameterBoolean(self.FDR, self.tr("Benjamini-Hochberg FDR correction"), defaultValue=True)
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.CLIP, self.tr("Clip to polygons"), [QgsProcessing.TypeVectorPolygon], optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(self.MIN_OWNERS, self.tr("Min owners per cell"), defaultValue=3, minValue=0)
+        )
+        self.addParameter(QgsProcessingParameterCrs(self.TARGET_CRS, self.tr("Target CRS (projected)"), optional=True))
+        add_weighting_parameters(self, self.POINTS)
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Hot spots"), QgsProcessing.TypeVectorPolygon)
+        )
+
+    def processAlgorithm(self, parameters, context, feedback):
+        source = point_source(self, parameters, self.POINTS, context)
+        clip = clip_source(self, parameters, self.CLIP, context)
+        cell_m = self.parameterAsDouble(parameters, self.CELL, context)
+        if not cell_m > 0:
+            raise QgsProcessingException("CELL: the cell size must be greater than 0 metres.")
+        min_owners = self.parameterAsInt(parameters, self.MIN_OWNERS, context)
+        target, to_units = target_crs(self, parameters, self.TARGET_CRS, source, context, feedback)
+        points, weighting, audience = read_weighted_points(
+            self, parameters, source, target, cell_m * to_units, context, feedback, owners_needed=min_owners > 0
+        )
+        if len(points.xs) == 0:
+            raise QgsProcessingException("POINTS: no photo points to test.")
+        kind = GRIDS[self.parameterAsEnum(parameters, self.GRID, context)]
+        try:
+            cells = aggregate(points.xs, points.ys, points.owners, points.weights, cell_m * to_units, kind)
+        except GridError as exc:
+            raise QgsProcessingException(str(exc)) from None
+        keep = np.ones(len(cells.counts), bool)
+        if clip is not None:
+            keep &= self._inside(cells, clip_wkbs(clip, target, context), target)
+        few = (cells.owners < min_owners) & (cells.counts > 0) & keep
+        if few.any():
+            feedback.pushInfo(
+                f"MIN_OWNERS {min_owners}: {int(few.sum())} cells with {int(cells.counts[few].sum())} "
+                "photos left out (fewer distinct owners)."
+            )
+        keep &= ~few
+        tested = f"Gi* of {weighting} ({audience}) in {cell_m:g} m {kind} cells"
+        result = self._test(cells, keep, parameters, context, feedback, cell_m * to_units, kind)
+        sink = Sink(self, parameters, self.OUTPUT, context, make_fields(FIELDS), QgsWkbTypes.Polygon, target)
+        for position, i in enumerate(np.flatnonzero(keep)):
+            ring = [QgsPointXY(x, y) for x, y in cells.polygon(i)]
+            sink.add(
+                [
+                    int(cells.counts[i]),
+                    int(cells.owners[i]),
+                    float(cells.values[i]),
+                    float(result.z[position]),
+                    float(result.p_norm[position]),
+                    _number(result.p_sim[position]),
+                    float(result.p_fdr[position]),
+                    result.classes[position],
+                ],
+                QgsGeometry.fromPolygonXY([ring]),
+            )
+        hot = sum(c.startswith("hot") for c in result.classes)
+        cold = sum(c.startswith("cold") for c in result.classes)
+        feedback.pushInfo(f"{tested}: {hot} hot and {cold} cold of {int(keep.sum())} cells (p_fdr <= 0.10).")
+        name = f"Hot spots: {weighting}, {cell_m:g} m {kind}s"
+        if context.willLoadLayerOnCompletion(sink.dest):
+            context.layerToLoadOnCompletionDetails(sink.dest).setPostProcessor(StyleHotspots.create(name, tested))
+        self._write_sidecar_style(sink.dest, tested)
+        return {
+            self.OUTPUT: sink.dest,
+            "CELLS": int(keep.sum()),
+            "HOT": hot,
+            "COLD": cold,
+            "TESTED": tested,
+            "REMOVED_CELLS": int(few.sum()),
+            "REMOVED_PHOTOS": int(cells.counts[few].sum()),
+        }
+
+    def _test(self, cells, keep, parameters, context, feedback, cell, kind):
+        band_m = self.parameterAsDouble(parameters, self.BAND, context)
+        by_k = NEIGHBOURHOODS[self.parameterAsEnum(parameters, self.NEIGHBOURHOOD, context)] == "k nearest"
+        band = (
+            None
+            if by_k
+            else (
+                band_m * cell / self.parameterAsDouble(parameters, self.CELL, context)
+                if band_m > 0
+                else 1.5 * cell * (1.0 if kind == "square" else 1.2)
+            )
+        )
+        try:
+            w = gistar.weights(
+                cells.centres[keep], band=band, k=self.parameterAsInt(parameters, self.K, context) if by_k else None
+            )
+            return gistar.gi_star(
+                cells.values[keep],
+                w,
+                self.parameterAsInt(parameters, self.PERMUTATIONS, context),
+                self.parameterAsInt(parameters, self.SEED, context),
+                fdr=self.parameterAsBool(parameters, self.FDR, context),
+                cancelled=feedback.isCanceled,
+            )
+        except gistar.HotspotError as exc:
+            raise QgsProcessingException(str(exc)) from None
+
+    @staticmethod
+    def _inside(cells, wkbs, target):
+        """Cells whose centre lies in the clip polygons (the same rule as the heat map's mask)."""
+        from osgeo import ogr
+
+        inside = np.zeros(len(cells.counts), bool)
+        shapes = [ogr.CreateGeometryFromWkb(w) for w in wkbs]
+        for i, (x, y) in enumerate(cells.centres):
+            point = ogr.Geometry(ogr.wkbPoint)
+            point.AddPoint_2D(float(x), float(y))
+            inside[i] = any(shape.Contains(point) for shape in shapes if shape is not None)
+        return inside
+
+    @staticmethod
+    def _write_sidecar_style(dest, tested):
+        """A .qml beside a file output, so qgis_process users get the classes too."""
+        path = dest.split("|", 1)[0]
+        if not os.path.isfile(path):
+            return
+        layer = QgsVectorLayer("Polygon?field=class:string", "hot spots", "memory")  # the style needs no data
+        layer.setRenderer(class_renderer(tested))
+        message, ok = layer.saveNamedStyle(os.path.splitext(path)[0] + ".qml")
+        if not ok:
+            raise QgsProcessingException(f"OUTPUT: cannot write the style beside {path}: {message}")
+
+
+def _number(value):
+    return None if value is None or not np.isfinite(value) else float(value)

@@ -1,0 +1,120 @@
+"""scenicheatmap:hotspots through processing.run and qgis_process.bin."""
+
+import numpy as np
+import pytest
+from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsVectorLayer
+
+
+def photos(crs="EPSG:31256", planted=True, seed=4, lone_owner_cluster=False):
+    """Complete spatial randomness over 4 x 4 km, many owners, with a planted cluster of 150 photos
+    by 30 owners at (1000, 1000); optionally 150 photos of one owner at (3000, 3000)."""
+    layer = QgsVectorLayer(f"Point?crs={crs}&field=owner:string&field=taken:string", "photos", "memory")
+    rng = np.random.default_rng(seed)
+    rows = [(rng.uniform(0, 4000), rng.uniform(0, 4000), f"o{rng.integers(200)}") for _ in range(800)]
+    if lone_owner_cluster:  # nobody else near the holiday maker
+        rows = [r for r in rows if max(abs(r[0] - 3000), abs(r[1] - 3000)) > 400]
+    if planted:
+        rows += [(1000 + rng.normal(0, 80), 1000 + rng.normal(0, 80), f"p{i % 30}") for i in range(150)]
+    if lone_owner_cluster:
+        rows += [(3000 + rng.normal(0, 60), 3000 + rng.normal(0, 60), "holiday") for _ in range(150)]
+    features = []
+    for x, y, owner in rows:
+        feature = QgsFeature(layer.fields())
+        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(x, y)))
+        feature.setAttributes([owner, "2019-06-01T10:00:00"])
+        features.append(feature)
+    layer.dataProvider().addFeatures(features)
+    return layer
+
+
+def cells_at(layer, x, y):
+    return [f for f in layer.getFeatures() if f.geometry().contains(QgsGeometry.fromPointXY(QgsPointXY(x, y)))]
+
+
+def run(run_alg, points, **changes):
+    parameters = {
+        "POINTS": points,
+        "CELL": 250,
+        "PERMUTATIONS": 199,
+        "TARGET_CRS": "EPSG:31256",
+        "OUTPUT": "TEMPORARY_OUTPUT",
+    }
+    parameters.update(changes)
+    return run_alg("scenicheatmap:hotspots", parameters)
+
+
+def test_planted_cluster_is_hot_at_95_after_fdr(run_alg):
+    result = run(run_alg, photos())
+    layer = result["OUTPUT"]
+    centre = cells_at(layer, 1000, 1000)
+    assert centre and centre[0]["class"] in ("hot 99", "hot 95") and centre[0]["p_fdr"] <= 0.05
+    assert result["HOT"] >= 1
+    names = layer.fields().names()
+    for field in ("count", "owners", "value", "gi_z", "p_norm", "p_sim", "p_fdr", "class"):
+        assert field in names
+    assert layer.featureCount() == result["CELLS"] and result["TESTED"].startswith("Gi* of photos")
+
+
+def test_a_one_owner_cluster_is_removed_by_min_owners(run_alg):
+    with_floor = run(run_alg, photos(lone_owner_cluster=True), MIN_OWNERS=3)
+    assert cells_at(with_floor["OUTPUT"], 3000, 3000) == []  # left out, not a hot spot
+    assert with_floor["REMOVED_CELLS"] >= 1 and with_floor["REMOVED_PHOTOS"] >= 100
+    without = run(run_alg, photos(lone_owner_cluster=True), MIN_OWNERS=0)
+    assert cells_at(without["OUTPUT"], 3000, 3000)[0]["class"].startswith("hot")
+
+
+def test_points_in_degrees_are_computed_in_metres(run_alg):
+    layer = QgsVectorLayer("Point?crs=EPSG:4326&field=owner:string", "deg", "memory")
+    rng = np.random.default_rng(1)
+    features = []
+    for i in range(600):
+        feature = QgsFeature(layer.fields())
+        feature.setGeometry(
+            QgsGeometry.fromPointXY(QgsPointXY(16.3 + rng.uniform(0, 0.05), 48.2 + rng.uniform(0, 0.03)))
+        )
+        feature.setAttributes([f"o{i % 50}"])
+        features.append(feature)
+    layer.dataProvider().addFeatures(features)
+    result = run(run_alg, layer, MIN_OWNERS=0, TARGET_CRS=None)
+    out = result["OUTPUT"]
+    assert out.crs().authid() == "EPSG:32633"  # the UTM zone, not degrees
+    area = next(out.getFeatures()).geometry().area()
+    assert area == pytest.approx(250 * 250, rel=1e-6)
+
+
+def test_hexagons_and_k_nearest(run_alg):
+    result = run(run_alg, photos(), GRID=1, NEIGHBOURHOOD=1, K=6)
+    centre = cells_at(result["OUTPUT"], 1000, 1000)
+    assert centre and centre[0]["class"].startswith("hot")
+    assert len(next(result["OUTPUT"].getFeatures()).geometry().asPolygon()[0]) == 7
+
+
+def test_too_few_cells_are_refused(run_alg):
+    from qgis.core import QgsProcessingException
+
+    with pytest.raises(QgsProcessingException, match="cells: Gi\\* needs at least 30"):
+        run(run_alg, photos(), CELL=2000, MIN_OWNERS=0)
+
+
+def test_through_qgis_process(qgis_process, tmp_path):
+    from test_qgis_process import write_gpkg
+
+    points = write_gpkg(photos(), tmp_path / "photos.gpkg")
+    rc, result, log = qgis_process(
+        "scenicheatmap:hotspots",
+        {
+            "POINTS": points,
+            "CELL": 250,
+            "PERMUTATIONS": 99,
+            "TARGET_CRS": "EPSG:31256",
+            "OUTPUT": tmp_path / "hot.gpkg",
+        },
+    )
+    assert rc == 0, log
+    assert result["results"]["HOT"] >= 1
+    layer = QgsVectorLayer(str(tmp_path / "hot.gpkg"), "hot")
+    assert layer.featureCount() == result["results"]["CELLS"]
+    assert (tmp_path / "hot.qml").exists()
+    layer.loadNamedStyle(str(tmp_path / "hot.qml"))
+    assert layer.renderer().type() == "categorizedSymbol"
+    assert [c.value() for c in layer.renderer().categories()][0] == "hot 99"
