@@ -35,6 +35,7 @@ TARGET_CRS = "TARGET_CRS"
 CLIP = "CLIP"
 CLASSES = "CLASSES"
 OUTPUT_VALUE = "OUTPUT_VALUE"
+MIN_OWNERS = "MIN_OWNERS"
 WEIGHTING = "WEIGHTING"
 AUDIENCE = "AUDIENCE"
 OWNER_FIELD = "OWNER_FIELD"
@@ -87,7 +88,39 @@ def add_density_parameters(algorithm, after_kernel=()):
         )
     )
     add(QgsProcessingParameterNumber(CLASSES, algorithm.tr("Colour classes"), defaultValue=5, minValue=2, maxValue=255))
+    add(
+        QgsProcessingParameterNumber(
+            MIN_OWNERS, algorithm.tr("Min owners per cell (privacy floor)"), defaultValue=3, minValue=0
+        )
+    )
     add_weighting_parameters(algorithm, POINTS)
+
+
+def owner_floor(algorithm, parameters, source, context, feedback) -> int:
+    """MIN_OWNERS, or 0 when the points have no owner field (then the floor cannot apply; the log says so)."""
+    floor = algorithm.parameterAsInt(parameters, MIN_OWNERS, context)
+    if floor <= 0:
+        return 0
+    name = algorithm.parameterAsString(parameters, OWNER_FIELD, context) or "owner"
+    if source.fields().lookupField(name) < 0:
+        feedback.pushWarning(f"MIN_OWNERS {floor} not applied: the points have no owner field {name!r}.")
+        return 0
+    return floor
+
+
+def apply_owner_floor(values, points, grid, radius, floor, feedback):
+    """Cells reached by fewer than `floor` distinct owners become nodata; the log says how many cells
+    and how many photos (those whose own cell went) this removed."""
+    from ..core.density.owners import apply_floor, owner_counts
+
+    counts = owner_counts(points.xs, points.ys, points.owners, grid, radius)
+    before = np.isfinite(values)
+    removed = apply_floor(values, counts, floor)
+    cols = np.clip(((points.xs - grid.xmin) / grid.pixel).astype(int), 0, grid.cols - 1)
+    rows = np.clip(((grid.ymax - points.ys) / grid.pixel).astype(int), 0, grid.rows - 1)
+    photos = int((before[rows, cols] & ~np.isfinite(values[rows, cols])).sum())
+    feedback.pushInfo(f"MIN_OWNERS {floor}: {removed} cells and {photos} photos removed (fewer distinct owners).")
+    return removed, photos
 
 
 def value_kind(algorithm, parameters, context) -> str:

@@ -15,10 +15,12 @@ from .base import ScenicAlgorithm, check_writable
 from .density_common import (
     WEIGHTING_HELP,
     add_density_parameters,
+    apply_owner_floor,
     clip_source,
     clip_wkbs,
     kernel_settings,
     numeric_field,
+    owner_floor,
     point_source,
     read_weighted_points,
     target_crs,
@@ -43,7 +45,7 @@ class HeatmapAlgorithm(ScenicAlgorithm):
     OUTPUTS = {
         "files": ("STYLE",),
         "strings": ("CRS_USED", "WEIGHTING_USED", "AUDIENCE_USED", "UNIT"),
-        "numbers": ("MIN", "MAX", "PHOTOS"),
+        "numbers": ("MIN", "MAX", "PHOTOS", "REMOVED_CELLS", "REMOVED_PHOTOS"),
     }
     DISPLAY = "Styled photo-density heat map"
     HELP = (
@@ -91,8 +93,9 @@ class HeatmapAlgorithm(ScenicAlgorithm):
 
         target, to_units = target_crs(self, parameters, self.TARGET_CRS, source, context, feedback)
         radius, pixel = radius_m * to_units, pixel_m * to_units
+        floor = owner_floor(self, parameters, source, context, feedback)
         points, weighting, audience = read_weighted_points(
-            self, parameters, source, target, radius, context, feedback, weight_field
+            self, parameters, source, target, radius, context, feedback, weight_field, owners_needed=floor > 0
         )
         xs, ys = points.xs, points.ys
         if len(xs) == 0:
@@ -119,6 +122,7 @@ class HeatmapAlgorithm(ScenicAlgorithm):
         )
         if values is None:
             raise QgsProcessingException("Cancelled; nothing was written.")
+        removed = apply_owner_floor(values, points, grid, radius, floor, feedback) if floor else (0, 0)
 
         feedback.setProgress(92)
         try:
@@ -143,5 +147,7 @@ class HeatmapAlgorithm(ScenicAlgorithm):
             "WEIGHTING_USED": weighting,
             "AUDIENCE_USED": audience,
             "PHOTOS": len(xs),
+            "REMOVED_CELLS": removed[0],
+            "REMOVED_PHOTOS": removed[1],
             "UNIT": unit,
         }

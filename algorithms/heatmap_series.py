@@ -33,10 +33,13 @@ from .base import ScenicAlgorithm, check_writable
 from .density_common import (
     TAKEN_FIELD,
     WEIGHTING_HELP,
+    PhotoPoints,
     add_density_parameters,
+    apply_owner_floor,
     clip_source,
     clip_wkbs,
     kernel_settings,
+    owner_floor,
     point_source,
     read_weighted_points,
     target_crs,
@@ -125,8 +128,9 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
 
         target, to_units = target_crs(self, parameters, self.TARGET_CRS, source, context, feedback)
         radius, pixel = radius_m * to_units, pixel_m * to_units
+        floor = owner_floor(self, parameters, source, context, feedback)
         points, weighting, _ = read_weighted_points(
-            self, parameters, source, target, radius, context, feedback, taken_needed=True
+            self, parameters, source, target, radius, context, feedback, taken_needed=True, owners_needed=floor > 0
         )
         keys = periods_of(points.times, period)
         dated = np.array([k is not None for k in keys], dtype=bool)
@@ -136,6 +140,7 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
             taken = self.parameterAsString(parameters, TAKEN_FIELD, context)
             raise QgsProcessingException(f"No photo has a date in the field {taken!r}; nothing to map.")
         xs, ys, weights = points.xs[dated], points.ys[dated], points.weights[dated]
+        owners_dated = np.array(points.owners, dtype=object)[dated] if floor else None
         unit = kde.value_unit(kind, weighting)
         keys = [k for k in keys if k is not None]
         try:
@@ -173,6 +178,11 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
             )
             for number, period_map in enumerate(maps):
                 key, values = period_map.key, period_map.values
+                if floor:  # the owners of this period only
+                    mine = np.array([k.label == key.label for k in keys])
+                    period_points = PhotoPoints(xs[mine], ys[mine], weights[mine], owners_dated[mine], None)
+                    feedback.pushInfo(f"{key.label}:")
+                    apply_owner_floor(values, period_points, grid, radius, floor, feedback)
                 path = os.path.join(folder, f"heatmap_{re.sub(r'[^0-9A-Za-z-]+', '_', key.label)}.tif")
                 written.append((key, path, period_map.photos))
                 try:

@@ -69,6 +69,7 @@ def test_equals_qgis_heatmap_on_reprojected_points(run_alg, tmp_path, kernel, ou
             "OUTPUT_VALUE": output_value,
             "WEIGHT": "w" if weighted else None,
             "TARGET_CRS": "EPSG:31256",
+            "MIN_OWNERS": 0,  # QGIS's tool has no privacy floor
             "OUTPUT": str(tmp_path / "ours.tif"),
         },
     )
@@ -146,6 +147,7 @@ def test_clip_makes_outside_cells_nodata(run_alg, tmp_path, districts_path):
             "PIXEL_SIZE": 50,
             "TARGET_CRS": "EPSG:31256",
             "CLIP": str(districts_path),
+            "MIN_OWNERS": 0,
             "OUTPUT": str(tmp_path / "clipped.tif"),
         },
     )
@@ -156,6 +158,7 @@ def test_clip_makes_outside_cells_nodata(run_alg, tmp_path, districts_path):
             "RADIUS": 1000,
             "PIXEL_SIZE": 50,
             "TARGET_CRS": "EPSG:31256",
+            "MIN_OWNERS": 0,
             "OUTPUT": str(tmp_path / "full.tif"),
         },
     )
@@ -221,7 +224,7 @@ def test_photo_user_days_count_a_prolific_owner_once(run_alg, tmp_path):
         (SPOTS[2][0], SPOTS[2][1], "visitor", "2019-05-02T11:00:00"),
     ]
     burst = [(SPOTS[0][0], SPOTS[0][1], "burst", f"2019-05-03T12:{m:02d}:00") for m in range(50)]
-    base = {"RADIUS": 500, "PIXEL_SIZE": 20, "TARGET_CRS": "EPSG:31256"}
+    base = {"RADIUS": 500, "PIXEL_SIZE": 20, "TARGET_CRS": "EPSG:31256", "MIN_OWNERS": 0}
     by_photos = run_alg(
         "scenicheatmap:heatmap",
         {**base, "POINTS": people_layer(burst + others), "OUTPUT": str(tmp_path / "photos.tif")},
@@ -348,3 +351,34 @@ def test_legend_has_round_discrete_classes_with_the_unit_and_no_noise(run_alg, t
     assert legend[0].startswith("Band 1: photos per km²"), legend  # the layers panel names the unit
     assert legend[1:] == [i.label for i in items]
     assert result["MIN"] >= 1e-6 * result["MAX"]  # float noise is nodata, not a coloured class
+
+
+def test_min_owners_removes_a_one_owner_cluster_and_says_so(run_alg, tmp_path):
+    """150 photos of one person far from everyone else: nodata with the default floor of 3 owners."""
+    from qgis.core import QgsProcessingFeedback
+
+    crowd = [
+        (16.37 + 0.001 * (i % 9), 48.21 + 0.001 * (i // 9), f"o{i % 12}", "2019-05-03T12:00:00") for i in range(90)
+    ]
+    holiday = [(16.45, 48.25, "holiday", "2019-05-03T12:00:00")] * 150
+    messages = []
+
+    class Feedback(QgsProcessingFeedback):
+        def pushInfo(self, text):
+            messages.append(text)
+
+    result = run_alg(
+        "scenicheatmap:heatmap",
+        {
+            "POINTS": people_layer(crowd + holiday),
+            "RADIUS": 300,
+            "PIXEL_SIZE": 25,
+            "TARGET_CRS": "EPSG:31256",
+            "OUTPUT": str(tmp_path / "floor.tif"),
+        },
+        feedback=Feedback(),
+    )
+    assert result["REMOVED_PHOTOS"] == 150 and result["REMOVED_CELLS"] > 100
+    assert any(m.startswith("MIN_OWNERS 3:") and "150 photos" in m for m in messages), messages
+    values, _, _ = read_band(result["OUTPUT"])
+    assert np.isfinite(values).sum() > 0  # the crowd stays

@@ -1,0 +1,57 @@
+"""How many distinct owners reach each cell of a heat map: the privacy and reliability floor
+(MIN_OWNERS). QGIS-free.
+
+An owner reaches a cell when one of their photos gives it density (the kernel's own support, QGIS's
+pixel rule). Each owner's
+points are run through the uniform kernel on the part of the grid they can reach, so the cost follows
+the photos, not owners x grid."""
+
+import math
+
+import numpy as np
+
+from . import kde
+
+
+def owner_counts(xs, ys, owners, grid: "kde.Grid", radius: float) -> np.ndarray:
+    """int32 [rows, cols] of distinct owners within `radius` of each cell centre."""
+    xs, ys = np.asarray(xs, float), np.asarray(ys, float)
+    counts = np.zeros((grid.rows, grid.cols), np.int32)
+    if len(xs) == 0:
+        return counts
+    codes = np.unique(np.asarray([str(o) for o in owners], dtype=object), return_inverse=True)[1]
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    reach = radius + 2 * grid.pixel  # the kernel measures from pixel positions: a margin of two cells
+    for group in np.split(order, bounds):
+        x, y = xs[group], ys[group]
+        c0 = max(0, int(math.floor((x.min() - reach - grid.xmin) / grid.pixel)))
+        c1 = min(grid.cols, int(math.ceil((x.max() + reach - grid.xmin) / grid.pixel)) + 1)
+        r0 = max(0, int(math.floor((grid.ymax - y.max() - reach) / grid.pixel)))
+        r1 = min(grid.rows, int(math.ceil((grid.ymax - y.min() + reach) / grid.pixel)) + 1)
+        if c1 <= c0 or r1 <= r0:
+            continue
+        # QGIS's rule measures rows from ymin but writes them from ymax (the two need not be rows x pixel
+        # apart): the window keeps both references, so every cell gets exactly the full grid's value
+        sub = kde.Grid(
+            grid.xmin + c0 * grid.pixel,
+            grid.ymin + (grid.rows - r1) * grid.pixel,
+            grid.xmin + c1 * grid.pixel,
+            grid.ymax - r0 * grid.pixel,
+            grid.pixel,
+            r1 - r0,
+            c1 - c0,
+        )
+        # each point adds exactly 1 inside its disc; what is left outside is float noise of the sums
+        reached = kde.density(x, y, radius, grid.pixel, "uniform", grid=sub)[0] > 0.5
+        counts[r0:r1, c0:c1] += reached
+    return counts
+
+
+def apply_floor(values, counts, min_owners: int):
+    """Cells reached by fewer than min_owners owners become NaN, in place. Returns (cells, cells
+    that had density) removed."""
+    few = counts < min_owners
+    had = few & np.isfinite(values)
+    values[few] = np.nan
+    return int(had.sum())
