@@ -194,7 +194,7 @@ class HotspotsAlgorithm(ScenicAlgorithm):
             )
         keep &= ~few
         tested = f"Gi* of {weighting} ({audience}) in {cell_m:g} m {kind} cells"
-        result = self._test(cells, keep, parameters, context, feedback, cell_m * to_units, kind)
+        result, keep = self._test(cells, keep, few.any(), parameters, context, feedback, cell_m * to_units, kind)
         sink = Sink(self, parameters, self.OUTPUT, context, make_fields(FIELDS), QgsWkbTypes.Polygon, target)
         for position, i in enumerate(np.flatnonzero(keep)):
             ring = [QgsPointXY(x, y) for x, y in cells.polygon(i)]
@@ -228,7 +228,9 @@ class HotspotsAlgorithm(ScenicAlgorithm):
             "REMOVED_PHOTOS": int(cells.counts[few].sum()),
         }
 
-    def _test(self, cells, keep, parameters, context, feedback, cell, kind):
+    def _test(self, cells, keep, floored, parameters, context, feedback, cell, kind):
+        """(Gi*, the cells tested). Cells that MIN_OWNERS left without any neighbour are left out too
+        (and the log says how many); when the neighbourhood alone leaves cells alone, that is an error."""
         band_m = self.parameterAsDouble(parameters, self.BAND, context)
         by_k = NEIGHBOURHOODS[self.parameterAsEnum(parameters, self.NEIGHBOURHOOD, context)] == "k nearest"
         band = (
@@ -240,11 +242,16 @@ class HotspotsAlgorithm(ScenicAlgorithm):
                 else 1.5 * cell * (1.0 if kind == "square" else 1.2)
             )
         )
+        k = self.parameterAsInt(parameters, self.K, context) if by_k else None
         try:
-            w = gistar.weights(
-                cells.centres[keep], band=band, k=self.parameterAsInt(parameters, self.K, context) if by_k else None
-            )
-            return gistar.gi_star(
+            w = gistar.weights(cells.centres[keep], band=band, k=k)
+            alone = np.asarray(w.sum(axis=1)).ravel() <= 1
+            if floored and alone.any():
+                feedback.pushInfo(f"MIN_OWNERS left {int(alone.sum())} cells without a neighbour; they are left out.")
+                keep = keep.copy()
+                keep[np.flatnonzero(keep)[alone]] = False
+                w = gistar.weights(cells.centres[keep], band=band, k=k)
+            result = gistar.gi_star(
                 cells.values[keep],
                 w,
                 self.parameterAsInt(parameters, self.PERMUTATIONS, context),
@@ -254,6 +261,7 @@ class HotspotsAlgorithm(ScenicAlgorithm):
             )
         except gistar.HotspotError as exc:
             raise QgsProcessingException(str(exc)) from None
+        return result, keep
 
     @staticmethod
     def _inside(cells, wkbs, target):
