@@ -11,6 +11,7 @@ from ..algorithms.district_stats import DistrictStatsAlgorithm
 from ..algorithms.harvest_flickr import HarvestFlickrAlgorithm
 from ..algorithms.heatmap import HeatmapAlgorithm
 from ..algorithms.heatmap_series import HeatmapSeriesAlgorithm
+from ..algorithms.heatmap_uncertainty import HeatmapUncertaintyAlgorithm
 from ..algorithms.hotspots import HotspotsAlgorithm
 from ..algorithms.import_photos import ImportPhotosAlgorithm
 from ..algorithms.train_classifier import TrainClassifierAlgorithm
@@ -56,6 +57,7 @@ class ScenicHeatmapProvider(QgsProcessingProvider):
             ValidatePricesAlgorithm(),
             CheckWorkflowAlgorithm(),
             HotspotsAlgorithm(),
+            HeatmapUncertaintyAlgorithm(),
         ):
             self.addAlgorithm(algorithm)
         for name in sorted(os.listdir(MODELS)) if os.path.isdir(MODELS) else []:
