@@ -40,6 +40,7 @@ WEIGHTING = "WEIGHTING"
 AUDIENCE = "AUDIENCE"
 OWNER_FIELD = "OWNER_FIELD"
 TAKEN_FIELD = "TAKEN_FIELD"
+LOCAL_DAYS = "LOCAL_DAYS"
 
 WEIGHTING_HELP = (
     "<b>Weighting</b>: photos (as in the study), photo-user-days (an owner counts at most once per "
@@ -96,6 +97,12 @@ def add_density_parameters(algorithm, after_kernel=()):
     add_weighting_parameters(algorithm, POINTS)
 
 
+def local_days(algorithm, parameters, context) -> float:
+    if LOCAL_DAYS not in [d.name() for d in algorithm.parameterDefinitions()]:
+        return bias.LOCAL_DAYS
+    return algorithm.parameterAsDouble(parameters, LOCAL_DAYS, context)
+
+
 def owner_floor(algorithm, parameters, source, context, feedback) -> int:
     """MIN_OWNERS, or 0 when the points have no owner field (then the floor cannot apply; the log says so)."""
     floor = algorithm.parameterAsInt(parameters, MIN_OWNERS, context)
@@ -127,12 +134,12 @@ def value_kind(algorithm, parameters, context) -> str:
     return kde.VALUE_KINDS[algorithm.parameterAsEnum(parameters, OUTPUT_VALUE, context)]
 
 
-def add_weighting_parameters(algorithm, points_parameter: str):
+def add_weighting_parameters(algorithm, points_parameter: str, audiences=bias.AUDIENCES):
     algorithm.addParameter(
         QgsProcessingParameterEnum(WEIGHTING, algorithm.tr("Weighting"), options=list(bias.WEIGHTINGS), defaultValue=0)
     )
     algorithm.addParameter(
-        QgsProcessingParameterEnum(AUDIENCE, algorithm.tr("Audience"), options=list(bias.AUDIENCES), defaultValue=0)
+        QgsProcessingParameterEnum(AUDIENCE, algorithm.tr("Audience"), options=list(audiences), defaultValue=0)
     )
     algorithm.addParameter(
         QgsProcessingParameterField(
@@ -152,6 +159,15 @@ def add_weighting_parameters(algorithm, points_parameter: str):
             optional=True,
         )
     )  # checked when needed
+    algorithm.addParameter(
+        QgsProcessingParameterNumber(
+            LOCAL_DAYS,
+            algorithm.tr("Local: an owner whose photos span more days than"),
+            QgsProcessingParameterNumber.Double,
+            defaultValue=bias.LOCAL_DAYS,
+            minValue=0.0,
+        )
+    )
 
 
 @dataclass
@@ -361,7 +377,9 @@ def read_weighted_points(
 ):
     """Points with the chosen weighting and audience applied: (PhotoPoints, weighting, audience)."""
     weighting = bias.WEIGHTINGS[algorithm.parameterAsEnum(parameters, WEIGHTING, context)]
-    audience = bias.AUDIENCES[algorithm.parameterAsEnum(parameters, AUDIENCE, context)]
+    audience = bias.AUDIENCES[min(algorithm.parameterAsEnum(parameters, AUDIENCE, context), len(bias.AUDIENCES) - 1)]
+    if algorithm.parameterAsEnum(parameters, AUDIENCE, context) >= len(bias.AUDIENCES):
+        audience = "all"  # the tourist share (hotspots) reads everyone, then splits them itself
     people = bias.needs_owner_and_time(weighting, audience)
     owner_field = field_name(algorithm, parameters, OWNER_FIELD, source, context, people or owners_needed, "owner")
     taken_field = field_name(algorithm, parameters, TAKEN_FIELD, source, context, people or taken_needed, "date taken")
@@ -372,7 +390,7 @@ def read_weighted_points(
         missing = sum(1 for o in points.owners if not o) + int(np.isnan(points.times).sum())
         if missing:
             feedback.pushWarning(f"{missing} missing owner or taken values; those photos count for nothing here.")
-    keep = bias.audience_mask(points.owners, points.times, audience)
+    keep = bias.audience_mask(points.owners, points.times, audience, local_days(algorithm, parameters, context))
     if audience != "all":
         feedback.pushInfo(f"Audience {audience}: {int(keep.sum())} of {len(keep)} photos.")
     weights = points.weights * bias.bias_weights(points.owners, points.times, points.xs, points.ys, radius, weighting)

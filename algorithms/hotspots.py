@@ -22,14 +22,17 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
+from ..core.density import weighting as bias
 from ..core.hotspots import gistar
 from ..core.hotspots.grid import GRIDS, GridError, aggregate
 from .base import ScenicAlgorithm
 from .density_common import (
+    AUDIENCE,
     WEIGHTING_HELP,
     add_weighting_parameters,
     clip_source,
     clip_wkbs,
+    local_days,
     point_source,
     read_weighted_points,
     target_crs,
@@ -58,6 +61,7 @@ FIELDS = (
     ("class", QVariant.String),
 )
 NEIGHBOURHOODS = ("distance band", "k nearest")
+TOURIST_SHARE = "tourist share"  # AUDIENCE: tourists' photo-user-days against the citywide share
 
 
 def class_renderer(tested: str) -> QgsCategorizedSymbolRenderer:
@@ -160,7 +164,7 @@ class HotspotsAlgorithm(ScenicAlgorithm):
             QgsProcessingParameterNumber(self.MIN_OWNERS, self.tr("Min owners per cell"), defaultValue=3, minValue=0)
         )
         self.addParameter(QgsProcessingParameterCrs(self.TARGET_CRS, self.tr("Target CRS (projected)"), optional=True))
-        add_weighting_parameters(self, self.POINTS)
+        add_weighting_parameters(self, self.POINTS, audiences=(*bias.AUDIENCES, TOURIST_SHARE))
         self.addParameter(
             QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Hot spots"), QgsProcessing.TypeVectorPolygon)
         )
@@ -179,8 +183,31 @@ class HotspotsAlgorithm(ScenicAlgorithm):
         if len(points.xs) == 0:
             raise QgsProcessingException("POINTS: no photo points to test.")
         kind = GRIDS[self.parameterAsEnum(parameters, self.GRID, context)]
+        share = self.parameterAsEnum(parameters, AUDIENCE, context) == len(bias.AUDIENCES)
+        if share and weighting != "photo-user-days":
+            raise QgsProcessingException(
+                "AUDIENCE tourist share compares photo-user-days: set WEIGHTING to photo-user-days."
+            )
         try:
             cells = aggregate(points.xs, points.ys, points.owners, points.weights, cell_m * to_units, kind)
+            if share:
+                audience = TOURIST_SHARE
+                tourists = ~bias.locals_mask(points.owners, points.times, local_days(self, parameters, context))
+                visitors = aggregate(
+                    points.xs,
+                    points.ys,
+                    points.owners,
+                    points.weights * tourists,
+                    cell_m * to_units,
+                    kind,
+                    extent=cells_extent(points),
+                )
+                city = visitors.values.sum() / max(cells.values.sum(), 1e-300)
+                feedback.pushInfo(
+                    f"Tourists hold {100 * city:.1f} % of the photo-user-days; each cell tests its "
+                    "tourist user-days above that share of its own."
+                )
+                cells.values = visitors.values - city * cells.values
         except GridError as exc:
             raise QgsProcessingException(str(exc)) from None
         keep = np.ones(len(cells.counts), bool)
@@ -287,6 +314,10 @@ class HotspotsAlgorithm(ScenicAlgorithm):
         message, ok = layer.saveNamedStyle(os.path.splitext(path)[0] + ".qml")
         if not ok:
             raise QgsProcessingException(f"OUTPUT: cannot write the style beside {path}: {message}")
+
+
+def cells_extent(points):
+    return (points.xs.min(), points.ys.min(), points.xs.max(), points.ys.max())
 
 
 def _number(value):

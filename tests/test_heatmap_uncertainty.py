@@ -15,14 +15,27 @@ def band(path):
 
 def test_dominant_owner_shows_in_the_largest_owner_share(run_alg, tmp_path):
     rng = np.random.default_rng(2)
-    crowd = [(16.36 + rng.uniform(0, 0.03), 48.20 + rng.uniform(0, 0.02), f"o{i % 30}", "2019-05-03T12:00:00")
-             for i in range(300)]
-    dominant = [(16.38 + rng.normal(0, 0.0005), 48.21 + rng.normal(0, 0.0003), "dominant", "2019-05-03T12:00:00")
-                for _ in range(200)]
+    crowd = [
+        (16.36 + rng.uniform(0, 0.03), 48.20 + rng.uniform(0, 0.02), f"o{i % 30}", "2019-05-03T12:00:00")
+        for i in range(300)
+    ]
+    dominant = [
+        (16.38 + rng.normal(0, 0.0005), 48.21 + rng.normal(0, 0.0003), "dominant", "2019-05-03T12:00:00")
+        for _ in range(200)
+    ]
     outputs = {name: str(tmp_path / f"{name.lower()}.tif") for name in ("CV", "P05", "P95", "TOP_SHARE")}
-    result = run_alg("scenicheatmap:heatmapuncertainty", {
-        "POINTS": people_layer(crowd + dominant), "RADIUS": 250, "PIXEL_SIZE": 25, "TARGET_CRS": "EPSG:31256",
-        "BOOTSTRAP": 60, "MIN_OWNERS": 0, **outputs})
+    result = run_alg(
+        "scenicheatmap:heatmapuncertainty",
+        {
+            "POINTS": people_layer(crowd + dominant),
+            "RADIUS": 250,
+            "PIXEL_SIZE": 25,
+            "TARGET_CRS": "EPSG:31256",
+            "BOOTSTRAP": 60,
+            "MIN_OWNERS": 0,
+            **outputs,
+        },
+    )
     assert result["OWNERS"] == 31 and result["REPLICATES"] == 60
     share, description, _ = band(result["TOP_SHARE"])
     assert description == "share of the largest owner"

@@ -118,3 +118,37 @@ def test_through_qgis_process(qgis_process, tmp_path):
     layer.loadNamedStyle(str(tmp_path / "hot.qml"))
     assert layer.renderer().type() == "categorizedSymbol"
     assert [c.value() for c in layer.renderer().categories()][0] == "hot 99"
+
+
+def test_tourist_share_is_hot_where_tourists_gather(run_alg):
+    """Locals (photos over a year) everywhere, day visitors clustered at (1000, 1000): the tourist share of
+    photo-user-days is hot there, though the plain count is not higher than elsewhere."""
+    layer = QgsVectorLayer("Point?crs=EPSG:31256&field=owner:string&field=taken:string", "p", "memory")
+    rng = np.random.default_rng(11)
+    rows = []
+    for i in range(1200):  # 60 locals, photos on many days of 2019
+        rows.append(
+            (
+                rng.uniform(0, 4000),
+                rng.uniform(0, 4000),
+                f"local{i % 60}",
+                f"2019-{1 + (i // 60) % 12:02d}-{1 + i % 28:02d}T10:00:00",
+            )
+        )
+    for i in range(120):  # 120 visitors, one day each, around (1000, 1000)
+        rows.append((1000 + rng.normal(0, 90), 1000 + rng.normal(0, 90), f"visitor{i}", "2019-07-01T10:00:00"))
+    features = []
+    for x, y, owner, taken in rows:
+        feature = QgsFeature(layer.fields())
+        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(x, y)))
+        feature.setAttributes([owner, taken])
+        features.append(feature)
+    layer.dataProvider().addFeatures(features)
+    result = run(run_alg, layer, WEIGHTING=1, AUDIENCE=3, LOCAL_DAYS=30, MIN_OWNERS=0)
+    centre = cells_at(result["OUTPUT"], 1000, 1000)
+    assert centre[0]["class"] in ("hot 99", "hot 95")
+    assert "tourist share" in result["TESTED"]
+    from qgis.core import QgsProcessingException
+
+    with pytest.raises(QgsProcessingException, match="set WEIGHTING to photo-user-days"):
+        run(run_alg, layer, AUDIENCE=3)
