@@ -45,10 +45,12 @@ class HeatmapUncertaintyAlgorithm(ScenicAlgorithm):
     DISPLAY = "Heat-map uncertainty (bootstrap over photographers)"
     OUTPUTS = {"numbers": ("OWNERS", "REPLICATES")}
     HELP = (
-        "Who is behind a hot spot? Photographers are resampled with replacement (Bootstrap replicates, default "
-        "200) and the density recomputed from the same kernel sums. Per cell: the coefficient of variation, the "
-        "5th and 95th percentiles of the density, and the share of the density from the single largest owner "
-        "(near 1: one person's track). Cells reached by fewer than Min owners owners are nodata. The owner field "
+        "Who is behind a hot spot? A bootstrap over photographers: owners resampled with replacement, the density "
+        "recomputed from each owner's own kernel sums. The coefficient of variation is the bootstrap's exact one "
+        "(closed form, the limit of infinitely many resamples, at about the cost of one heat map); the 5th and 95th "
+        "percentiles come from drawn replicates when their number is above 0, else from the normal approximation. "
+        "The share of the largest owner: near 1, one person's track. "
+        "Cells reached by fewer than Min owners owners are nodata. The owner field "
         "is required.<br>" + WEIGHTING_HELP
     )
 
@@ -77,7 +79,7 @@ class HeatmapUncertaintyAlgorithm(ScenicAlgorithm):
             raise QgsProcessingException("POINTS: no photo points.")
         try:
             grid = kde.grid_for_points(points.xs, points.ys, radius, pixel)
-            kde.check_memory(grid, rasters=6)
+            kde.check_memory(grid, rasters=6 + self.parameterAsInt(parameters, self.BOOTSTRAP, context))
         except kde.KdeError as exc:
             raise QgsProcessingException(str(exc)) from None
         replicates = self.parameterAsInt(parameters, self.BOOTSTRAP, context)
