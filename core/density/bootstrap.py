@@ -11,13 +11,13 @@ the limit B -> ∞ of the resampling, at the cost of about one heat map, not B.
 and 95th percentiles; with 0 they come from the normal approximation mean ± 1.645 sd (at least 0).
 The share of the largest owner is max_o D_o / D."""
 
-import math
 from dataclasses import dataclass
 from typing import Callable, Optional
 
 import numpy as np
 
 from . import kde
+from .owners import owner_codes, owner_windows
 
 Z90 = 1.6448536269514722  # the 95th percentile of the standard normal
 
@@ -28,34 +28,6 @@ class Uncertainty:
     p05: np.ndarray
     p95: np.ndarray
     top_share: np.ndarray
-
-
-def _owner_windows(xs, ys, weights, codes, grid, radius, kernel, per_area, scale):
-    """Yields (owner code, row slice, column slice, D_o on that window)."""
-    order = np.argsort(codes, kind="stable")
-    reach = radius + 2 * grid.pixel
-    for group in np.split(order, np.flatnonzero(np.diff(codes[order])) + 1):
-        x, y = xs[group], ys[group]
-        c0 = max(0, int(math.floor((x.min() - reach - grid.xmin) / grid.pixel)))
-        c1 = min(grid.cols, int(math.ceil((x.max() + reach - grid.xmin) / grid.pixel)) + 1)
-        r0 = max(0, int(math.floor((grid.ymax - y.max() - reach) / grid.pixel)))
-        r1 = min(grid.rows, int(math.ceil((grid.ymax - y.min() + reach) / grid.pixel)) + 1)
-        if r1 <= r0 or c1 <= c0:
-            continue
-        # the window keeps both of QGIS's row references (see owners.py): values equal the full grid's
-        sub = kde.Grid(
-            grid.xmin + c0 * grid.pixel,
-            grid.ymin + (grid.rows - r1) * grid.pixel,
-            grid.xmin + c1 * grid.pixel,
-            grid.ymax - r0 * grid.pixel,
-            grid.pixel,
-            r1 - r0,
-            c1 - c0,
-        )
-        own = kde.density(x, y, radius, grid.pixel, kernel, weights=weights[group], grid=sub, per_area=per_area)[0]
-        own *= scale
-        own[own < 1e-12 * max(own.max(), 1e-300)] = 0.0  # float noise of the kernel sums
-        yield codes[group[0]], slice(r0, r1), slice(c0, c1), own
 
 
 def owner_bootstrap(
@@ -74,7 +46,7 @@ def owner_bootstrap(
 ) -> Optional[Uncertainty]:
     """`scale` multiplies every density (e.g. to per km²). NaN where no owner reaches a cell."""
     xs, ys, weights = (np.asarray(a, float) for a in (xs, ys, weights))
-    codes = np.unique(np.asarray([str(o) for o in owners], dtype=object), return_inverse=True)[1]
+    codes = owner_codes(owners)
     n_owners = int(codes.max()) + 1
     total = np.zeros((grid.rows, grid.cols))
     squares = np.zeros_like(total)
@@ -87,9 +59,10 @@ def owner_bootstrap(
             .astype(float)
         )
         samples = np.zeros((replicates, grid.rows, grid.cols))
-    for number, (owner, rows, cols, own) in enumerate(
-        _owner_windows(xs, ys, weights, codes, grid, radius, kernel, per_area, scale)
-    ):
+    windows = owner_windows(xs, ys, weights, codes, grid, radius, kernel, per_area)
+    for number, (owner, rows, cols, own) in enumerate(windows):
+        own *= scale
+        own[own < 1e-12 * max(own.max(), 1e-300)] = 0.0  # float noise of the kernel sums
         total[rows, cols] += own
         squares[rows, cols] += own * own
         np.maximum(largest[rows, cols], own, out=largest[rows, cols])

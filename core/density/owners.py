@@ -13,17 +13,19 @@ import numpy as np
 from . import kde
 
 
-def owner_counts(xs, ys, owners, grid: "kde.Grid", radius: float) -> np.ndarray:
-    """int32 [rows, cols] of distinct owners within `radius` of each cell centre."""
-    xs, ys = np.asarray(xs, float), np.asarray(ys, float)
-    counts = np.zeros((grid.rows, grid.cols), np.int32)
-    if len(xs) == 0:
-        return counts
-    codes = np.unique(np.asarray([str(o) for o in owners], dtype=object), return_inverse=True)[1]
+def owner_codes(owners) -> np.ndarray:
+    return np.unique(np.asarray([str(o) for o in owners], dtype=object), return_inverse=True)[1]
+
+
+def owner_windows(
+    xs, ys, weights, codes, grid: "kde.Grid", radius: float, kernel: str = "quartic", per_area: bool = False
+):
+    """Per owner: (owner code, row slice, column slice, the owner's kernel sums on that window of the
+    grid). The window keeps both of QGIS's row references (rows are measured from ymin but written
+    from ymax, and the two need not be rows x pixel apart), so its values equal the full grid's."""
     order = np.argsort(codes, kind="stable")
-    bounds = np.flatnonzero(np.diff(codes[order])) + 1
     reach = radius + 2 * grid.pixel  # the kernel measures from pixel positions: a margin of two cells
-    for group in np.split(order, bounds):
+    for group in np.split(order, np.flatnonzero(np.diff(codes[order])) + 1):
         x, y = xs[group], ys[group]
         c0 = max(0, int(math.floor((x.min() - reach - grid.xmin) / grid.pixel)))
         c1 = min(grid.cols, int(math.ceil((x.max() + reach - grid.xmin) / grid.pixel)) + 1)
@@ -31,8 +33,6 @@ def owner_counts(xs, ys, owners, grid: "kde.Grid", radius: float) -> np.ndarray:
         r1 = min(grid.rows, int(math.ceil((grid.ymax - y.min() + reach) / grid.pixel)) + 1)
         if c1 <= c0 or r1 <= r0:
             continue
-        # QGIS's rule measures rows from ymin but writes them from ymax (the two need not be rows x pixel
-        # apart): the window keeps both references, so every cell gets exactly the full grid's value
         sub = kde.Grid(
             grid.xmin + c0 * grid.pixel,
             grid.ymin + (grid.rows - r1) * grid.pixel,
@@ -42,9 +42,19 @@ def owner_counts(xs, ys, owners, grid: "kde.Grid", radius: float) -> np.ndarray:
             r1 - r0,
             c1 - c0,
         )
+        own = kde.density(x, y, radius, grid.pixel, kernel, weights=weights[group], grid=sub, per_area=per_area)[0]
+        yield codes[group[0]], slice(r0, r1), slice(c0, c1), own
+
+
+def owner_counts(xs, ys, owners, grid: "kde.Grid", radius: float) -> np.ndarray:
+    """int32 [rows, cols] of distinct owners whose photos give each cell density."""
+    xs, ys = np.asarray(xs, float), np.asarray(ys, float)
+    counts = np.zeros((grid.rows, grid.cols), np.int32)
+    if len(xs) == 0:
+        return counts
+    for _, rows, cols, own in owner_windows(xs, ys, np.ones(len(xs)), owner_codes(owners), grid, radius, "uniform"):
         # each point adds exactly 1 inside its disc; what is left outside is float noise of the sums
-        reached = kde.density(x, y, radius, grid.pixel, "uniform", grid=sub)[0] > 0.5
-        counts[r0:r1, c0:c1] += reached
+        counts[rows, cols] += own > 0.5
     return counts
 
 
