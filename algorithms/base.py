@@ -67,19 +67,6 @@ class ScenicAlgorithm(QgsProcessingAlgorithm):
         return type(self)()
 
 
-def check_writable(path: str, what: str = "output"):
-    """Fail before any work when a file output cannot be written."""
-    if not path or path.startswith(("memory:", "TEMPORARY_OUTPUT")):
-        return
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise QgsProcessingException(f"The {what} folder does not exist: {folder}")
-    if not os.access(folder, os.W_OK):
-        raise QgsProcessingException(f"The {what} folder is not writable: {folder}")
-    if os.path.exists(path) and not os.access(path, os.W_OK):
-        raise QgsProcessingException(f"The {what} file is not writable: {path}")
-
-
 def _declaring(init):
     def initAlgorithm(self, config=None):
         init(self, config)

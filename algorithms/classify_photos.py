@@ -30,7 +30,7 @@ from ..core.cnn.training import TrainingError
 from ..core.cnn.worker import WorkerError
 from ..core.files import write_text_atomically
 from ..core.photos.folder import scan_folder
-from .base import ScenicAlgorithm, check_writable
+from .base import ScenicAlgorithm
 from .fields import make_fields
 from .map_tips import attach_map_tip
 from .sinks import write_feature
@@ -279,16 +279,9 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
     def processAlgorithm(self, parameters, context, feedback):
         fields, items, crs, wkb_type = self._inputs(parameters, context)
         valid_class = self.parameterAsString(parameters, self.VALID_CLASS, context)
+        # every output was tried before this ran (outputs_guard)
         outputs = {name: self.parameterAsFileOutput(parameters, name, context) for name in (self.CSV, self.REVIEW)}
-        for name, path in outputs.items():
-            if path:
-                check_writable(path, name)
         label_folder = self.parameterAsString(parameters, self.LABEL_FOLDER, context)
-        if label_folder:
-            check_writable(
-                os.path.join(label_folder, "README.txt") if os.path.isdir(label_folder) else label_folder,
-                self.LABEL_FOLDER,
-            )
         model_path = self.parameterAsFile(parameters, self.MODEL, context)
         try:
             # TensorFlow runs in its own process, never inside QGIS

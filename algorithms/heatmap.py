@@ -11,7 +11,7 @@ from ..core.density import kde
 from ..core.density.raster import RasterError, polygon_mask, write_geotiff
 from ..core.density.series import density_of
 from . import density_common as common
-from .base import ScenicAlgorithm, check_writable
+from .base import ScenicAlgorithm
 from .density_common import (
     WEIGHTING_HELP,
     add_density_parameters,
@@ -87,7 +87,6 @@ class HeatmapAlgorithm(ScenicAlgorithm):
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         if not output.lower().endswith((".tif", ".tiff")):
             raise QgsProcessingException(f"The heat map is written as GeoTIFF; use a .tif file name, not {output}.")
-        check_writable(output, "heat map")
         if source.featureCount() == 0:
             raise QgsProcessingException("The point layer has no points.")
 

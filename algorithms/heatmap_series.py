@@ -29,7 +29,7 @@ from ..core.density.periods import PERIODS, periods_of
 from ..core.density.raster import RasterError, polygon_mask, write_geotiff
 from ..core.density.series import densities
 from . import density_common as common
-from .base import ScenicAlgorithm, check_writable
+from .base import ScenicAlgorithm
 from .density_common import (
     TAKEN_FIELD,
     WEIGHTING_HELP,
@@ -251,12 +251,10 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
         strip_path = self.parameterAsFileOutput(parameters, self.STRIP, context)
         if os.path.exists(folder) and not os.path.isdir(folder):
             raise QgsProcessingException(f"OUTPUT_FOLDER: {folder} is a file, not a folder.")
-        # the folder is made only once every check has passed; until then its parent must be writable
-        check_writable(os.path.join(folder, "heatmap.tif") if os.path.isdir(folder) else folder, "OUTPUT_FOLDER")
+        # the folder is made only once every check has passed (outputs_guard tried its parent)
         if strip_path:
             if not strip_path.lower().endswith(".png"):
                 raise QgsProcessingException(f"STRIP: the strip is a PNG image; use a .png name, not {strip_path}.")
-            check_writable(strip_path, "PNG strip")
         return folder, strip_path
 
     @staticmethod

@@ -20,7 +20,7 @@ from qgis.PyQt.QtCore import QVariant
 from ..core.cnn.backbone import BACKBONES, FINE_TUNE_MAX, user_cache_dir
 from ..core.cnn.training import TrainingError, check_fine_tune, parse_class_groups, scan_dataset, train_in_worker
 from ..core.cnn.worker import WorkerError
-from .base import ScenicAlgorithm, check_writable
+from .base import ScenicAlgorithm
 from .fields import make_fields
 from .sinks import write_feature
 
@@ -132,8 +132,6 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
         groups_text = self.parameterAsString(parameters, self.CLASS_GROUPS, context)
         model_path = self.parameterAsFileOutput(parameters, self.MODEL, context)
         report_path = self.parameterAsFileOutput(parameters, self.REPORT, context)
-        for path, what in ((model_path, "model"), (report_path, "report")):
-            check_writable(path, what)
         try:  # the cheap checks here, before a worker and TensorFlow start
             dataset = scan_dataset(folder, parse_class_groups(groups_text))
         except TrainingError as exc:

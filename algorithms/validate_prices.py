@@ -26,7 +26,7 @@ from qgis.PyQt.QtCore import QVariant
 
 from ..core.files import write_text_atomically
 from ..core.stats import prices as pv
-from .base import ScenicAlgorithm, check_writable
+from .base import ScenicAlgorithm
 from .density_common import default_target_crs, read_points
 from .districts import DistrictIndex
 from .fields import make_fields
@@ -340,9 +340,6 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
         for path, name, extensions in kinds:
             if path and not path.lower().endswith(extensions):
                 raise QgsProcessingException(f"{name}: use a {extensions[0]} file name, not {path}.")
-        for path, what in ((chart_path, "chart"), (report_path, "report")):
-            if path:
-                check_writable(path, what)
         return prices, price_field, density, photos, radius, chart_path, report_path
 
     # -- reading and sampling -----------------------------------------------------------------
