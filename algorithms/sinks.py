@@ -15,14 +15,17 @@ def write_feature(sink, feature, output: str):
 class Sink:
     """One output: created from its parameter, rows written with checks. `dest` is its result value."""
 
-    def __init__(self, algorithm, parameters, name, context, fields, wkb_type, crs=None):
+    def __init__(self, algorithm, parameters, name, context, fields, wkb_type, crs=None, optional=False):
+        """optional: an output the user may leave unset; then `dest` is None and rows are dropped."""
         args = (parameters, name, context, fields, wkb_type) + ((crs,) if crs is not None else ())
         self.sink, self.dest = algorithm.parameterAsSink(*args)
-        if self.sink is None:
+        if self.sink is None and not optional:
             raise QgsProcessingException(algorithm.invalidSinkError(parameters, name))
         self.name, self.fields = name, fields
 
     def add(self, attributes, geometry=None):
+        if self.sink is None:
+            return
         feature = QgsFeature(self.fields)
         if geometry is not None:
             feature.setGeometry(geometry)
@@ -30,4 +33,5 @@ class Sink:
         write_feature(self.sink, feature, self.name)
 
     def add_feature(self, feature):
-        write_feature(self.sink, feature, self.name)
+        if self.sink is not None:
+            write_feature(self.sink, feature, self.name)

@@ -3,7 +3,6 @@
 import os
 
 from qgis.core import (
-    QgsFeature,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
@@ -22,7 +21,7 @@ from ..core.cnn.training import TrainingError, check_fine_tune, parse_class_grou
 from ..core.cnn.worker import WorkerError
 from .base import ScenicAlgorithm
 from .fields import make_fields
-from .sinks import write_feature
+from .sinks import Sink
 
 STUDY_GROUPS = "valid=valid; non_valid=event,food,indoor,meme,photo-shoot,random,selfie,stuff"
 
@@ -179,9 +178,7 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
             feedback.pushWarning(f"left out {path}: {reason}")
 
         fields = make_fields((("metric", QVariant.String), ("class", QVariant.String), ("value", QVariant.Double)))
-        sink, metrics_dest = self.parameterAsSink(parameters, self.METRICS, context, fields, QgsWkbTypes.NoGeometry)
-        if sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, self.METRICS))
+        metrics = Sink(self, parameters, self.METRICS, context, fields, QgsWkbTypes.NoGeometry)
         rows = [("test_accuracy", None, result["test_accuracy"])]
         rows += [("precision", name, value) for name, value in result["precision"].items()]
         rows += [("recall", name, value) for name, value in result["recall"].items()]
@@ -190,9 +187,7 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
         if result["threshold"] is not None:
             rows += [("recommended_threshold", result["threshold_class"], result["threshold"])]
         for row in rows:
-            feature = QgsFeature(fields)
-            feature.setAttributes(list(row))
-            write_feature(sink, feature, "METRICS")
+            metrics.add(row)
         accuracy = result["test_accuracy"]
         feedback.pushInfo(
             "Test accuracy: "
@@ -207,7 +202,7 @@ class TrainClassifierAlgorithm(ScenicAlgorithm):
         return {
             self.MODEL: model_path,
             self.REPORT: report_path,
-            self.METRICS: metrics_dest,
+            self.METRICS: metrics.dest,
             "TEST_ACCURACY": accuracy,
             "LABELS": ",".join(result["labels"]),
             "THRESHOLD": result["threshold"],

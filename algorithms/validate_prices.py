@@ -4,7 +4,6 @@ import numpy as np
 from qgis.core import (
     QgsCoordinateTransform,
     QgsCsException,
-    QgsFeature,
     QgsFeatureRequest,
     QgsGeometry,
     QgsPointXY,
@@ -30,7 +29,7 @@ from .base import ScenicAlgorithm
 from .density_common import default_target_crs, read_points
 from .districts import DistrictIndex
 from .fields import make_fields
-from .sinks import write_feature
+from .sinks import Sink
 
 BIN_FIELDS = (
     ("bin", QVariant.Int),
@@ -417,43 +416,44 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
     def _write_tables(
         self, parameters, context, prices, work, features, photo_values, used, keep, names, table, district
     ):
-        results = {}
-        fields = make_fields(BIN_FIELDS)
-        sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.NoGeometry)
-        if sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        bins = Sink(self, parameters, self.OUTPUT, context, make_fields(BIN_FIELDS), QgsWkbTypes.NoGeometry)
         for row in table:
-            feature = QgsFeature(fields)
-            feature.setAttributes([row[name] for name, _ in BIN_FIELDS])
-            write_feature(sink, feature, "OUTPUT")
-        results[self.OUTPUT] = dest
-
-        sample_fields = QgsProcessingUtils.combineFields(prices.fields(), make_fields(SAMPLE_FIELDS))
+            bins.add([row[name] for name, _ in BIN_FIELDS])
+        results = {self.OUTPUT: bins.dest}
         # back from the metric work CRS to the prices' own
-        sink, dest = self.parameterAsSink(
-            parameters, self.SAMPLES, context, sample_fields, prices.wkbType(), prices.sourceCrs()
+        samples = Sink(
+            self,
+            parameters,
+            self.SAMPLES,
+            context,
+            QgsProcessingUtils.combineFields(prices.fields(), make_fields(SAMPLE_FIELDS)),
+            prices.wkbType(),
+            prices.sourceCrs(),
+            optional=True,
         )
-        if sink is not None:
+        if samples.dest is not None:
             to_source = QgsCoordinateTransform(work, prices.sourceCrs(), context.transformContext())
             for i, original in enumerate(features):
-                feature = QgsFeature(sample_fields)
                 geometry = QgsGeometry(original.geometry())
                 geometry.transform(to_source)
-                feature.setGeometry(geometry)
-                feature.setAttributes(
+                samples.add(
                     original.attributes()
-                    + [float(photo_values[i]), float(used[i]), bool(not keep[i]), names[i] if names else None]
+                    + [float(photo_values[i]), float(used[i]), bool(not keep[i]), names[i] if names else None],
+                    geometry,
                 )
-                write_feature(sink, feature, "SAMPLES")
-            results[self.SAMPLES] = dest
-
+            results[self.SAMPLES] = samples.dest
         if district:
-            fields = make_fields(DISTRICT_FIELDS)
-            sink, dest = self.parameterAsSink(parameters, self.DISTRICT_TABLE, context, fields, QgsWkbTypes.NoGeometry)
-            if sink is not None:
-                for row in district["districts"]:
-                    feature = QgsFeature(fields)
-                    feature.setAttributes([row[name] for name, _ in DISTRICT_FIELDS])
-                    write_feature(sink, feature, "DISTRICT_TABLE")
-                results[self.DISTRICT_TABLE] = dest
+            rows = Sink(
+                self,
+                parameters,
+                self.DISTRICT_TABLE,
+                context,
+                make_fields(DISTRICT_FIELDS),
+                QgsWkbTypes.NoGeometry,
+                optional=True,
+            )
+            for row in district["districts"]:
+                rows.add([row[name] for name, _ in DISTRICT_FIELDS])
+            if rows.dest is not None:
+                results[self.DISTRICT_TABLE] = rows.dest
         return results
