@@ -61,7 +61,11 @@ FIELDS = (
     ("class", QVariant.String),
 )
 NEIGHBOURHOODS = ("distance band", "k nearest")
-TOURIST_SHARE = "tourist share"  # AUDIENCE: tourists' photo-user-days against the citywide share
+TOURIST_SHARE = "tourist share"
+LOCAL_RULES = (
+    "photos span more than LOCAL_DAYS days",
+    "share of photo days inside CLIP",
+)  # AUDIENCE: tourists' photo-user-days against the citywide share
 
 
 def class_renderer(tested: str) -> QgsCategorizedSymbolRenderer:
@@ -104,6 +108,8 @@ class HotspotsAlgorithm(ScenicAlgorithm):
     CLIP = "CLIP"
     MIN_OWNERS = "MIN_OWNERS"
     TARGET_CRS = "TARGET_CRS"
+    LOCAL_RULE = "LOCAL_RULE"
+    LOCAL_SHARE = "LOCAL_SHARE"
     OUTPUT = "OUTPUT"
 
     NAME = "hotspots"
@@ -166,6 +172,21 @@ class HotspotsAlgorithm(ScenicAlgorithm):
         self.addParameter(QgsProcessingParameterCrs(self.TARGET_CRS, self.tr("Target CRS (projected)"), optional=True))
         add_weighting_parameters(self, self.POINTS, audiences=(*bias.AUDIENCES, TOURIST_SHARE))
         self.addParameter(
+            QgsProcessingParameterEnum(
+                self.LOCAL_RULE, self.tr("Tourist share: who is local"), list(LOCAL_RULES), defaultValue=0
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.LOCAL_SHARE,
+                self.tr("Local: share of an owner's photo days inside the clip area"),
+                QgsProcessingParameterNumber.Double,
+                0.5,
+                minValue=0.0,
+                maxValue=1.0,
+            )
+        )
+        self.addParameter(
             QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Hot spots"), QgsProcessing.TypeVectorPolygon)
         )
 
@@ -192,7 +213,7 @@ class HotspotsAlgorithm(ScenicAlgorithm):
             cells = aggregate(points.xs, points.ys, points.owners, points.weights, cell_m * to_units, kind)
             if share:
                 audience = TOURIST_SHARE
-                tourists = ~bias.locals_mask(points.owners, points.times, local_days(self, parameters, context))
+                tourists = ~self._locals(points, clip, target, parameters, context)
                 visitors = aggregate(
                     points.xs,
                     points.ys,
@@ -289,6 +310,24 @@ class HotspotsAlgorithm(ScenicAlgorithm):
         except gistar.HotspotError as exc:
             raise QgsProcessingException(str(exc)) from None
         return result, keep
+
+    def _locals(self, points, clip, target, parameters, context):
+        if self.parameterAsEnum(parameters, self.LOCAL_RULE, context) == 0:
+            return bias.locals_mask(points.owners, points.times, local_days(self, parameters, context))
+        if clip is None:
+            raise QgsProcessingException("LOCAL_RULE: the share of days inside the area needs CLIP polygons.")
+        from osgeo import ogr
+
+        area = ogr.Geometry(ogr.wkbMultiPolygon)
+        for wkb in clip_wkbs(clip, target, context):
+            area = area.Union(ogr.CreateGeometryFromWkb(wkb))
+        inside = np.zeros(len(points.xs), bool)
+        for i, (x, y) in enumerate(zip(points.xs, points.ys)):
+            point = ogr.Geometry(ogr.wkbPoint)
+            point.AddPoint_2D(float(x), float(y))
+            inside[i] = area.Contains(point)
+        share = self.parameterAsDouble(parameters, self.LOCAL_SHARE, context)
+        return bias.locals_by_share(points.owners, points.times, inside, share)
 
     @staticmethod
     def _inside(cells, wkbs, target):

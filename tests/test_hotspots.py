@@ -152,3 +152,34 @@ def test_tourist_share_is_hot_where_tourists_gather(run_alg):
 
     with pytest.raises(QgsProcessingException, match="set WEIGHTING to photo-user-days"):
         run(run_alg, layer, AUDIENCE=3)
+
+
+def test_tourist_share_with_the_share_of_days_inside_the_clip(run_alg):
+    """Residents photograph mostly inside the clip square (0..4000 m), visitors mostly elsewhere and one
+    day at (1000, 1000): by the share rule the visitors are tourists, and their spot is hot."""
+    layer = QgsVectorLayer("Point?crs=EPSG:31256&field=owner:string&field=taken:string", "p", "memory")
+    clip = QgsVectorLayer("Polygon?crs=EPSG:31256", "clip", "memory")
+    square = QgsFeature()
+    square.setGeometry(QgsGeometry.fromWkt("POLYGON((0 0,4000 0,4000 4000,0 4000,0 0))"))
+    clip.dataProvider().addFeatures([square])
+    rng = np.random.default_rng(12)
+    rows = [
+        (rng.uniform(0, 4000), rng.uniform(0, 4000), f"res{i % 60}", f"2019-03-{1 + i % 28:02d}T10:00:00")
+        for i in range(1200)
+    ]
+    for i in range(120):
+        rows.append((1000 + rng.normal(0, 90), 1000 + rng.normal(0, 90), f"vis{i}", "2019-07-01T10:00:00"))
+        rows += [(20000 + rng.uniform(0, 500), 20000, f"vis{i}", f"2019-0{1 + d}-05T10:00:00") for d in range(3)]
+    features = []
+    for x, y, owner, taken in rows:
+        feature = QgsFeature(layer.fields())
+        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(x, y)))
+        feature.setAttributes([owner, taken])
+        features.append(feature)
+    layer.dataProvider().addFeatures(features)
+    result = run(run_alg, layer, WEIGHTING=1, AUDIENCE=3, LOCAL_RULE=1, LOCAL_SHARE=0.5, CLIP=clip, MIN_OWNERS=0)
+    assert cells_at(result["OUTPUT"], 1000, 1000)[0]["class"] in ("hot 99", "hot 95")
+    from qgis.core import QgsProcessingException
+
+    with pytest.raises(QgsProcessingException, match="LOCAL_RULE: the share of days inside the area needs CLIP"):
+        run(run_alg, layer, WEIGHTING=1, AUDIENCE=3, LOCAL_RULE=1, MIN_OWNERS=0)

@@ -48,6 +48,25 @@ def locals_mask(owners, times, local_days: float = LOCAL_DAYS) -> np.ndarray:
     return span_days[inverse] > local_days
 
 
+def locals_by_share(owners, times, inside, share: float = 0.5) -> np.ndarray:
+    """True for photos whose owner spent at least `share` of their photo days inside the area
+    (`inside`: per photo, whether it lies in the area). The alternative to the span rule when the
+    layer also holds the owners' photos from elsewhere."""
+    owners = np.asarray(owners, dtype=object).astype(str)
+    times = np.asarray(times, dtype=float)
+    inside = np.asarray(inside, dtype=bool)
+    known = ~np.isnan(times)
+    days = np.floor(np.where(known, times, 0) / SECONDS_PER_DAY).astype(np.int64)
+    codes, inverse = np.unique(owners, return_inverse=True)
+    pairs = np.unique(np.column_stack([inverse[known], days[known], inside[known]]), axis=0)
+    all_days = np.unique(pairs[:, :2], axis=0)
+    total = np.bincount(all_days[:, 0], minlength=len(codes)).astype(float)
+    in_area = np.bincount(pairs[pairs[:, 2] == 1][:, 0], minlength=len(codes)).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(total > 0, in_area / total, 0.0)
+    return ratio[inverse] >= share
+
+
 def audience_mask(owners, times, audience: str, local_days: float = LOCAL_DAYS) -> np.ndarray:
     """Which photos belong to the audience: all, locals or tourists."""
     if audience not in AUDIENCES:

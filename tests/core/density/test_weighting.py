@@ -50,3 +50,14 @@ def test_unknown_choices_and_bad_place_size_are_refused():
         weighting.audience_mask(["a"], [0], "everyone")
     with pytest.raises(weighting.WeightingError):
         weighting.bias_weights(["a"], [0], [0], [0], 0, "unique owners")
+
+
+def test_locals_by_share_of_days_inside_the_area():
+    from scenic_heatmap.core.density.weighting import SECONDS_PER_DAY, locals_by_share
+
+    day = SECONDS_PER_DAY
+    owners = ["res", "res", "res", "tour", "tour", "tour"]
+    times = np.array([0, 40 * day, 80 * day, 0, 1 * day, 2 * day], dtype=float)
+    inside = np.array([True, True, False, True, False, False])
+    # res: 2 of 3 days inside; tour: 1 of 3
+    assert list(locals_by_share(owners, times, inside, 0.5)) == [True] * 3 + [False] * 3
