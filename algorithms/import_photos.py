@@ -4,7 +4,6 @@ import os
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsFeature,
     QgsGeometry,
     QgsPointXY,
     QgsProcessing,
@@ -20,7 +19,7 @@ from ..core.photos.folder import list_files, scan_paths
 from .base import ScenicAlgorithm
 from .fields import make_fields
 from .map_tips import attach_map_tip
-from .sinks import write_feature
+from .sinks import Sink
 
 PHOTO_FIELDS = (
     ("photo_id", QVariant.String),
@@ -98,20 +97,23 @@ class ImportPhotosAlgorithm(ScenicAlgorithm):
         except OSError as exc:
             raise QgsProcessingException(self.tr(f"Cannot list the photo folder: {exc}")) from None
 
-        photo_fields = make_fields(PHOTO_FIELDS)
-        sink, dest = self.parameterAsSink(
+        photos = Sink(
+            self,
             parameters,
             self.OUTPUT,
             context,
-            photo_fields,
+            make_fields(PHOTO_FIELDS),
             QgsWkbTypes.Point,
             QgsCoordinateReferenceSystem("EPSG:4326"),
         )
-        if sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        invalid_fields = make_fields((("path", QVariant.String), ("reason", QVariant.String)))
-        invalid_sink, invalid_dest = self.parameterAsSink(
-            parameters, self.INVALID, context, invalid_fields, QgsWkbTypes.NoGeometry
+        invalid = Sink(
+            self,
+            parameters,
+            self.INVALID,
+            context,
+            make_fields((("path", QVariant.String), ("reason", QVariant.String))),
+            QgsWkbTypes.NoGeometry,
+            optional=True,
         )
 
         kept = rejected = 0
@@ -122,16 +124,11 @@ class ImportPhotosAlgorithm(ScenicAlgorithm):
             info, path, relative = result.info, result.path, result.relative_path
             if info is None:
                 rejected += 1
-                if invalid_sink is not None:
-                    row = QgsFeature(invalid_fields)
-                    row.setAttributes([path, result.reason])
-                    write_feature(invalid_sink, row, "INVALID")
+                invalid.add([path, result.reason])
                 feedback.pushDebugInfo(f"{relative}: {result.reason}")
             else:
                 kept += 1
-                feature = QgsFeature(photo_fields)
-                feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(info.lon, info.lat)))
-                feature.setAttributes(
+                photos.add(
                     [
                         relative,
                         path,
@@ -146,14 +143,14 @@ class ImportPhotosAlgorithm(ScenicAlgorithm):
                         info.width,
                         info.height,
                         info.owner or None,
-                    ]
+                    ],
+                    QgsGeometry.fromPointXY(QgsPointXY(info.lon, info.lat)),
                 )
-                write_feature(sink, feature, "OUTPUT")
             feedback.setProgress(100.0 * (index + 1) / total)
 
         feedback.pushInfo(self.tr(f"{kept} photos with a GNSS position, {rejected} files rejected."))
-        attach_map_tip(context, dest, "path")
-        results = {self.OUTPUT: dest, "PHOTOS": kept, "REJECTED": rejected}
-        if invalid_sink is not None:
-            results[self.INVALID] = invalid_dest
+        attach_map_tip(context, photos.dest, "path")
+        results = {self.OUTPUT: photos.dest, "PHOTOS": kept, "REJECTED": rejected}
+        if invalid.dest is not None:
+            results[self.INVALID] = invalid.dest
         return results
