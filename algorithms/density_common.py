@@ -377,9 +377,9 @@ def read_weighted_points(
 ):
     """Points with the chosen weighting and audience applied: (PhotoPoints, weighting, audience)."""
     weighting = bias.WEIGHTINGS[algorithm.parameterAsEnum(parameters, WEIGHTING, context)]
-    audience = bias.AUDIENCES[min(algorithm.parameterAsEnum(parameters, AUDIENCE, context), len(bias.AUDIENCES) - 1)]
-    if algorithm.parameterAsEnum(parameters, AUDIENCE, context) >= len(bias.AUDIENCES):
-        audience = "all"  # the tourist share (hotspots) reads everyone, then splits them itself
+    index = algorithm.parameterAsEnum(parameters, AUDIENCE, context)
+    # past the shared audiences (hotspots' tourist share): read everyone; the algorithm splits them itself
+    audience = bias.AUDIENCES[index] if index < len(bias.AUDIENCES) else "all"
     people = bias.needs_owner_and_time(weighting, audience)
     owner_field = field_name(algorithm, parameters, OWNER_FIELD, source, context, people or owners_needed, "owner")
     taken_field = field_name(algorithm, parameters, TAKEN_FIELD, source, context, people or taken_needed, "date taken")

@@ -161,49 +161,46 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
             os.makedirs(folder, exist_ok=True)
         except OSError as exc:
             raise QgsProcessingException(f"OUTPUT_FOLDER: cannot create {folder} ({exc.strerror or exc}).") from None
-        try:
-            maps = densities(
-                xs,
-                ys,
-                weights,
-                keys,
-                grid,
-                radius,
-                pixel,
-                kernel,
-                kind,
-                to_units,
-                outside,
-                cancelled=feedback.isCanceled,
-            )
-            for number, period_map in enumerate(maps):
-                key, values = period_map.key, period_map.values
-                if floor:  # the owners of this period only
-                    mine = np.array([k.label == key.label for k in keys])
-                    period_points = PhotoPoints(xs[mine], ys[mine], weights[mine], owners_dated[mine], None)
-                    feedback.pushInfo(f"{key.label}:")
-                    apply_owner_floor(values, period_points, grid, radius, floor, feedback)
-                path = os.path.join(folder, f"heatmap_{re.sub(r'[^0-9A-Za-z-]+', '_', key.label)}.tif")
-                written.append((key, path, period_map.photos))
-                try:
-                    low, high = write_geotiff(path, values, grid, wkt, description=unit)
-                except RasterError as exc:
-                    raise QgsProcessingException(f"{exc}.") from None
-                if low is not None:
-                    lows.append(low)
-                    highs.append(high)
-                feedback.setProgress(80.0 * (number + 1) / len(series))
-            if feedback.isCanceled():
-                raise QgsProcessingException("Cancelled; nothing was kept.")
-            vmin, vmax = (min(lows), max(highs)) if lows else (0.0, 1.0)
+        # a failure from here on: the output guard (outputs_guard.py) removes the folder or what this run wrote in it
+        maps = densities(
+            xs,
+            ys,
+            weights,
+            keys,
+            grid,
+            radius,
+            pixel,
+            kernel,
+            kind,
+            to_units,
+            outside,
+            cancelled=feedback.isCanceled,
+        )
+        for number, period_map in enumerate(maps):
+            key, values = period_map.key, period_map.values
+            if floor:  # the owners of this period only
+                mine = np.array([k.label == key.label for k in keys])
+                period_points = PhotoPoints(xs[mine], ys[mine], weights[mine], owners_dated[mine], None)
+                feedback.pushInfo(f"{key.label}:")
+                apply_owner_floor(values, period_points, grid, radius, floor, feedback)
+            path = os.path.join(folder, f"heatmap_{re.sub(r'[^0-9A-Za-z-]+', '_', key.label)}.tif")
+            written.append((key, path, period_map.photos))
+            try:
+                low, high = write_geotiff(path, values, grid, wkt, description=unit)
+            except RasterError as exc:
+                raise QgsProcessingException(f"{exc}.") from None
+            if low is not None:
+                lows.append(low)
+                highs.append(high)
+            feedback.setProgress(80.0 * (number + 1) / len(series))
+        if feedback.isCanceled():
+            raise QgsProcessingException("Cancelled; nothing was kept.")
+        vmin, vmax = (min(lows), max(highs)) if lows else (0.0, 1.0)
 
-            layers = self._style(written, vmin, vmax, classes, unit, radius_m, weighting, context)
-            qlr = os.path.join(folder, "heatmap_series.qlr")
-            self._write_layer_definition(layers, qlr, f"Photo density per {period} ({unit})")
-            feedback.setProgress(90)
-        except BaseException:  # no half-written series: what was written goes
-            self._remove(written, folder if made_folder else "")
-            raise
+        layers = self._style(written, vmin, vmax, classes, unit, radius_m, weighting, context)
+        qlr = os.path.join(folder, "heatmap_series.qlr")
+        self._write_layer_definition(layers, qlr, f"Photo density per {period} ({unit})")
+        feedback.setProgress(90)
         # the strip is drawn by a print layout, which belongs on the main thread: postProcessAlgorithm
         self._strip_job = (
             (

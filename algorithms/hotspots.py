@@ -23,6 +23,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 
 from ..core.density import weighting as bias
+from ..core.density.raster import points_in_polygons
 from ..core.hotspots import gistar
 from ..core.hotspots.grid import GRIDS, GridError, aggregate
 from .base import ScenicAlgorithm
@@ -68,8 +69,8 @@ LOCAL_RULES = (
 )  # AUDIENCE: tourists' photo-user-days against the citywide share
 
 
-def class_renderer(tested: str) -> QgsCategorizedSymbolRenderer:
-    """Red hot and blue cold classes; the legend title says what was tested."""
+def class_renderer() -> QgsCategorizedSymbolRenderer:
+    """Red hot and blue cold classes (the layer title says what was tested)."""
     categories = []
     for name in gistar.CLASSES:
         symbol = QgsFillSymbol.createSimple(
@@ -89,7 +90,7 @@ class StyleHotspots(KeptPostProcessor):
 
     def postProcessLayer(self, layer, context, feedback):
         if isinstance(layer, QgsVectorLayer):
-            layer.setRenderer(class_renderer(self.tested))
+            layer.setRenderer(class_renderer())
             layer.setName(self.name)
             layer.setTitle(self.tested)
             layer.triggerRepaint()
@@ -233,7 +234,7 @@ class HotspotsAlgorithm(ScenicAlgorithm):
             raise QgsProcessingException(str(exc)) from None
         keep = np.ones(len(cells.counts), bool)
         if clip is not None:
-            keep &= self._inside(cells, clip_wkbs(clip, target, context), target)
+            keep &= points_in_polygons(cells.centres[:, 0], cells.centres[:, 1], clip_wkbs(clip, target, context))
         few = (cells.owners < min_owners) & (cells.counts > 0) & keep
         if few.any():
             feedback.pushInfo(
@@ -242,7 +243,9 @@ class HotspotsAlgorithm(ScenicAlgorithm):
             )
         keep &= ~few
         tested = f"Gi* of {weighting} ({audience}) in {cell_m:g} m {kind} cells"
-        result, keep = self._test(cells, keep, few.any(), parameters, context, feedback, cell_m * to_units, kind)
+        result, keep = self._test(
+            cells, keep, few.any(), parameters, context, feedback, to_units, cell_m * to_units, kind
+        )
         sink = Sink(self, parameters, self.OUTPUT, context, make_fields(FIELDS), QgsWkbTypes.Polygon, target)
         for position, i in enumerate(np.flatnonzero(keep)):
             ring = [QgsPointXY(x, y) for x, y in cells.polygon(i)]
@@ -265,7 +268,7 @@ class HotspotsAlgorithm(ScenicAlgorithm):
         name = f"Hot spots: {weighting}, {cell_m:g} m {kind}s"
         if context.willLoadLayerOnCompletion(sink.dest):
             context.layerToLoadOnCompletionDetails(sink.dest).setPostProcessor(StyleHotspots.create(name, tested))
-        self._write_sidecar_style(sink.dest, tested)
+        self._write_sidecar_style(sink.dest)
         return {
             self.OUTPUT: sink.dest,
             "CELLS": int(keep.sum()),
@@ -276,20 +279,12 @@ class HotspotsAlgorithm(ScenicAlgorithm):
             "REMOVED_PHOTOS": int(cells.counts[few].sum()),
         }
 
-    def _test(self, cells, keep, floored, parameters, context, feedback, cell, kind):
+    def _test(self, cells, keep, floored, parameters, context, feedback, to_units, cell, kind):
         """(Gi*, the cells tested). Cells that MIN_OWNERS left without any neighbour are left out too
         (and the log says how many); when the neighbourhood alone leaves cells alone, that is an error."""
         band_m = self.parameterAsDouble(parameters, self.BAND, context)
         by_k = NEIGHBOURHOODS[self.parameterAsEnum(parameters, self.NEIGHBOURHOOD, context)] == "k nearest"
-        band = (
-            None
-            if by_k
-            else (
-                band_m * cell / self.parameterAsDouble(parameters, self.CELL, context)
-                if band_m > 0
-                else 1.5 * cell * (1.0 if kind == "square" else 1.2)
-            )
-        )
+        band = None if by_k else (band_m * to_units if band_m > 0 else 1.5 * cell * (1.0 if kind == "square" else 1.2))
         k = self.parameterAsInt(parameters, self.K, context) if by_k else None
         try:
             w = gistar.weights(cells.centres[keep], band=band, k=k)
@@ -316,40 +311,18 @@ class HotspotsAlgorithm(ScenicAlgorithm):
             return bias.locals_mask(points.owners, points.times, local_days(self, parameters, context))
         if clip is None:
             raise QgsProcessingException("LOCAL_RULE: the share of days inside the area needs CLIP polygons.")
-        from osgeo import ogr
-
-        area = ogr.Geometry(ogr.wkbMultiPolygon)
-        for wkb in clip_wkbs(clip, target, context):
-            area = area.Union(ogr.CreateGeometryFromWkb(wkb))
-        inside = np.zeros(len(points.xs), bool)
-        for i, (x, y) in enumerate(zip(points.xs, points.ys)):
-            point = ogr.Geometry(ogr.wkbPoint)
-            point.AddPoint_2D(float(x), float(y))
-            inside[i] = area.Contains(point)
+        inside = points_in_polygons(points.xs, points.ys, clip_wkbs(clip, target, context))
         share = self.parameterAsDouble(parameters, self.LOCAL_SHARE, context)
         return bias.locals_by_share(points.owners, points.times, inside, share)
 
     @staticmethod
-    def _inside(cells, wkbs, target):
-        """Cells whose centre lies in the clip polygons (the same rule as the heat map's mask)."""
-        from osgeo import ogr
-
-        inside = np.zeros(len(cells.counts), bool)
-        shapes = [ogr.CreateGeometryFromWkb(w) for w in wkbs]
-        for i, (x, y) in enumerate(cells.centres):
-            point = ogr.Geometry(ogr.wkbPoint)
-            point.AddPoint_2D(float(x), float(y))
-            inside[i] = any(shape.Contains(point) for shape in shapes if shape is not None)
-        return inside
-
-    @staticmethod
-    def _write_sidecar_style(dest, tested):
+    def _write_sidecar_style(dest):
         """A .qml beside a file output, so qgis_process users get the classes too."""
         path = dest.split("|", 1)[0]
         if not os.path.isfile(path):
             return
         layer = QgsVectorLayer("Polygon?field=class:string", "hot spots", "memory")  # the style needs no data
-        layer.setRenderer(class_renderer(tested))
+        layer.setRenderer(class_renderer())
         message, ok = layer.saveNamedStyle(os.path.splitext(path)[0] + ".qml")
         if not ok:
             raise QgsProcessingException(f"OUTPUT: cannot write the style beside {path}: {message}")

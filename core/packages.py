@@ -119,11 +119,10 @@ def requirement_lines(requirements_path: str, only_missing: bool = True) -> List
             if not line or line.startswith("-"):
                 continue
             project = re.split(r"[<>=!~\[; ]", line, maxsplit=1)[0].lower()
-            import_name = import_name_of(line)
-            if only_missing and project not in KEEP_VERSIONS and is_available(import_name):
-                continue
             if project in KEEP_VERSIONS:
                 continue  # kept by the constraints, never installed a second time
+            if only_missing and is_available(import_name_of(line)):
+                continue
             wanted.append(line)
     return wanted
 

@@ -34,6 +34,21 @@ def polygon_mask(wkbs, grid, wkt_crs: str):
     return target.GetRasterBand(1).ReadAsArray().astype(bool)
 
 
+def points_in_polygons(xs, ys, wkbs) -> np.ndarray:
+    """Per point, whether it lies inside the union of the polygons (WKB, in the points' CRS)."""
+    area = ogr.Geometry(ogr.wkbMultiPolygon)
+    for wkb in wkbs:
+        shape = ogr.CreateGeometryFromWkb(wkb)
+        if shape is not None:
+            area = area.Union(shape)
+    inside = np.zeros(len(xs), bool)
+    point = ogr.Geometry(ogr.wkbPoint)
+    for i, (x, y) in enumerate(zip(xs, ys)):
+        point.SetPoint_2D(0, float(x), float(y))
+        inside[i] = area.Contains(point)
+    return inside
+
+
 def class_breaks(vmax: float, classes: int):
     """Upper bounds of equal-interval classes from 0 with a round step (1, 2, 2.5 or 5 x 10^k),
     the last one at or above vmax; fewer classes when rounding covers vmax sooner."""
