@@ -115,19 +115,59 @@ def owner_floor(algorithm, parameters, source, context, feedback) -> int:
     return floor
 
 
-def apply_owner_floor(values, points, grid, radius, floor, feedback):
-    """Cells reached by fewer than `floor` distinct owners become nodata; the log says how many cells
-    and how many photos (those whose own cell went) this removed."""
-    from ..core.density.owners import apply_floor, owner_counts
+MAX_CELLS = 4_000_000_000  # heat maps are computed and written in strips (core/density/tiles.py)
 
-    counts = owner_counts(points.xs, points.ys, points.owners, grid, radius)
-    before = np.isfinite(values)
-    removed = apply_floor(values, counts, floor)
-    cols = np.clip(((points.xs - grid.xmin) / grid.pixel).astype(int), 0, grid.cols - 1)
-    rows = np.clip(((grid.ymax - points.ys) / grid.pixel).astype(int), 0, grid.rows - 1)
-    photos = int((before[rows, cols] & ~np.isfinite(values[rows, cols])).sum())
-    feedback.pushInfo(f"MIN_OWNERS {floor}: {removed} cells and {photos} photos removed (fewer distinct owners).")
-    return removed, photos
+
+def compute_heat_map(
+    output,
+    grid,
+    wkt,
+    points,
+    radius,
+    kernel,
+    kind,
+    to_units,
+    weights,
+    clip_wkbs,
+    floor,
+    unit,
+    client,
+    feedback,
+    progress_range=(5, 95),
+):
+    """One heat map, strip by strip, here (client None) or on a Dask cluster, written to `output`;
+    logs what MIN_OWNERS removed. Returns a tiles.Summary; cancelling raises."""
+    from ..core.cluster.heatmaps import strip_runner
+    from ..core.density import tiles
+    from ..core.density.raster import RasterError
+
+    try:
+        tiles.check_memory(grid)
+        tiles.check_disk(output, grid)
+    except kde.KdeError as exc:
+        raise QgsProcessingException(str(exc)) from None
+    spec = tiles.MapSpec(grid, kind, to_units, clip_wkbs, wkt, floor)
+    strip_jobs = tiles.jobs(spec, points.xs, points.ys, radius, kernel, weights, points.owners if floor else None)
+    low, high = progress_range
+
+    def progress(fraction):
+        feedback.setProgress(low + (high - low) * fraction)
+        return not feedback.isCanceled()
+
+    try:
+        summary = tiles.heat_map(
+            output, spec, strip_jobs, unit, strip_runner(client) if client else tiles.local_strips, progress
+        )
+    except RasterError as exc:
+        raise QgsProcessingException(f"WEIGHT: {exc}.") from None
+    if summary is None:
+        raise QgsProcessingException("Cancelled; nothing was written.")
+    if floor:
+        feedback.pushInfo(
+            f"MIN_OWNERS {floor}: {summary.removed_cells} cells and {summary.removed_photos} photos removed "
+            "(fewer distinct owners)."
+        )
+    return summary
 
 
 def value_kind(algorithm, parameters, context) -> str:

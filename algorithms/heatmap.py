@@ -8,16 +8,16 @@ from qgis.core import (
 )
 
 from ..core.density import kde
-from ..core.density.raster import RasterError, polygon_mask, write_geotiff
-from ..core.density.series import density_of
 from . import density_common as common
 from .base import ScenicAlgorithm
+from .cluster import HELP as SCHEDULER_HELP
+from .cluster import add_scheduler_parameter, dask_client, scheduler_of
 from .density_common import (
     WEIGHTING_HELP,
     add_density_parameters,
-    apply_owner_floor,
     clip_source,
     clip_wkbs,
+    compute_heat_map,
     kernel_settings,
     numeric_field,
     owner_floor,
@@ -59,7 +59,7 @@ class HeatmapAlgorithm(ScenicAlgorithm):
         "on the same grid, only faster.<br>"
         "<b>Target CRS</b>: the projected CRS to compute in; default the UTM zone of the points' "
         "centre. <b>Clip</b>: cells outside these polygons become nodata. <b>Classes</b>: number "
-        "of colour classes. Cells that no point reaches are nodata.<br>" + WEIGHTING_HELP
+        "of colour classes. Cells that no point reaches are nodata.<br>" + WEIGHTING_HELP + SCHEDULER_HELP
     )
 
     def initAlgorithm(self, config=None):
@@ -75,6 +75,7 @@ class HeatmapAlgorithm(ScenicAlgorithm):
                 )
             ],
         )
+        add_scheduler_parameter(self)
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Heat map")))
 
     def processAlgorithm(self, parameters, context, feedback):
@@ -103,31 +104,33 @@ class HeatmapAlgorithm(ScenicAlgorithm):
             )
         plain = not weight_field and weighting == "photos"
         unit = kde.value_unit(kind, weighting, bool(weight_field))
+        scheduler = scheduler_of(self, parameters, context)
         try:
-            grid = kde.grid_for_points(xs, ys, radius, pixel)
-            kde.check_memory(grid)
+            grid = kde.grid_for_points(xs, ys, radius, pixel, max_cells=common.MAX_CELLS)
         except kde.KdeError as exc:
             raise QgsProcessingException(str(exc)) from None
         feedback.pushInfo(f"{len(xs)} points, grid {grid.cols} x {grid.rows} cells.")
-
-        def progress(fraction):
-            feedback.setProgress(5 + 85 * fraction)
-            return not feedback.isCanceled()
-
         wkt = target.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED_GDAL)
-        outside = None if clip is None else ~polygon_mask(clip_wkbs(clip, target, context), grid, wkt)
-        values = density_of(
-            xs, ys, radius, pixel, kernel, kind, grid, None if plain else points.weights, to_units, outside, progress
-        )
-        if values is None:
-            raise QgsProcessingException("Cancelled; nothing was written.")
-        removed = apply_owner_floor(values, points, grid, radius, floor, feedback) if floor else (0, 0)
-
-        feedback.setProgress(92)
-        try:
-            vmin, vmax = write_geotiff(output, values, grid, wkt, description=unit)
-        except RasterError as exc:
-            raise QgsProcessingException(f"WEIGHT: {exc}.") from None
+        wkbs = None if clip is None else clip_wkbs(clip, target, context)
+        with dask_client(scheduler, feedback) as client:
+            summary = compute_heat_map(
+                output,
+                grid,
+                wkt,
+                points,
+                radius,
+                kernel,
+                kind,
+                to_units,
+                None if plain else points.weights,
+                wkbs,
+                floor,
+                unit,
+                client,
+                feedback,
+            )
+        removed = (summary.removed_cells, summary.removed_photos)
+        vmin, vmax = summary.vmin, summary.vmax
         if vmin is None:
             feedback.pushWarning("Every cell is nodata (no density inside the clip polygons).")
             vmin, vmax = 0.0, 1.0

@@ -26,18 +26,19 @@ from qgis.PyQt.QtCore import QDateTime
 
 from ..core.density import kde
 from ..core.density.periods import PERIODS, periods_of
-from ..core.density.raster import RasterError, polygon_mask, write_geotiff
-from ..core.density.series import densities
 from . import density_common as common
 from .base import ScenicAlgorithm
+from .cluster import HELP as SCHEDULER_HELP
+from .cluster import add_scheduler_parameter, dask_client, scheduler_of
 from .density_common import (
+    MAX_CELLS,
     TAKEN_FIELD,
     WEIGHTING_HELP,
     PhotoPoints,
     add_density_parameters,
-    apply_owner_floor,
     clip_source,
     clip_wkbs,
+    compute_heat_map,
     kernel_settings,
     owner_floor,
     point_source,
@@ -96,7 +97,9 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
         "Writes <i>heatmap_&lt;period&gt;.tif</i> with a .qml style into the output folder, "
         "<i>heatmap_series.qlr</i> (drag it into QGIS later to get the whole animated series back), and "
         "a PNG strip with one map per period.<br>"
-        "Radius and pixel size are metres; kernel, target CRS and clip work as in the heat map. " + WEIGHTING_HELP
+        "Radius and pixel size are metres; kernel, target CRS and clip work as in the heat map. "
+        + WEIGHTING_HELP
+        + SCHEDULER_HELP
     )
 
     def initAlgorithm(self, config=None):
@@ -106,6 +109,7 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
                 QgsProcessingParameterEnum(self.PERIOD, self.tr("One map per"), options=list(PERIODS), defaultValue=1)
             ],
         )
+        add_scheduler_parameter(self)
         self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, self.tr("Series folder")))
         self.addParameter(
             QgsProcessingParameterFileDestination(
@@ -143,13 +147,13 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
         owners_dated = np.array(points.owners, dtype=object)[dated] if floor else None
         unit = kde.value_unit(kind, weighting)
         keys = [k for k in keys if k is not None]
+        scheduler = scheduler_of(self, parameters, context)
         try:
-            grid = kde.grid_for_points(xs, ys, radius, pixel)  # one grid for every period
-            kde.check_memory(grid)
+            grid = kde.grid_for_points(xs, ys, radius, pixel, max_cells=MAX_CELLS)  # one grid for every period
         except kde.KdeError as exc:
             raise QgsProcessingException(str(exc)) from None
         wkt = target.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED_GDAL)
-        outside = None if clip is None else ~polygon_mask(clip_wkbs(clip, target, context), grid, wkt)
+        wkbs = None if clip is None else clip_wkbs(clip, target, context)
 
         series = sorted(set(keys))
         feedback.pushInfo(
@@ -162,37 +166,39 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
         except OSError as exc:
             raise QgsProcessingException(f"OUTPUT_FOLDER: cannot create {folder} ({exc.strerror or exc}).") from None
         # a failure from here on: the output guard (outputs_guard.py) removes the folder or what this run wrote in it
-        maps = densities(
-            xs,
-            ys,
-            weights,
-            keys,
-            grid,
-            radius,
-            pixel,
-            kernel,
-            kind,
-            to_units,
-            outside,
-            cancelled=feedback.isCanceled,
-        )
-        for number, period_map in enumerate(maps):
-            key, values = period_map.key, period_map.values
-            if floor:  # the owners of this period only
-                mine = np.array([k.label == key.label for k in keys])
-                period_points = PhotoPoints(xs[mine], ys[mine], weights[mine], owners_dated[mine], None)
-                feedback.pushInfo(f"{key.label}:")
-                apply_owner_floor(values, period_points, grid, radius, floor, feedback)
-            path = os.path.join(folder, f"heatmap_{re.sub(r'[^0-9A-Za-z-]+', '_', key.label)}.tif")
-            written.append((key, path, period_map.photos))
-            try:
-                low, high = write_geotiff(path, values, grid, wkt, description=unit)
-            except RasterError as exc:
-                raise QgsProcessingException(f"{exc}.") from None
-            if low is not None:
-                lows.append(low)
-                highs.append(high)
-            feedback.setProgress(80.0 * (number + 1) / len(series))
+        labels = np.array([k.label for k in keys])
+        with dask_client(scheduler, feedback) as client:
+            for number, key in enumerate(series):
+                if feedback.isCanceled():
+                    break
+                mine = labels == key.label
+                period_points = PhotoPoints(
+                    xs[mine], ys[mine], weights[mine], owners_dated[mine] if floor else None, None
+                )
+                path = os.path.join(folder, f"heatmap_{re.sub(r'[^0-9A-Za-z-]+', '_', key.label)}.tif")
+                written.append((key, path, int(mine.sum())))
+                feedback.pushInfo(f"{key.label}: {int(mine.sum())} photos")
+                span = (80.0 * number / len(series), 80.0 * (number + 1) / len(series))
+                summary = compute_heat_map(
+                    path,
+                    grid,
+                    wkt,
+                    period_points,
+                    radius,
+                    kernel,
+                    kind,
+                    to_units,
+                    period_points.weights,
+                    wkbs,
+                    floor,
+                    unit,
+                    client,
+                    feedback,
+                    span,
+                )
+                if summary.vmin is not None:
+                    lows.append(summary.vmin)
+                    highs.append(summary.vmax)
         if feedback.isCanceled():
             raise QgsProcessingException("Cancelled; nothing was kept.")
         vmin, vmax = (min(lows), max(highs)) if lows else (0.0, 1.0)

@@ -7,6 +7,7 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..algorithms.check_workflow import CheckWorkflowAlgorithm
 from ..algorithms.classify_photos import ClassifyPhotosAlgorithm
+from ..algorithms.cluster import register_setting, unregister_setting
 from ..algorithms.district_stats import DistrictStatsAlgorithm
 from ..algorithms.harvest_flickr import HarvestFlickrAlgorithm
 from ..algorithms.heatmap import HeatmapAlgorithm
@@ -44,6 +45,14 @@ class ScenicHeatmapProvider(QgsProcessingProvider):
 
     def svgIconPath(self):
         return ICON
+
+    def load(self):
+        register_setting(self.name())  # the default SCHEDULER, in the Processing options
+        self.refreshAlgorithms()
+        return True
+
+    def unload(self):
+        unregister_setting()
 
     def loadAlgorithms(self):
         for algorithm in (

@@ -38,11 +38,11 @@ def python_executable() -> str:
     raise WorkerError("No Python interpreter was found to run the CNN in.")
 
 
-def run_worker(module: str, request: dict) -> Iterator[dict]:
-    """Yields the worker's JSON lines; raises WorkerError with its last stderr lines if it dies.
+PACKAGE = __name__.split(".")[0]  # the plugin's folder name, e.g. scenic_heatmap
 
-    Closing the generator early kills the worker (cancel)."""
-    package = __name__.split(".")[0]  # the plugin's folder name, e.g. scenic_heatmap
+
+def child_env() -> dict:
+    """The environment of a child Python that imports the plugin's core (and maybe TensorFlow)."""
     plugin_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     env = dict(os.environ)
     paths = [p for p in sys.path if p and os.path.isdir(p)]
@@ -51,9 +51,17 @@ def run_worker(module: str, request: dict) -> Iterator[dict]:
     installed = [p for p in paths if os.path.basename(p) == "scenic_heatmap_packages"]
     env["PYTHONPATH"] = os.pathsep.join([plugin_parent] + installed + [p for p in paths if p not in installed])
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return env
+
+
+def run_worker(module: str, request: dict) -> Iterator[dict]:
+    """Yields the worker's JSON lines; raises WorkerError with its last stderr lines if it dies.
+
+    Closing the generator early kills the worker (cancel)."""
+    env = child_env()
     with tempfile.TemporaryFile() as errors:
         child = subprocess.Popen(
-            [python_executable(), "-m", f"{package}.core.cnn.{module}"],
+            [python_executable(), "-m", f"{PACKAGE}.core.cnn.{module}"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=errors,

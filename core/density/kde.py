@@ -194,12 +194,12 @@ def _point_anchors(xs, ys, grid: Grid, buffer: int):
     return col0, row_bottom0, row_top0
 
 
-def _accumulate_numpy(xs, ys, ws, col0, rb0, rt0, grid, radius, buffer, code, decay, out):
+def _accumulate_numpy(xs, ys, ws, col0, rb0, rt0, grid, radius, buffer, code, decay, out, col_off=0):
     side = 2 * buffer + 1
     offsets = np.arange(side)
     r2 = radius * radius
     for i in range(len(xs)):
-        dx = (col0[i] + offsets + 0.5) * grid.pixel + grid.xmin - xs[i]
+        dx = (col0[i] + col_off + offsets + 0.5) * grid.pixel + grid.xmin - xs[i]
         dy = (rb0[i] + offsets + 0.5) * grid.pixel + grid.ymin - ys[i]
         d2 = dy[:, None] ** 2 + dx[None, :] ** 2
         inside = d2 <= r2
@@ -218,7 +218,7 @@ if HAVE_NUMBA:
 
     @numba.njit(parallel=True, cache=True)
     def _accumulate_numba(
-        xs, ys, ws, col0, rb0, rt0, xmin, ymin, pixel, rows, cols, radius, buffer, code, decay, out
+        xs, ys, ws, col0, rb0, rt0, xmin, ymin, pixel, rows, cols, radius, buffer, code, decay, out, col_off
     ):  # pragma: no cover - compiled
         """Adds every point's kernel to `out`, exactly on QGIS's cells.
 
@@ -228,10 +228,14 @@ if HAVE_NUMBA:
         coefficients at the span's ends (difference arrays) and evaluate all
         rows once, instead of touching every cell of every point's disc.
         Coefficients are relative to a tile origin to keep them small.
+
+        rt0 and col0 may be relative to a window of the grid (col_off: its first column); distances
+        and tile origins are still taken from the whole grid's columns, so a window has the same
+        cells as the whole grid (bit for bit for whole rows, and for the uniform kernel).
         """
         # Points sorted by first written row; each band of output rows is owned
         # by one thread and only visits the points whose block reaches it.
-        order = np.argsort(rt0)
+        order = np.argsort(rt0, kind="mergesort")  # stable: a row's sums keep the input order
         rt_sorted = rt0[order]
         side = 2 * buffer + 1
         r2 = radius * radius
@@ -268,6 +272,7 @@ if HAVE_NUMBA:
                 y = ys[i]
                 w = ws[i]
                 c0 = col0[i]
+                c_abs = c0 + col_off
                 yp_lo = max(0, r_start - rt0[i])
                 yp_hi = min(side, r_end - rt0[i])
                 for yp in range(yp_lo, yp_hi):
@@ -279,10 +284,10 @@ if HAVE_NUMBA:
                     # columns whose centre can be within the radius, widened by
                     # one, then trimmed to those really within it
                     half = math.sqrt(r2 - dy2) / pixel
-                    centre = (x - xmin) / pixel - 0.5 - c0
+                    centre = (x - xmin) / pixel - 0.5 - c_abs
                     xp_lo = max(0, max(-c0, int(math.floor(centre - half)) - 1))
                     xp_hi = min(side, min(cols - c0, int(math.ceil(centre + half)) + 2))
-                    base = (c0 + 0.5) * pixel + xmin - x
+                    base = (c_abs + 0.5) * pixel + xmin - x
                     while xp_lo < xp_hi and (base + xp_lo * pixel) ** 2 + dy2 > r2:
                         xp_lo += 1
                     while xp_hi > xp_lo and (base + (xp_hi - 1) * pixel) ** 2 + dy2 > r2:
@@ -298,10 +303,10 @@ if HAVE_NUMBA:
                     c = c0 + xp_lo
                     c_end = c0 + xp_hi
                     while c < c_end:
-                        origin = (c // tile) * tile
+                        origin = ((c + col_off) // tile) * tile - col_off
                         stop = min(c_end, origin + tile)
                         # t(s) = g0 + g1 s + g2 s^2 with s = column - origin
-                        e = (origin + 0.5) * pixel + xmin - x
+                        e = (origin + col_off + 0.5) * pixel + xmin - x
                         g0 = 1.0 - (e * e + dy2) * inv_r2
                         g1 = -2.0 * pixel * e * inv_r2
                         g2 = -pixel * pixel * inv_r2
@@ -336,11 +341,124 @@ if HAVE_NUMBA:
                         if count == 0:
                             running[:] = 0.0  # drop rounding residue between spans
                             continue
-                        s = j % tile
+                        s = (j + col_off) % tile
                         value = running[ncoef - 1]
                         for q in range(ncoef - 2, -1, -1):
                             value = value * s + running[q]
                         out[r_start + lr, j] += value
+
+
+STRIP_CELLS = 8_000_000  # cells per strip of rows that density() computes at a time
+
+
+def strip_rows(grid: Grid, cells: int = STRIP_CELLS) -> int:
+    """Rows per strip: about `cells` cells, at least 32 rows (one numba band)."""
+    return max(32, cells // max(grid.cols, 1))
+
+
+def strips(grid: Grid, rows: Optional[int] = None, window=None):
+    """(first row, end row) of the strips that cover `window` (default all rows)."""
+    r0, r1 = window or (0, grid.rows)
+    step = rows or strip_rows(grid)
+    return [(start, min(r1, start + step)) for start in range(r0, r1, step)]
+
+
+@dataclass
+class Stamps:
+    """Every point's kernel placement on a grid: what a strip of rows needs to sum its own points."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    ws: np.ndarray  # weights times the kernel's constant
+    col0: np.ndarray
+    rb0: np.ndarray
+    rt0: np.ndarray
+    grid: Grid
+    radius: float
+    buffer: int
+    code: int
+    decay: float
+
+    def reaching(self, r0: int, r1: int) -> np.ndarray:
+        """Indices (in input order) of the points whose kernel block reaches rows [r0, r1)."""
+        return np.flatnonzero((self.rt0 < r1) & (self.rt0 + 2 * self.buffer + 1 > r0))
+
+    def subset(self, index) -> "Stamps":
+        return Stamps(
+            *(a[index] for a in (self.xs, self.ys, self.ws, self.col0, self.rb0, self.rt0)),
+            self.grid,
+            self.radius,
+            self.buffer,
+            self.code,
+            self.decay,
+        )
+
+
+def stamps(
+    xs, ys, radius: float, grid: Grid, kernel="quartic", weights=None, scaled=False, decay=0.0, per_area=False
+) -> Stamps:
+    xs = np.ascontiguousarray(xs, dtype=np.float64)
+    ys = np.ascontiguousarray(ys, dtype=np.float64)
+    if xs.shape != ys.shape:
+        raise KdeError("x and y must have the same length.")
+    ws = np.ones_like(xs) if weights is None else np.ascontiguousarray(weights, dtype=np.float64)
+    if ws.shape != xs.shape:
+        raise KdeError("There must be one weight per point.")
+    ws = np.where(np.isfinite(ws), ws, 0.0)  # QGIS reads a NULL weight as 0
+    code = _KERNEL_CODES.get(kernel)
+    scale = kernel_scale(kernel, radius, scaled, decay, per_area)
+    buffer = buffer_pixels(radius, grid.pixel)
+    col0, rb0, rt0 = _point_anchors(xs, ys, grid, buffer)
+    return Stamps(xs, ys, ws * scale, col0, rb0, rt0, grid, float(radius), buffer, code, float(decay))
+
+
+def strip_sums(st: Stamps, r0: int, r1: int, use_numba: bool = True, out=None, cols=None) -> np.ndarray:
+    """Kernel sums on rows [r0, r1) (and columns cols=(first, end), default all) of the grid,
+    float64 [r1 - r0, end - first].
+
+    Each row's value depends only on the points that reach that row, summed in input order, so any
+    split of the grid into strips of whole rows (here, on another machine, in any order) gives the
+    same cells. A column window has the same support and, for the uniform kernel, the same values."""
+    grid = st.grid
+    q0, q1 = cols or (0, grid.cols)
+    if out is None:
+        out = np.zeros((r1 - r0, q1 - q0), dtype=np.float64)
+    else:
+        out[:] = 0.0
+    index = st.reaching(r0, r1)
+    if cols is not None:
+        side = 2 * st.buffer + 1
+        index = index[(st.col0[index] < q1) & (st.col0[index] + side > q0)]
+    if len(index) == 0:
+        return out
+    mine = st.subset(index)
+    rt0, col0 = mine.rt0 - r0, mine.col0 - q0
+    if HAVE_NUMBA and use_numba:
+        _accumulate_numba(
+            mine.xs,
+            mine.ys,
+            mine.ws,
+            col0,
+            mine.rb0,
+            rt0,
+            grid.xmin,
+            grid.ymin,
+            grid.pixel,
+            r1 - r0,
+            q1 - q0,
+            st.radius,
+            st.buffer,
+            st.code,
+            st.decay,
+            out,
+            q0,
+        )
+    else:
+        view = Grid(grid.xmin, grid.ymin, grid.xmax, grid.ymax, grid.pixel, r1 - r0, q1 - q0)
+        _accumulate_numpy(
+            mine.xs, mine.ys, mine.ws, col0, mine.rb0, rt0, view, st.radius, st.buffer, st.code, st.decay, out, q0
+        )
+    return out
 
 
 def density(
@@ -356,52 +474,26 @@ def density(
     per_area: bool = False,
     progress: Optional[Callable[[float], bool]] = None,
     use_numba: bool = True,
-    chunk: int = 20_000,
+    rows: Optional[int] = None,
 ):
-    """Kernel density of points on `grid` (default: QGIS's grid for them).
+    """Kernel density of points on `grid` (default: QGIS's grid for them), computed in strips of
+    `rows` rows (default about STRIP_CELLS cells each).
 
     per_area: each kernel integrates to one, so the grid is a density per map unit² whose sum times
     the cell area is the (weighted) point count.
     Returns (values float64 [rows, cols] with rows from the top, grid), or
     None when `progress(fraction)` returned False (cancelled).
     """
-    xs = np.ascontiguousarray(xs, dtype=np.float64)
-    ys = np.ascontiguousarray(ys, dtype=np.float64)
-    if xs.shape != ys.shape:
-        raise KdeError("x and y must have the same length.")
-    ws = np.ones_like(xs) if weights is None else np.ascontiguousarray(weights, dtype=np.float64)
-    if ws.shape != xs.shape:
-        raise KdeError("There must be one weight per point.")
-    ws = np.where(np.isfinite(ws), ws, 0.0)  # QGIS reads a NULL weight as 0
     if grid is None:
-        grid = grid_for_points(xs, ys, radius, pixel)
+        grid = grid_for_points(np.asarray(xs, float), np.asarray(ys, float), radius, pixel)
     else:
         check_parameters(radius, pixel)
-    code = _KERNEL_CODES.get(kernel)
-    scale = kernel_scale(kernel, radius, scaled, decay, per_area)
-    buffer = buffer_pixels(radius, grid.pixel)
-    col0, rb0, rt0 = _point_anchors(xs, ys, grid, buffer)
-    out = np.zeros((grid.rows, grid.cols), dtype=np.float64)
-    n = len(xs)
-    for start in range(0, max(n, 1), chunk):
-        sl = slice(start, min(n, start + chunk))
-        args = (xs[sl], ys[sl], ws[sl] * scale, col0[sl], rb0[sl], rt0[sl])
-        if HAVE_NUMBA and use_numba:
-            _accumulate_numba(
-                *args,
-                grid.xmin,
-                grid.ymin,
-                grid.pixel,
-                grid.rows,
-                grid.cols,
-                float(radius),
-                buffer,
-                code,
-                float(decay),
-                out,
-            )
-        else:
-            _accumulate_numpy(*args, grid, radius, buffer, code, decay, out)
-        if progress is not None and progress(min(n, start + chunk) / max(n, 1)) is False:
+    if kernel not in _KERNEL_CODES:
+        raise KdeError(f"Unknown kernel {kernel!r}; choose one of {', '.join(KERNELS)}.")
+    st = stamps(xs, ys, radius, grid, kernel, weights, scaled, decay, per_area)
+    out = np.empty((grid.rows, grid.cols), dtype=np.float64)
+    for r0, r1 in strips(grid, rows):
+        strip_sums(st, r0, r1, use_numba, out=out[r0:r1])
+        if progress is not None and progress(r1 / grid.rows) is False:
             return None
     return out, grid

@@ -18,41 +18,42 @@ def owner_codes(owners) -> np.ndarray:
 
 
 def owner_windows(
-    xs, ys, weights, codes, grid: "kde.Grid", radius: float, kernel: str = "quartic", per_area: bool = False
+    xs, ys, weights, codes, grid: "kde.Grid", radius: float, kernel: str = "quartic", per_area: bool = False, rows=None
 ):
     """Per owner: (owner code, row slice, column slice, the owner's kernel sums on that window of the
-    grid). The window keeps both of QGIS's row references (rows are measured from ymin but written
-    from ymax, and the two need not be rows x pixel apart), so its values equal the full grid's."""
+    grid), which has the support of the full grid's (kde.strip_sums).
+
+    rows=(first, end): only that strip of the grid; the row slices are then relative to it."""
+    first, end = rows or (0, grid.rows)
     order = np.argsort(codes, kind="stable")
     reach = radius + 2 * grid.pixel  # the kernel measures from pixel positions: a margin of two cells
     for group in np.split(order, np.flatnonzero(np.diff(codes[order])) + 1):
         x, y = xs[group], ys[group]
         c0 = max(0, int(math.floor((x.min() - reach - grid.xmin) / grid.pixel)))
         c1 = min(grid.cols, int(math.ceil((x.max() + reach - grid.xmin) / grid.pixel)) + 1)
-        r0 = max(0, int(math.floor((grid.ymax - y.max() - reach) / grid.pixel)))
-        r1 = min(grid.rows, int(math.ceil((grid.ymax - y.min() + reach) / grid.pixel)) + 1)
+        r0 = max(first, int(math.floor((grid.ymax - y.max() - reach) / grid.pixel)))
+        r1 = min(end, int(math.ceil((grid.ymax - y.min() + reach) / grid.pixel)) + 1)
         if c1 <= c0 or r1 <= r0:
             continue
-        sub = kde.Grid(
-            grid.xmin + c0 * grid.pixel,
-            grid.ymin + (grid.rows - r1) * grid.pixel,
-            grid.xmin + c1 * grid.pixel,
-            grid.ymax - r0 * grid.pixel,
-            grid.pixel,
-            r1 - r0,
-            c1 - c0,
-        )
-        own = kde.density(x, y, radius, grid.pixel, kernel, weights=weights[group], grid=sub, per_area=per_area)[0]
-        yield codes[group[0]], slice(r0, r1), slice(c0, c1), own
+        # the owner's stamps on the whole grid, summed on the window only: the same cells as the
+        # whole grid's (a sub-grid of its own would round each point's first row differently)
+        st = kde.stamps(x, y, radius, grid, kernel, weights[group], per_area=per_area)
+        own = kde.strip_sums(st, r0, r1, cols=(c0, c1))
+        yield codes[group[0]], slice(r0 - first, r1 - first), slice(c0, c1), own
 
 
-def owner_counts(xs, ys, owners, grid: "kde.Grid", radius: float) -> np.ndarray:
-    """int32 [rows, cols] of distinct owners whose photos give each cell density."""
+def owner_counts(xs, ys, owners, grid: "kde.Grid", radius: float, rows=None) -> np.ndarray:
+    """int32 [rows, cols] of distinct owners whose photos give each cell density (rows=(first, end):
+    that strip only)."""
     xs, ys = np.asarray(xs, float), np.asarray(ys, float)
-    counts = np.zeros((grid.rows, grid.cols), np.int32)
+    first, end = rows or (0, grid.rows)
+    counts = np.zeros((end - first, grid.cols), np.int32)
     if len(xs) == 0:
         return counts
-    for _, rows, cols, own in owner_windows(xs, ys, np.ones(len(xs)), owner_codes(owners), grid, radius, "uniform"):
+    codes = owner_codes(owners)
+    for _, rows, cols, own in owner_windows(
+        xs, ys, np.ones(len(xs)), codes, grid, radius, "uniform", rows=(first, end)
+    ):
         # each point adds exactly 1 inside its disc; what is left outside is float noise of the sums
         counts[rows, cols] += own > 0.5
     return counts

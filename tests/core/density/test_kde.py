@@ -63,8 +63,25 @@ def test_progress_can_cancel():
         calls.append(fraction)
         return False
 
-    assert kde.density(np.zeros(50), np.zeros(50), 100.0, 10.0, progress=progress, chunk=10) is None
-    assert calls == [0.2]
+    assert kde.density(np.zeros(50), np.zeros(50), 100.0, 10.0, progress=progress, rows=5) is None
+    assert len(calls) == 1 and 0 < calls[0] < 1  # stopped after the first strip
+
+
+@pytest.mark.parametrize("kernel", kde.KERNELS)
+def test_any_split_into_strips_gives_the_same_cells(kernel):
+    # what tiled and distributed heat maps rely on: strips of any height, in any order, equal the
+    # whole grid bit for bit (each row sums its own points in input order)
+    rng = np.random.default_rng(7)
+    xs, ys = rng.normal(0, 300, 3000), rng.normal(0, 200, 3000)
+    ws = rng.uniform(0.2, 3, 3000)
+    whole, grid = kde.density(xs, ys, 97.3, 7.0, kernel, weights=ws, decay=0.3, rows=10**6)
+    for rows in (32, 45, 77):
+        assert np.array_equal(
+            kde.density(xs, ys, 97.3, 7.0, kernel, weights=ws, decay=0.3, grid=grid, rows=rows)[0], whole
+        )
+    st = kde.stamps(xs, ys, 97.3, grid, kernel, ws, decay=0.3)
+    pieces = {span: kde.strip_sums(st, *span) for span in reversed(kde.strips(grid, 50))}
+    assert np.array_equal(np.vstack([pieces[span] for span in sorted(pieces)]), whole)
 
 
 @pytest.mark.parametrize(
