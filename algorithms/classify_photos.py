@@ -24,6 +24,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QDateTime, QVariant
 
+from ..core.cluster.classify import ClusterClassifier
 from ..core.cnn.classifier import LABEL_CUT, WorkerClassifier, study_csv_rows
 from ..core.cnn.review import Reviewed, write_contact_sheet, write_label_folder
 from ..core.cnn.training import TrainingError
@@ -31,6 +32,8 @@ from ..core.cnn.worker import WorkerError
 from ..core.files import write_text_atomically
 from ..core.photos.folder import scan_folder
 from .base import ScenicAlgorithm
+from .cluster import HELP as SCHEDULER_HELP
+from .cluster import add_scheduler_parameter, dask_client, scheduler_of
 from .fields import make_fields
 from .map_tips import attach_map_tip
 from .sinks import write_feature
@@ -92,7 +95,7 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
         "by hand and train a classifier with.<br>"
         "<b>Classified</b>: all features plus class, category, score, valid and error. <b>Valid</b>: "
         "only valid features with score >= threshold. <b>CSV</b>: the study's LAT;LON;PATH;TIME;SCORE. "
-        "Unreadable images or missing files are reported in error and left out of Valid."
+        "Unreadable images or missing files are reported in error and left out of Valid." + SCHEDULER_HELP
     )
 
     def initAlgorithm(self, config=None):
@@ -175,6 +178,7 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
         for parameter in (count, face):
             parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(parameter)
+        add_scheduler_parameter(self)
 
     _path_field = "path"
 
@@ -277,6 +281,11 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
         return float(classifier.threshold)
 
     def processAlgorithm(self, parameters, context, feedback):
+        scheduler = scheduler_of(self, parameters, context)
+        with dask_client(scheduler, feedback) as client:
+            return self._run(parameters, context, feedback, client)
+
+    def _run(self, parameters, context, feedback, client):
         fields, items, crs, wkb_type = self._inputs(parameters, context)
         valid_class = self.parameterAsString(parameters, self.VALID_CLASS, context)
         # every output was tried before this ran (outputs_guard)
@@ -286,7 +295,10 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
         try:
             # TensorFlow runs in its own process, never inside QGIS
             face_check = self.parameterAsBool(parameters, self.FACE_CHECK, context)
-            classifier = WorkerClassifier(model_path, face_check=face_check)
+            if client is None:
+                classifier = WorkerClassifier(model_path, face_check=face_check)
+            else:  # on the cluster's workers; TensorFlow never loads here either
+                classifier = ClusterClassifier(client, model_path, face_check=face_check)
         except (TrainingError, ValueError) as exc:
             raise QgsProcessingException(str(exc)) from None
         if valid_class not in classifier.classes:

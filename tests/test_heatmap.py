@@ -1,5 +1,6 @@
 """scenicheatmap:heatmap in real QGIS: values equal QGIS's own heatmap, metres, style, errors."""
 
+import math
 import os
 
 import numpy as np
@@ -350,7 +351,9 @@ def test_legend_has_round_discrete_classes_with_the_unit_and_no_noise(run_alg, t
     legend = [n.data(Qt.DisplayRole) for n in model.layerLegendNodes(node)]
     assert legend[0].startswith("Band 1: photos per km²"), legend  # the layers panel names the unit
     assert legend[1:] == [i.label for i in items]
-    assert result["MIN"] >= 1e-6 * result["MAX"]  # float noise is nodata, not a coloured class
+    # float noise is nodata, not a coloured class: nothing below a millionth of one photo's peak
+    # (quartic per km²: 3 / (pi r²), r = 0.6 km)
+    assert result["MIN"] >= 1e-6 * 3 / (math.pi * 0.6**2)
 
 
 def test_min_owners_removes_a_one_owner_cluster_and_says_so(run_alg, tmp_path):

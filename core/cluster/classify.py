@@ -10,6 +10,7 @@ import socket
 from typing import Callable, Iterable, Iterator
 
 from ..cnn.classifier import Prediction, WorkerClassifier
+from ..cnn.worker import WorkerError
 from ..files import not_regular_reason
 from .scheduler import SchedulerError, check_workers_import
 
@@ -56,6 +57,8 @@ def probe(path: str) -> str:
 class ClusterClassifier(WorkerClassifier):
     """WorkerClassifier's answers, computed by the cluster's workers."""
 
+    partition_batches = PARTITION_BATCHES
+
     def __init__(self, client, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.client = client
@@ -83,7 +86,7 @@ class ClusterClassifier(WorkerClassifier):
             "face_gate": self.face_gate,
             "face_check": self.face_check,
         }
-        size = self.batch_size * PARTITION_BATCHES
+        size = self.batch_size * self.partition_batches
         parts = [paths[i : i + size] for i in range(0, len(paths), size)]
         futures = [
             self.client.submit(classify_partition, part, settings, retries=RETRIES, pure=False) for part in parts
@@ -91,7 +94,10 @@ class ClusterClassifier(WorkerClassifier):
         done = 0
         try:
             for part, future in zip(parts, futures):
-                answers = future.result()
+                try:
+                    answers = future.result()
+                except Exception as exc:  # the task's own error, or KilledWorker after repeated deaths
+                    raise WorkerError(f"a Dask task failed on the cluster ({type(exc).__name__}: {exc})") from None
                 future.release()
                 for path, answer in zip(part, answers):
                     yield Prediction(

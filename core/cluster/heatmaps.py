@@ -15,7 +15,7 @@ def strip_runner(client, retries: int = RETRIES):
         shared = client.scatter(spec, broadcast=True)  # the clip polygons travel once per worker
         futures = [client.submit(compute_strip, shared, job, retries=retries, pure=False) for job in strip_jobs]
         try:
-            for future in as_completed(futures):
+            for future in as_completed(futures, loop=client.loop):
                 result = future.result()
                 future.release()
                 yield result
