@@ -40,8 +40,8 @@ def scheduler_of(algorithm, parameters, context) -> Scheduler:
     text = algorithm.parameterAsString(parameters, SCHEDULER, context).strip() or default_scheduler()
     try:
         return parse(text)
-    except SchedulerError as exc:
-        raise QgsProcessingException(f"{SCHEDULER}: {exc}") from None
+    except SchedulerError as exc:  # its message names SCHEDULER and the value
+        raise QgsProcessingException(str(exc)) from None
 
 
 @contextmanager

@@ -204,3 +204,68 @@ def test_heatmapseries_and_validateprices(qgis_process, districts_path, tmp_path
     assert rc == 0, log
     assert result["results"]["N"] + result["results"]["OUTLIERS_FLAGGED"] == 1738
     assert "Spearman" in (tmp_path / "report.html").read_text()
+
+
+def test_scheduler_local_2_end_to_end(qgis_process, exif_dir, tmp_path):
+    """SCHEDULER=local:2 through qgis_process: the heat map equals this machine's cell for cell, the
+    classification equals it photo by photo, and an unreachable scheduler is one clear error."""
+    import time
+
+    import numpy as np
+    from osgeo import gdal
+
+    rc, result, log = qgis_process(
+        "scenicheatmap:importphotos", {"FOLDER": exif_dir, "RECURSIVE": "true", "OUTPUT": tmp_path / "photos.gpkg"}
+    )
+    assert rc == 0, log
+    rasters = {}
+    for name, scheduler in (("here", ""), ("cluster", "local:2")):
+        rc, result, log = qgis_process(
+            "scenicheatmap:heatmap",
+            {
+                "POINTS": tmp_path / "photos.gpkg",
+                "RADIUS": 300000,
+                "PIXEL_SIZE": 1000,
+                "TARGET_CRS": "EPSG:3035",
+                "MIN_OWNERS": 0,
+                "SCHEDULER": scheduler,
+                "OUTPUT": tmp_path / f"{name}.tif",
+            },
+        )
+        assert rc == 0, log
+        rasters[name] = gdal.Open(str(tmp_path / f"{name}.tif")).ReadAsArray()
+    assert "Running on a local Dask cluster of 2 worker processes (2 workers)" in log
+    assert rasters["here"].shape[0] > 256 and np.array_equal(rasters["here"], rasters["cluster"])
+
+    counts = {}
+    for name, scheduler in (("here", ""), ("cluster", "local:2")):
+        rc, result, log = qgis_process(
+            "scenicheatmap:classifyphotos",
+            {
+                "FOLDER": exif_dir / "jpg",
+                "SCHEDULER": scheduler,
+                "CLASSIFIED": tmp_path / f"classified_{name}.gpkg",
+                "VALID": tmp_path / f"valid_{name}.gpkg",
+            },
+        )
+        assert rc == 0, log
+        layer = QgsVectorLayer(str(tmp_path / f"classified_{name}.gpkg"), name)
+        counts[name] = sorted(
+            (f["path"], str(f["class"]), str(f["error"]), round(f["score"], 6) if f["score"] else None)
+            for f in layer.getFeatures()
+        )
+    assert len(counts["here"]) >= 15 and counts["here"] == counts["cluster"]
+
+    start = time.monotonic()
+    rc, result, log = qgis_process(
+        "scenicheatmap:heatmap",
+        {
+            "POINTS": tmp_path / "photos.gpkg",
+            "RADIUS": 300000,
+            "PIXEL_SIZE": 1000,
+            "SCHEDULER": "tcp://127.0.0.1:9",
+            "OUTPUT": tmp_path / "never.tif",
+        },
+    )
+    assert rc != 0 and "Cannot reach the Dask scheduler at tcp://127.0.0.1:9" in log and "Traceback" not in log
+    assert time.monotonic() - start < 60 and not (tmp_path / "never.tif").exists()

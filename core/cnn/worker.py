@@ -21,8 +21,13 @@ class WorkerError(RuntimeError):
 
 
 def python_executable() -> str:
-    """A Python interpreter (inside QGIS, sys.executable is QGIS itself)."""
-    if os.path.basename(sys.executable).lower().startswith("python"):
+    """This Python's interpreter. Inside QGIS sys.executable is QGIS itself, or whatever `python3`
+    comes first on PATH (maybe another Python build), so it counts only when it is this Python's own."""
+    own = os.path.realpath(sys.executable or "")
+    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.exec_prefix)}
+    if os.path.basename(sys.executable or "").lower().startswith("python") and (
+        any(own.startswith(p + os.sep) for p in prefixes) or sys.prefix != sys.base_prefix
+    ):
         return sys.executable
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
     candidates = [
