@@ -79,7 +79,7 @@ class HeatmapUncertaintyAlgorithm(ScenicAlgorithm):
             raise QgsProcessingException("POINTS: no photo points.")
         try:
             grid = kde.grid_for_points(points.xs, points.ys, radius, pixel)
-            kde.check_memory(grid, rasters=6 + self.parameterAsInt(parameters, self.BOOTSTRAP, context))
+            kde.check_memory(grid, rasters=6)  # drawn replicates take one strip at a time (bootstrap.SAMPLE_BYTES)
         except kde.KdeError as exc:
             raise QgsProcessingException(str(exc)) from None
         replicates = self.parameterAsInt(parameters, self.BOOTSTRAP, context)

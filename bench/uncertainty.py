@@ -3,8 +3,8 @@
 8,348 clustered photo points over a Vienna-sized area, owners drawn with a heavy tail (a few prolific
 photographers, as on Flickr), r = 1000 m, pixel 10 m, quartic. Prints, as multiples of one heat map measured
 in the same run: the closed-form bootstrap (exact CV, the B -> infinity limit), the same with B drawn
-replicates for empirical percentiles (default B = 20: 200 would need 200 grids of 4 M cells in memory),
-and what B = 200 naive resampled heat maps cost (200 x the heat map).
+replicates for empirical percentiles (default B = 200, drawn strip by strip, so memory holds B x one
+strip), and what B = 200 naive resampled heat maps cost (200 x the heat map).
 
 Usage: python bench/uncertainty.py [POINTS] [B]
 """
@@ -34,7 +34,7 @@ def study_points(n, seed=42):
     return xy[:, 0], xy[:, 1], [f"o{o}" for o in owners]
 
 
-def main(n=8348, replicates=20):
+def main(n=8348, replicates=200):
     link_plugin()
     from scenic_heatmap.core.density import kde
     from scenic_heatmap.core.density.bootstrap import owner_bootstrap

@@ -69,3 +69,15 @@ def test_without_replicates_percentiles_bracket_the_density():
     reached = np.isfinite(result.p05)
     assert np.all(result.p05[reached] <= full[reached] + 1e-9) and np.all(full[reached] <= result.p95[reached] + 1e-9)
     assert pytest.approx(0.0) == float(np.nanmin(result.p05))
+
+
+def test_replicates_drawn_strip_by_strip_equal_one_strip(monkeypatch):
+    from scenic_heatmap.core.density import bootstrap
+
+    xs, ys, owners = scene(8)
+    grid = kde.grid_for_points(xs, ys, 250, 50)
+    whole = owner_bootstrap(xs, ys, np.ones(len(xs)), owners, grid, 250, replicates=40, seed=2)
+    monkeypatch.setattr(bootstrap, "SAMPLE_BYTES", 8 * 40 * grid.cols * 7)  # strips of 7 rows
+    strips = owner_bootstrap(xs, ys, np.ones(len(xs)), owners, grid, 250, replicates=40, seed=2)
+    for name in ("cv", "p05", "p95", "top_share"):
+        assert np.allclose(getattr(whole, name), getattr(strips, name), rtol=1e-12, atol=0, equal_nan=True), name
