@@ -369,6 +369,7 @@ def read_points(source, target, context, feedback, weight_field="", owner_field=
     wanted = [f for f in (weight_field, owner_field, taken_field) if f]
     request = QgsFeatureRequest().setDestinationCrs(target, context.transformContext())
     request.setSubsetOfAttributes(wanted, source.fields())
+    single = QgsWkbTypes.isSingleType(source.wkbType())  # one point a feature: asPoint, no vertex walk
     xs, ys, ws, owners, times = [], [], [], [], []
     try:
         for feature in source.getFeatures(request):
@@ -377,29 +378,37 @@ def read_points(source, target, context, feedback, weight_field="", owner_field=
             geometry = feature.geometry()
             if geometry.isNull() or geometry.isEmpty():
                 continue
-            weight = 1.0
+            if single:
+                point = geometry.asPoint()
+                xs.append(point.x())
+                ys.append(point.y())
+                parts = 1
+            else:
+                parts = 0
+                for vertex in geometry.vertices():
+                    xs.append(vertex.x())
+                    ys.append(vertex.y())
+                    parts += 1
             if weight_field:
                 try:
                     weight = float(feature[weight_field]) if feature[weight_field] is not None else 0.0
                 except (TypeError, ValueError):
                     weight = 0.0
-            owner = feature[owner_field] if owner_field else None
-            owner = str(owner) if owner else ""  # NULL reads as a false QVariant
-            when = seconds(feature[taken_field]) if taken_field else float("nan")
-            for vertex in geometry.vertices():
-                xs.append(vertex.x())
-                ys.append(vertex.y())
-                ws.append(weight)
-                owners.append(owner)
-                times.append(when)
+                ws.extend([weight] * parts)
+            if owner_field:
+                owner = feature[owner_field]
+                owners.extend([str(owner) if owner else ""] * parts)  # NULL reads as a false QVariant
+            if taken_field:
+                times.extend([seconds(feature[taken_field])] * parts)
     except QgsCsException as exc:
         raise QgsProcessingException(f"Cannot transform the points to {target.authid()}: {exc}") from None
+    n = len(xs)
     return PhotoPoints(
         np.array(xs, dtype=float),
         np.array(ys, dtype=float),
-        np.array(ws, dtype=float),
-        owners,
-        np.array(times, dtype=float),
+        np.array(ws, dtype=float) if weight_field else np.ones(n),
+        owners if owner_field else [""] * n,
+        np.array(times, dtype=float) if taken_field else np.full(n, np.nan),
     )
 
 

@@ -240,6 +240,7 @@ if HAVE_NUMBA:
         side = 2 * buffer + 1
         r2 = radius * radius
         inv_r2 = 1.0 / r2
+        inv_pixel = 1.0 / pixel
         power = -1  # triangular: direct evaluation (it needs a square root)
         if code == 0:
             power = 2
@@ -250,7 +251,13 @@ if HAVE_NUMBA:
         elif code == 4:
             power = 1
         ncoef = 2 * power + 1 if power >= 0 else 1
-        tile = max(16, min(1024, 8 * buffer))
+        # a power of two near 8 buffers (16 to 1024): tile origins and offsets are shifts and masks,
+        # not integer divisions (tens of cycles each, per span and per cell)
+        shift = 4
+        while (1 << shift) < min(1024, 8 * buffer):
+            shift += 1
+        tile = 1 << shift
+        mask = tile - 1
         band = 32
         nbands = (rows + band - 1) // band
         for b in numba.prange(nbands):
@@ -275,6 +282,9 @@ if HAVE_NUMBA:
                 c_abs = c0 + col_off
                 yp_lo = max(0, r_start - rt0[i])
                 yp_hi = min(side, r_end - rt0[i])
+                # the point's column centre and offset, the same for each of its rows
+                centre = (x - xmin) * inv_pixel - 0.5 - c_abs
+                base = (c_abs + 0.5) * pixel + xmin - x
                 for yp in range(yp_lo, yp_hi):
                     dy = (rb0[i] + yp + 0.5) * pixel + ymin - y
                     dy2 = dy * dy
@@ -283,11 +293,9 @@ if HAVE_NUMBA:
                     row = rt0[i] + yp
                     # columns whose centre can be within the radius, widened by
                     # one, then trimmed to those really within it
-                    half = math.sqrt(r2 - dy2) / pixel
-                    centre = (x - xmin) / pixel - 0.5 - c_abs
+                    half = math.sqrt(r2 - dy2) * inv_pixel
                     xp_lo = max(0, max(-c0, int(math.floor(centre - half)) - 1))
                     xp_hi = min(side, min(cols - c0, int(math.ceil(centre + half)) + 2))
-                    base = (c_abs + 0.5) * pixel + xmin - x
                     while xp_lo < xp_hi and (base + xp_lo * pixel) ** 2 + dy2 > r2:
                         xp_lo += 1
                     while xp_hi > xp_lo and (base + (xp_hi - 1) * pixel) ** 2 + dy2 > r2:
@@ -303,7 +311,7 @@ if HAVE_NUMBA:
                     c = c0 + xp_lo
                     c_end = c0 + xp_hi
                     while c < c_end:
-                        origin = ((c + col_off) // tile) * tile - col_off
+                        origin = (((c + col_off) >> shift) << shift) - col_off
                         stop = min(c_end, origin + tile)
                         # t(s) = g0 + g1 s + g2 s^2 with s = column - origin
                         e = (origin + col_off + 0.5) * pixel + xmin - x
@@ -334,14 +342,18 @@ if HAVE_NUMBA:
                 for lr in range(nr):
                     running[:] = 0.0
                     count = 0
+                    dirty = False
                     for j in range(cols):
                         count += active[lr, j]
+                        if count == 0:  # no span here: drop the rounding residue of the last ones
+                            if dirty:
+                                running[:] = 0.0
+                                dirty = False
+                            continue
                         for q in range(ncoef):
                             running[q] += coef[lr, j, q]
-                        if count == 0:
-                            running[:] = 0.0  # drop rounding residue between spans
-                            continue
-                        s = (j + col_off) % tile
+                        dirty = True
+                        s = (j + col_off) & mask
                         value = running[ncoef - 1]
                         for q in range(ncoef - 2, -1, -1):
                             value = value * s + running[q]

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import kde
 from .owners import owner_codes, owner_counts
-from .raster import FLOAT32_MAX, NODATA, RasterError, polygon_mask
+from .raster import FLOAT32_MAX, NODATA, RasterError, create_float32, polygon_mask
 
 NOISE = 1e-6  # cells below this share of one photo's kernel peak are float noise of the sums
 BLOCK = 256  # GeoTIFF block height: strips are whole blocks, so no block is written twice
@@ -55,9 +55,14 @@ class StripJob:
 class StripResult:
     r0: int
     r1: int
-    values: np.ndarray  # float32 [r1 - r0, cols], NaN = nodata
+    values: np.ndarray  # float32 [r1 - r0, cols], nodata as NODATA: ready to write
     removed_cells: int = 0
     removed_photos: int = 0
+    count: int = 0  # cells with a value, and their sum, sum of squares, min and max
+    total: float = 0.0
+    squares: float = 0.0
+    vmin: float = math.inf
+    vmax: float = -math.inf
 
 
 @dataclass
@@ -138,7 +143,15 @@ def compute_strip(spec: MapSpec, job: StripJob) -> StripResult:
         here = (rows >= 0) & (rows < job.r1 - job.r0)
         removed_photos = int((had & few)[rows[here], cols[here]].sum())
         values[few] = np.nan
-    return StripResult(job.r0, job.r1, values.astype(np.float32), removed_cells, removed_photos)
+    out = values.astype(np.float32)
+    valid = np.isfinite(out)
+    result = StripResult(job.r0, job.r1, out, removed_cells, removed_photos, int(valid.sum()))
+    if result.count:
+        good = out[valid].astype(np.float64)
+        result.total, result.squares = float(good.sum()), float(np.dot(good, good))
+        result.vmin, result.vmax = float(good.min()), float(good.max())
+    out[~valid] = NODATA
+    return result
 
 
 def local_strips(spec: MapSpec, strip_jobs: Iterable[StripJob]) -> Iterator[StripResult]:
@@ -171,41 +184,20 @@ def heat_map(
 ) -> Optional[Summary]:
     """Writes the strips as one float32 GeoTIFF (a temporary file, then a rename). Returns None
     when progress() asked to stop (nothing is left behind)."""
-    from osgeo import gdal
-
-    gdal.UseExceptions()
     grid = spec.grid
     tmp = f"{path}.part.tif"
-    ds = gdal.GetDriverByName("GTiff").Create(
-        tmp,
-        grid.cols,
-        grid.rows,
-        1,
-        gdal.GDT_Float32,
-        options=["COMPRESS=DEFLATE", "PREDICTOR=3", "TILED=YES", f"BLOCKYSIZE={BLOCK}", "BIGTIFF=IF_SAFER"],
-    )
+    ds, band = create_float32(tmp, grid, spec.wkt, NODATA, description, BLOCK)
     summary = Summary(None, None, strips=len(strip_jobs))
     total = squares = 0.0
     vmin, vmax = math.inf, -math.inf
     try:
-        ds.SetGeoTransform(grid.geotransform)
-        ds.SetProjection(spec.wkt)
-        band = ds.GetRasterBand(1)
-        band.SetNoDataValue(NODATA)
-        if description:
-            band.SetDescription(description)
         results = run_strips(spec, strip_jobs)
         for done, result in enumerate(results, start=1):
-            values = result.values
-            valid = np.isfinite(values)
-            count = int(valid.sum())
-            if count:
-                good = values[valid].astype(np.float64)
-                total += float(good.sum())
-                squares += float((good * good).sum())
-                vmin, vmax = min(vmin, float(good.min())), max(vmax, float(good.max()))
-                summary.cells += count
-            band.WriteArray(np.where(valid, values, np.float32(NODATA)), 0, result.r0)
+            total += result.total
+            squares += result.squares
+            vmin, vmax = min(vmin, result.vmin), max(vmax, result.vmax)
+            summary.cells += result.count
+            band.WriteArray(result.values, 0, result.r0)
             summary.removed_cells += result.removed_cells
             summary.removed_photos += result.removed_photos
             if progress is not None and progress(done / max(len(strip_jobs), 1)) is False:

@@ -56,8 +56,9 @@ def test_drawn_replicates_give_the_loop_s_percentiles():
     full = kde.density(xs, ys, 250, 50, grid=grid)[0]
     reached = full > 1e-6 * full.max()
     low, high = np.percentile(maps, [5, 95], axis=0)
-    assert np.allclose(result.p05[reached], low[reached], rtol=1e-6, atol=1e-9)
-    assert np.allclose(result.p95[reached], high[reached], rtol=1e-6, atol=1e-9)
+    noise = 1e-8 * full.max()  # the loop's sums keep float residue where a resample has no photo
+    assert np.allclose(result.p05[reached], low[reached], rtol=1e-6, atol=noise)
+    assert np.allclose(result.p95[reached], high[reached], rtol=1e-6, atol=noise)
     assert np.all(result.p05[reached] <= result.p95[reached])
 
 
