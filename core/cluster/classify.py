@@ -14,7 +14,7 @@ from ..cnn.worker import WorkerError
 from ..files import not_regular_reason
 from .scheduler import SchedulerError, check_workers_import
 
-PARTITION_BATCHES = 4
+PARTITION_BATCHES = 8  # 256 photos a task: few pipeline restarts, small loss when a worker dies
 RETRIES = 3
 _CLASSIFIERS = {}  # per worker process: settings -> classifier
 
@@ -24,11 +24,17 @@ def _classifier(settings: dict):
     if key not in _CLASSIFIERS:
         from ..cnn.classifier import DefaultClassifier, TrainedClassifier
 
+        # threads for decoding and the network: the worker's share of its machine (local_cluster.py
+        # sets it), else the classifier's own default
+        threads = int(os.environ.get("SCENIC_WORKER_THREADS", "0") or 0)
         if settings["model"]:
-            _CLASSIFIERS[key] = TrainedClassifier(settings["model"], batch_size=settings["batch_size"])
+            _CLASSIFIERS[key] = TrainedClassifier(settings["model"], batch_size=settings["batch_size"], workers=threads)
         else:
             _CLASSIFIERS[key] = DefaultClassifier(
-                face_check=settings["face_check"], batch_size=settings["batch_size"], face_gate=settings["face_gate"]
+                face_check=settings["face_check"],
+                batch_size=settings["batch_size"],
+                face_gate=settings["face_gate"],
+                workers=threads,
             )
     return _CLASSIFIERS[key]
 

@@ -4,12 +4,17 @@ closes (the run ended, or QGIS went away). It runs in a Python of its own, like 
 that the worker processes start from a Python interpreter and not from QGIS's executable."""
 
 import json
+import os
 import sys
 
 
 def main():
     workers = int(sys.argv[1])
     memory = sys.argv[2] if len(sys.argv) > 2 else "auto"
+    # the tasks use threads of their own (numba, TFLite, decoding): share the cores between the workers
+    threads = str(max(1, (os.cpu_count() or 1) // workers))
+    os.environ.setdefault("NUMBA_NUM_THREADS", threads)
+    os.environ.setdefault("SCENIC_WORKER_THREADS", threads)
     from distributed import LocalCluster
 
     cluster = LocalCluster(

@@ -33,7 +33,9 @@ def local_answers(photo_paths):
 
 def test_cluster_equals_the_local_worker_for_every_photo(local_client, photo_paths, local_answers):
     progress = []
-    answers = rows(ClusterClassifier(local_client, batch_size=8).classify(photo_paths, progress.append))
+    classifier = ClusterClassifier(local_client, batch_size=8)
+    classifier.partition_batches = 2
+    answers = rows(classifier.classify(photo_paths, progress.append))
     assert answers == local_answers
     assert len(progress) >= 2 and progress[-1] == len(photo_paths)  # per partition, in order
     assert [a[5] for a in answers if a[5]] == ["unreadable image (UnidentifiedImageError)", "file not found"]
