@@ -15,6 +15,8 @@ from ..core.density.owners import owner_counts
 from ..core.density.raster import RasterError, polygon_mask, write_geotiff
 from . import density_common as common
 from .base import ScenicAlgorithm
+from .cluster import HELP as SCHEDULER_HELP
+from .cluster import add_scheduler_parameter, dask_client, scheduler_of
 from .density_common import (
     WEIGHTING_HELP,
     add_density_parameters,
@@ -48,10 +50,11 @@ class HeatmapUncertaintyAlgorithm(ScenicAlgorithm):
         "Who is behind a hot spot? A bootstrap over photographers: owners resampled with replacement, the density "
         "recomputed from each owner's own kernel sums. The coefficient of variation is the bootstrap's exact one "
         "(closed form, the limit of infinitely many resamples, at about the cost of one heat map); the 5th and 95th "
-        "percentiles come from drawn replicates when their number is above 0, else from the normal approximation. "
+        "percentiles come from the drawn replicates (Bootstrap replicates, default 200), added owner by owner "
+        "into one strip of the grid at a time, so memory holds the replicates of one strip, never B grids. "
         "The share of the largest owner: near 1, one person's track. "
         "Cells reached by fewer than Min owners owners are nodata. The owner field "
-        "is required.<br>" + WEIGHTING_HELP
+        "is required.<br>" + WEIGHTING_HELP + SCHEDULER_HELP
     )
 
     def initAlgorithm(self, config=None):
@@ -62,6 +65,7 @@ class HeatmapUncertaintyAlgorithm(ScenicAlgorithm):
             )
         )
         self.addParameter(QgsProcessingParameterNumber(self.SEED, self.tr("Random seed"), defaultValue=1))
+        add_scheduler_parameter(self)
         for name, title, _ in OUTPUTS:
             self.addParameter(QgsProcessingParameterRasterDestination(name, self.tr(title)))
 
@@ -84,20 +88,9 @@ class HeatmapUncertaintyAlgorithm(ScenicAlgorithm):
             raise QgsProcessingException(str(exc)) from None
         replicates = self.parameterAsInt(parameters, self.BOOTSTRAP, context)
         scale = 1e6 * to_units * to_units if kind == "per km²" else 1.0
-        result = owner_bootstrap(
-            points.xs,
-            points.ys,
-            points.weights,
-            points.owners,
-            grid,
-            radius,
-            kernel,
-            replicates,
-            self.parameterAsInt(parameters, self.SEED, context),
-            scale,
-            per_area=kind == "per km²",
-            progress=lambda f: (feedback.setProgress(90 * f), not feedback.isCanceled())[1],
-        )
+        scheduler = scheduler_of(self, parameters, context)
+        with dask_client(scheduler, feedback) as client:
+            result = self._bootstrap(parameters, context, feedback, points, grid, radius, kernel, kind, scale, client)
         if result is None:
             raise QgsProcessingException("Cancelled; nothing was written.")
         wkt = target.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED_GDAL)
@@ -122,3 +115,23 @@ class HeatmapUncertaintyAlgorithm(ScenicAlgorithm):
             results[name] = path
         feedback.pushInfo(f"{replicates} bootstrap replicates over {results['OWNERS']} owners.")
         return results
+
+    def _bootstrap(self, parameters, context, feedback, points, grid, radius, kernel, kind, scale, client):
+        from ..core.cluster.heatmaps import bootstrap_runner
+        from ..core.density.bootstrap import local_strips
+
+        return owner_bootstrap(
+            points.xs,
+            points.ys,
+            points.weights,
+            points.owners,
+            grid,
+            radius,
+            kernel,
+            self.parameterAsInt(parameters, self.BOOTSTRAP, context),
+            self.parameterAsInt(parameters, self.SEED, context),
+            scale,
+            per_area=kind == "per km²",
+            progress=lambda f: (feedback.setProgress(90 * f), not feedback.isCanceled())[1],
+            run_strips=bootstrap_runner(client) if client else local_strips,
+        )

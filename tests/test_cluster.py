@@ -6,7 +6,7 @@ from qgis.core import QgsApplication, QgsProcessingParameterDefinition, QgsSetti
 from scenic_heatmap.algorithms.cluster import SCHEDULER, SETTING, SETTING_KEY
 
 
-@pytest.mark.parametrize("algorithm", ["classifyphotos", "heatmap", "heatmapseries"])
+@pytest.mark.parametrize("algorithm", ["classifyphotos", "heatmap", "heatmapseries", "heatmapuncertainty"])
 def test_scheduler_is_an_advanced_optional_parameter(processing_provider, algorithm):
     parameter = (
         QgsApplication.processingRegistry().algorithmById(f"scenicheatmap:{algorithm}").parameterDefinition(SCHEDULER)

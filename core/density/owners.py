@@ -25,6 +25,8 @@ def owner_windows(
 
     rows=(first, end): only that strip of the grid; the row slices are then relative to it."""
     first, end = rows or (0, grid.rows)
+    if len(codes) == 0:
+        return
     order = np.argsort(codes, kind="stable")
     reach = radius + 2 * grid.pixel  # the kernel measures from pixel positions: a margin of two cells
     for group in np.split(order, np.flatnonzero(np.diff(codes[order])) + 1):

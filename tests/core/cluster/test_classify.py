@@ -64,3 +64,18 @@ def test_photos_the_workers_cannot_read_are_refused_up_front(local_client, tmp_p
     os.mkfifo(fifo)
     with pytest.raises(SchedulerError, match="cannot read the photos.*shared file system"):
         list(ClusterClassifier(local_client).classify([str(fifo)]))
+
+
+def test_cancel_cancels_the_queued_partitions_and_tensorflow_stays_out(local_client, photo_paths):
+    import sys
+    import time
+
+    classifier = ClusterClassifier(local_client, batch_size=8)
+    classifier.partition_batches = 1
+    seen = list(classifier.classify(photo_paths, lambda done: False))  # stop after the first partition
+    assert len(seen) == 8
+    deadline = time.monotonic() + 30
+    while local_client.processing() and any(local_client.processing().values()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(local_client.processing().values())  # nothing left running for this run
+    assert "tensorflow" not in sys.modules  # the network ran only in the worker processes

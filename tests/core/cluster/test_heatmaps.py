@@ -38,3 +38,18 @@ def test_an_error_on_a_worker_reaches_the_caller_and_leaves_no_file(tmp_path, lo
     with pytest.raises(tiles.RasterError, match="float32"):
         tiles.heat_map(str(tmp_path / "x.tif"), spec, strip_jobs, run_strips=strip_runner(local_client))
     assert not list(tmp_path.iterdir())
+
+
+def test_bootstrap_strips_on_the_cluster_equal_the_local_ones(local_client, monkeypatch):
+    from scenic_heatmap.core.cluster.heatmaps import bootstrap_runner
+    from scenic_heatmap.core.density import bootstrap
+
+    xs, ys, _, owners = photos(1500, seed=4)
+    grid = kde.grid_for_points(xs, ys, 300, 20)
+    monkeypatch.setattr(bootstrap, "SAMPLE_BYTES", 4 * 50 * grid.cols * 40)  # strips of 40 rows
+    args = (xs, ys, np.ones(len(xs)), list(owners), grid, 300, "quartic", 50, 3)
+    here = bootstrap.owner_bootstrap(*args)
+    there = bootstrap.owner_bootstrap(*args, run_strips=bootstrap_runner(local_client))
+    for name in ("cv", "p05", "p95", "top_share"):
+        assert np.array_equal(getattr(here, name), getattr(there, name), equal_nan=True), name
+    assert np.isfinite(here.p95).sum() > 1000

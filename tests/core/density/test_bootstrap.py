@@ -56,9 +56,11 @@ def test_drawn_replicates_give_the_loop_s_percentiles():
     full = kde.density(xs, ys, 250, 50, grid=grid)[0]
     reached = full > 1e-6 * full.max()
     low, high = np.percentile(maps, [5, 95], axis=0)
-    noise = 1e-8 * full.max()  # the loop's sums keep float residue where a resample has no photo
-    assert np.allclose(result.p05[reached], low[reached], rtol=1e-6, atol=noise)
-    assert np.allclose(result.p95[reached], high[reached], rtol=1e-6, atol=noise)
+    noise = (
+        1e-8 * full.max()
+    )  # the loop's sums keep float residue where a resample has no photo; replicates are float32
+    assert np.allclose(result.p05[reached], low[reached], rtol=1e-5, atol=noise)
+    assert np.allclose(result.p95[reached], high[reached], rtol=1e-5, atol=noise)
     assert np.all(result.p05[reached] <= result.p95[reached])
 
 
@@ -78,7 +80,7 @@ def test_replicates_drawn_strip_by_strip_equal_one_strip(monkeypatch):
     xs, ys, owners = scene(8)
     grid = kde.grid_for_points(xs, ys, 250, 50)
     whole = owner_bootstrap(xs, ys, np.ones(len(xs)), owners, grid, 250, replicates=40, seed=2)
-    monkeypatch.setattr(bootstrap, "SAMPLE_BYTES", 8 * 40 * grid.cols * 7)  # strips of 7 rows
+    monkeypatch.setattr(bootstrap, "SAMPLE_BYTES", 4 * 40 * grid.cols * 7)  # strips of 7 rows
     strips = owner_bootstrap(xs, ys, np.ones(len(xs)), owners, grid, 250, replicates=40, seed=2)
     for name in ("cv", "p05", "p95", "top_share"):
-        assert np.allclose(getattr(whole, name), getattr(strips, name), rtol=1e-12, atol=0, equal_nan=True), name
+        assert np.allclose(getattr(whole, name), getattr(strips, name), rtol=1e-6, atol=0, equal_nan=True), name
