@@ -8,8 +8,10 @@ on the local path (tracemalloc). Cluster start-up is timed apart and left out of
 
 Prints per engine the rate, the scaling efficiency rate(local:2) / (2 x rate(local:1)), the Dask
 overhead rate(local) / rate(local:1) - 1, and the projected wall time for 10^7 photos on W workers
-from the measured per-worker rate (local:1) and efficiency. The machine has 2 cores, so local:2 can
-at best double local:1 only where one worker leaves a core idle.
+from the measured per-worker rate (local:1), with a machine each and at the measured efficiency.
+The machine has 2 cores and local:1 already uses both (numba and TFLite threads), so local:2 gains
+only where one worker leaves a core idle (the heat map: while QGIS writes the last strip, the
+workers compute the next ones).
 
 Usage: python bench/scale.py [--photos 2000] [--points 1000000] [--cells 200000000] [--skip-classify]
 """
@@ -138,11 +140,16 @@ def main():
                 f"local path = {overhead * 100:+.0f} % ({unit})"
             )
         if photo_rates:
+            # per worker: local:1's rate (one worker on this whole machine, Dask overhead included)
             per_worker = photo_rates["local:1"]
             efficiency = min(1.0, photo_rates["local:2"] / (2 * per_worker))
             for w in (1, 8, 32, 128):
-                hours = 1e7 / (per_worker * w * (efficiency if w > 1 else 1.0)) / 3600
-                print(f"projected: 10^7 photos on {w} workers like these: {hours:.1f} h")
+                own = 1e7 / (per_worker * w) / 3600
+                shared = 1e7 / (per_worker * w * (efficiency if w > 1 else 1.0)) / 3600
+                print(
+                    f"projected: 10^7 photos on {w} workers: {own:.1f} h with a machine like this each, "
+                    f"{shared:.1f} h at the efficiency measured here (workers sharing cores)"
+                )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
