@@ -29,6 +29,7 @@ def test_the_default_applies_when_the_parameter_is_empty_and_off_overrides_it(ru
 
     settings = QgsSettings()
     settings.setValue(SETTING_KEY, "local:zero")
+    settings.sync()
     try:
         with pytest.raises(QgsProcessingException, match="SCHEDULER 'local:zero' is not understood"):
             run_alg("scenicheatmap:heatmap", {"POINTS": points(n=20), "OUTPUT": str(tmp_path / "a.tif")})
@@ -37,5 +38,8 @@ def test_the_default_applies_when_the_parameter_is_empty_and_off_overrides_it(ru
             "scenicheatmap:heatmap", {"POINTS": points(n=20), "SCHEDULER": "off", "OUTPUT": str(tmp_path / "b.tif")}
         )
         assert result["PHOTOS"] == 20
-    finally:
+    finally:  # the settings file is shared with every later QGIS process of the session
         settings.remove(SETTING_KEY)
+        settings.sync()
+        del settings
+    assert QgsSettings().value(SETTING_KEY, None) is None
