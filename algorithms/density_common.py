@@ -118,35 +118,20 @@ def owner_floor(algorithm, parameters, source, context, feedback) -> int:
 MAX_CELLS = 4_000_000_000  # heat maps are computed and written in strips (core/density/tiles.py)
 
 
-def compute_heat_map(
-    output,
-    grid,
-    wkt,
-    points,
-    radius,
-    kernel,
-    kind,
-    to_units,
-    weights,
-    clip_wkbs,
-    floor,
-    unit,
-    client,
-    feedback,
-    progress_range=(5, 95),
-):
-    """One heat map, strip by strip, here (client None) or on a Dask cluster, written to `output`;
-    logs what MIN_OWNERS removed. Returns a tiles.Summary; cancelling raises."""
+def compute_heat_map(output, spec, points, radius, kernel, weights, unit, client, feedback, progress_range=(5, 95)):
+    """One heat map of `points` on spec's grid (a tiles.MapSpec), strip by strip, here (client None)
+    or on a Dask cluster, written to `output`; logs what MIN_OWNERS removed. Returns a
+    tiles.Summary; cancelling raises."""
     from ..core.cluster.heatmaps import strip_runner
     from ..core.density import tiles
     from ..core.density.raster import RasterError
 
     try:
-        tiles.check_memory(grid)
-        tiles.check_disk(output, grid)
+        tiles.check_memory(spec.grid)
+        tiles.check_disk(output, spec.grid)
     except kde.KdeError as exc:
         raise QgsProcessingException(str(exc)) from None
-    spec = tiles.MapSpec(grid, kind, to_units, clip_wkbs, wkt, floor)
+    floor = spec.floor
     strip_jobs = tiles.jobs(spec, points.xs, points.ys, radius, kernel, weights, points.owners if floor else None)
     low, high = progress_range
 

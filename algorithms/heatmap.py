@@ -7,7 +7,7 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
 )
 
-from ..core.density import kde
+from ..core.density import kde, tiles
 from . import density_common as common
 from .base import ScenicAlgorithm
 from .cluster import HELP as SCHEDULER_HELP
@@ -112,23 +112,10 @@ class HeatmapAlgorithm(ScenicAlgorithm):
         feedback.pushInfo(f"{len(xs)} points, grid {grid.cols} x {grid.rows} cells.")
         wkt = target.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED_GDAL)
         wkbs = None if clip is None else clip_wkbs(clip, target, context)
+        spec = tiles.MapSpec(grid, kind, to_units, wkbs, wkt, floor)
         with dask_client(scheduler, feedback) as client:
-            summary = compute_heat_map(
-                output,
-                grid,
-                wkt,
-                points,
-                radius,
-                kernel,
-                kind,
-                to_units,
-                None if plain else points.weights,
-                wkbs,
-                floor,
-                unit,
-                client,
-                feedback,
-            )
+            weights = None if plain else points.weights
+            summary = compute_heat_map(output, spec, points, radius, kernel, weights, unit, client, feedback)
         removed = (summary.removed_cells, summary.removed_photos)
         vmin, vmax = summary.vmin, summary.vmax
         if vmin is None:

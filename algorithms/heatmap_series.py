@@ -24,7 +24,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QDateTime
 
-from ..core.density import kde
+from ..core.density import kde, tiles
 from ..core.density.periods import PERIODS, periods_of
 from . import density_common as common
 from .base import ScenicAlgorithm
@@ -167,6 +167,7 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
             raise QgsProcessingException(f"OUTPUT_FOLDER: cannot create {folder} ({exc.strerror or exc}).") from None
         # a failure from here on: the output guard (outputs_guard.py) removes the folder or what this run wrote in it
         labels = np.array([k.label for k in keys])
+        spec = tiles.MapSpec(grid, kind, to_units, wkbs, wkt, floor)  # one grid, clip and floor for every period
         with dask_client(scheduler, feedback) as client:
             for number, key in enumerate(series):
                 if feedback.isCanceled():
@@ -180,21 +181,7 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
                 feedback.pushInfo(f"{key.label}: {int(mine.sum())} photos")
                 span = (80.0 * number / len(series), 80.0 * (number + 1) / len(series))
                 summary = compute_heat_map(
-                    path,
-                    grid,
-                    wkt,
-                    period_points,
-                    radius,
-                    kernel,
-                    kind,
-                    to_units,
-                    period_points.weights,
-                    wkbs,
-                    floor,
-                    unit,
-                    client,
-                    feedback,
-                    span,
+                    path, spec, period_points, radius, kernel, period_points.weights, unit, client, feedback, span
                 )
                 if summary.vmin is not None:
                     lows.append(summary.vmin)

@@ -12,7 +12,7 @@ from typing import Callable, Iterable, Iterator
 from ..cnn.classifier import Prediction, WorkerClassifier
 from ..cnn.worker import WorkerError
 from ..files import not_regular_reason
-from .scheduler import SchedulerError, check_workers_import
+from .scheduler import SchedulerError
 
 PARTITION_BATCHES = 8  # 256 photos a task: few pipeline restarts, small loss when a worker dies
 RETRIES = 3
@@ -70,8 +70,8 @@ class ClusterClassifier(WorkerClassifier):
         self.client = client
 
     def check_workers(self, first_path: str):
-        """Up front: every worker imports the plugin and reads the first photo (a shared file system)."""
-        check_workers_import(self.client)
+        """Up front: every worker reads the first photo (a shared file system). That they import the
+        plugin, scheduler.client_for checked when it connected."""
         problems = [answer for answer in self.client.run(probe, os.path.abspath(first_path)).values() if answer]
         if problems:
             raise SchedulerError(
