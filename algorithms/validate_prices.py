@@ -3,10 +3,7 @@
 import numpy as np
 from qgis.core import (
     QgsCoordinateTransform,
-    QgsCsException,
-    QgsFeatureRequest,
     QgsGeometry,
-    QgsPointXY,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputNumber,
@@ -17,7 +14,6 @@ from qgis.core import (
     QgsProcessingParameterField,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterLayer,
     QgsProcessingUtils,
     QgsWkbTypes,
 )
@@ -26,8 +22,8 @@ from qgis.PyQt.QtCore import QVariant
 from ..core.files import write_text_atomically
 from ..core.stats import prices as pv
 from .base import ScenicAlgorithm
-from .density_common import default_target_crs, read_points
-from .districts import DistrictIndex
+from .density_common import default_target_crs
+from . import price_sampling as ps
 from .fields import make_fields
 from .sinks import Sink
 
@@ -55,17 +51,6 @@ DISTRICT_FIELDS = (
     ("price_median", QVariant.Double),
     ("spearman", QVariant.Double),
 )
-
-
-def number(value):
-    """A price as float, or None for NULL, empty, non-numeric or non-finite values."""
-    if value is None or (hasattr(value, "isNull") and value.isNull()):
-        return None
-    try:
-        result = float(str(value).strip().replace(",", ".")) if isinstance(value, str) else float(value)
-    except (TypeError, ValueError):
-        return None
-    return result if np.isfinite(result) else None
 
 
 class ValidatePricesAlgorithm(ScenicAlgorithm):
@@ -120,28 +105,7 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
         self.addParameter(
             QgsProcessingParameterField(self.PRICE_FIELD, self.tr("Price field"), parentLayerParameterName=self.PRICES)
         )
-        self.addParameter(
-            QgsProcessingParameterRasterLayer(
-                self.DENSITY, self.tr("Photo density raster (or give photo points)"), optional=True
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.PHOTOS,
-                self.tr("Photo points (or give a density raster)"),
-                [QgsProcessing.TypeVectorPoint],
-                optional=True,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                self.RADIUS,
-                self.tr("Radius for photo points (metres)"),
-                QgsProcessingParameterNumber.Double,
-                defaultValue=300.0,
-                minValue=0.0,
-            )
-        )
+        ps.add_photo_variable_parameters(self, radius_default=300.0)
         self.addParameter(
             QgsProcessingParameterFeatureSource(
                 self.DISTRICTS,
@@ -226,7 +190,7 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
         permutations = self.parameterAsInt(parameters, self.PERMUTATIONS, context)
         seed = self.parameterAsInt(parameters, self.SEED, context)
         work = default_target_crs(prices, context)  # metres, for radii
-        features, locations, values, skipped = self._read_prices(prices, price_field, work, context, feedback)
+        features, locations, values, skipped, _ = ps.read_prices(prices, price_field, work, context, feedback)
         if len(values) < 3:
             raise QgsProcessingException(
                 f"Only {len(values)} price locations have a price in {price_field!r} ({skipped} missing); "
@@ -235,10 +199,8 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
         if skipped:
             feedback.pushWarning(f"{skipped} price features have no usable price in {price_field!r}; skipped.")
         feedback.setProgress(10)
-        if density is not None:
-            photo_values, label = self._sample_raster(density, locations, work, context, feedback)
-        else:
-            photo_values, label = self._kernel_counts(photos, locations, work, radius, context, feedback)
+        terms, label = ps.photo_variable(density, photos, locations, work, radius, context, feedback)
+        photo_values = terms["photo"]
         feedback.setProgress(30)
         district_names = self._districts(parameters, locations, work, context, feedback)
 
@@ -309,30 +271,18 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
         prices = self.parameterAsSource(parameters, self.PRICES, context)
         if prices is None:
             raise QgsProcessingException(self.invalidSourceError(parameters, self.PRICES))
-        if prices.wkbType() == QgsWkbTypes.NoGeometry or not prices.sourceCrs().isValid():
-            raise QgsProcessingException(
-                "PRICES: the price layer has no geometry or no CRS (a CSV loaded without its coordinate "
-                "fields?). Load it as points with its X/Y fields and CRS, then run again."
-            )
+        ps.check_prices(prices, self.PRICES)
         price_field = self.parameterAsString(parameters, self.PRICE_FIELD, context)
         if prices.fields().lookupField(price_field) < 0:
             raise QgsProcessingException(f"The price layer has no field {price_field!r}.")
         districts = self.parameterAsSource(parameters, self.DISTRICTS, context)
         name_field = self.parameterAsString(parameters, self.DISTRICT_FIELD, context)
-        if districts is not None and districts.fields().lookupField(name_field) < 0:
+        if districts is not None and name_field and districts.fields().lookupField(name_field) < 0:
             raise QgsProcessingException(
                 f"DISTRICT_FIELD: the districts have no field {name_field!r} "
                 f"(their fields: {', '.join(districts.fields().names())})."
             )
-        density = self.parameterAsRasterLayer(parameters, self.DENSITY, context)
-        photos = self.parameterAsSource(parameters, self.PHOTOS, context)
-        if (density is None) == (photos is None):
-            raise QgsProcessingException(
-                "Give the photo variable one way: a density raster (DENSITY) or photo points (PHOTOS) with a radius."
-            )
-        radius = self.parameterAsDouble(parameters, self.RADIUS, context)
-        if photos is not None and not radius > 0:
-            raise QgsProcessingException("The radius must be greater than 0 metres.")
+        density, photos, radius = ps.read_photo_variable_inputs(self, parameters, context)
         chart_path = self.parameterAsFileOutput(parameters, self.CHART, context)
         report_path = self.parameterAsFileOutput(parameters, self.REPORT, context)
         kinds = ((chart_path, self.CHART, (".png",)), (report_path, self.REPORT, (".html", ".htm")))
@@ -341,77 +291,15 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
                 raise QgsProcessingException(f"{name}: use a {extensions[0]} file name, not {path}.")
         return prices, price_field, density, photos, radius, chart_path, report_path
 
-    # -- reading and sampling -----------------------------------------------------------------
-
-    @staticmethod
-    def _read_prices(prices, price_field, work, context, feedback):
-        """Features with a usable price, their sample points in the work CRS, prices, and the skip count."""
-        request = QgsFeatureRequest().setDestinationCrs(work, context.transformContext())
-        features, locations, values, skipped = [], [], [], 0
-        try:
-            for feature in prices.getFeatures(request):
-                if feedback.isCanceled():
-                    raise QgsProcessingException("Cancelled; nothing was written.")
-                price = number(feature[price_field])
-                geometry = feature.geometry()
-                if price is None or geometry.isNull() or geometry.isEmpty():
-                    skipped += 1
-                    continue
-                point = geometry if geometry.type() == QgsWkbTypes.PointGeometry else geometry.pointOnSurface()
-                features.append(feature)
-                locations.append(point.asPoint() if not point.isMultipart() else point.vertexAt(0))
-                values.append(price)
-        except QgsCsException as exc:
-            raise QgsProcessingException(f"Cannot transform the prices to {work.authid()}: {exc}") from None
-        return features, [QgsPointXY(p.x(), p.y()) for p in locations], values, skipped
-
-    @staticmethod
-    def _sample_raster(layer, locations, work, context, feedback):
-        to_raster = QgsCoordinateTransform(work, layer.crs(), context.transformContext())
-        provider = layer.dataProvider()
-        values, missing = np.zeros(len(locations)), 0
-        for i, point in enumerate(locations):
-            try:
-                value, ok = provider.sample(to_raster.transform(point), 1)
-            except QgsCsException:
-                ok = False
-            if ok and np.isfinite(value):
-                values[i] = value
-            else:
-                missing += 1
-        if missing:
-            feedback.pushInfo(f"{missing} price locations fall on nodata or outside the raster: density 0.")
-        return values, f"photo density ({layer.name()})"
-
-    @staticmethod
-    def _kernel_counts(photos, locations, work, radius, context, feedback):
-        points = read_points(photos, work, context, feedback)  # the heat maps' reader: cancel, CRS errors
-        if points is None:
-            raise QgsProcessingException("Cancelled; nothing was written.")
-        xs, ys = points.xs, points.ys
-        if not len(xs):
-            raise QgsProcessingException("The photo layer has no points.")
-        feedback.pushInfo(f"{len(xs)} photos, kernel-weighted counts within {radius:g} m.")
-        values = pv.kernel_counts([p.x() for p in locations], [p.y() for p in locations], xs, ys, radius)
-        return values, f"photos within {radius:g} m (quartic-weighted)"
-
     def _districts(self, parameters, locations, work, context, feedback):
         """District name per location (first containing district), or None without districts."""
         districts = self.parameterAsSource(parameters, self.DISTRICTS, context)
         if districts is None:
             return None
         name_field = self.parameterAsString(parameters, self.DISTRICT_FIELD, context)
-        to_districts = QgsCoordinateTransform(work, districts.sourceCrs(), context.transformContext())
-        index = DistrictIndex(districts, feedback)
-        names = []
-        for point in locations:
-            try:
-                position = index.find(QgsGeometry.fromPointXY(to_districts.transform(point)))
-            except QgsCsException:
-                position = None
-            feature = index.districts[position][0] if position is not None else None
-            names.append(None if feature is None else str(feature[name_field]) if name_field else str(feature.id()))
-        return names
+        if not name_field:
+            feedback.pushInfo("DISTRICTS without DISTRICT_FIELD: locations are grouped by district feature id.")
+        return ps.district_names(districts, name_field, locations, work, context, feedback)
 
     def _write_tables(
         self, parameters, context, prices, work, features, photo_values, used, keep, names, table, district
