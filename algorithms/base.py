@@ -8,6 +8,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from ..core import packages
+from ..core.errors import Cancelled, Progress, UserError
 from ..core.cnn.worker import WorkerError, python_executable
 from . import outputs_guard
 
@@ -92,6 +93,12 @@ def _guarded(process):
         except QgsProcessingException:
             outputs_guard.remove_created(found, before)
             raise
+        except UserError as error:  # core's one error base: its message is written for the user
+            outputs_guard.remove_created(found, before)
+            raise QgsProcessingException(str(error)) from None
+        except Cancelled:
+            outputs_guard.remove_created(found, before)
+            raise QgsProcessingException("Cancelled; nothing was written.") from None
         except packages.MissingPackages as error:
             outputs_guard.remove_created(found, before)
             raise missing_packages_error(self, error.names) from None
@@ -106,6 +113,17 @@ def _guarded(process):
 
     processAlgorithm.__wrapped__ = process
     return processAlgorithm
+
+
+def progress(feedback, start: float = 0.0, end: float = 1.0) -> Progress:
+    """Core's Progress onto a Processing feedback (percent and progress text, cancel)."""
+
+    def report(fraction, message):
+        feedback.setProgress(100.0 * fraction)
+        if message:
+            feedback.setProgressText(message)
+
+    return Progress(report, feedback.isCanceled, start, end)
 
 
 def packages_folder() -> str:

@@ -91,7 +91,11 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
         "between-district one only that photogenic areas are expensive.<br>"
         "<b>Outliers</b>: prices whose log lies more than 3.5 robust standard deviations (median/MAD) from "
         "the median are left out (default), clipped, or kept; the report says which and how many. Missing "
-        "prices are skipped and counted. Layers in other CRSs are reprojected."
+        "prices are skipped and counted. Layers in other CRSs are reprojected.<br>"
+        "<b>Honest p</b>: the permutation p treats every location as independent; at its floor it is reported "
+        "as &lt; 1/(B+1). Beside it, Dutilleul's modified t-test gives a p for the rank correlation with the "
+        "effective sample size that spatial autocorrelation leaves (MODIFIED_P, EFFECTIVE_N). A correlation is "
+        "not a price effect: <i>Photo variable in a hedonic price model</i> (pricemodel) answers that."
     )
 
     def initAlgorithm(self, config=None):
@@ -176,6 +180,8 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
             ("PEARSON_P", "Pearson permutation p"),
             ("WITHIN_SPEARMAN", "Within-district rho"),
             ("WITHIN_P", "Within-district p"),
+            ("MODIFIED_P", "Spearman p, Dutilleul's modified t-test"),
+            ("EFFECTIVE_N", "Effective sample size"),
             ("N", "Price locations used"),
             ("SKIPPED", "Missing prices skipped"),
             ("OUTLIERS_FLAGGED", "Price outliers flagged"),
@@ -204,10 +210,8 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
         feedback.setProgress(30)
         district_names = self._districts(parameters, locations, work, context, feedback)
 
-        try:
-            result = pv.validate(photo_values, values, district_names, method, bins, permutations, seed)
-        except pv.ValidationError as exc:
-            raise QgsProcessingException(str(exc)) from None
+        coords = [(p.x(), p.y()) for p in locations]
+        result = pv.validate(photo_values, values, district_names, method, bins, permutations, seed, coords)
         feedback.pushInfo(result.outliers.describe())
         if result.outside_districts:
             feedback.pushInfo(f"{result.outside_districts} price locations lie in no district.")
@@ -257,6 +261,8 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
                 "PEARSON": overall["pearson"],
                 "PEARSON_P": overall["pearson_p"],
                 "N": overall["n"],
+                "MODIFIED_P": result.modified["p"],
+                "EFFECTIVE_N": result.modified["effective_n"],
                 "SKIPPED": skipped,
                 "OUTLIERS_FLAGGED": outliers.flagged,
                 "VERDICT": result.verdict["verdict"],

@@ -16,6 +16,7 @@ from ..algorithms.heatmap_uncertainty import HeatmapUncertaintyAlgorithm
 from ..algorithms.hotspots import HotspotsAlgorithm
 from ..algorithms.import_photos import ImportPhotosAlgorithm
 from ..algorithms.train_classifier import TrainClassifierAlgorithm
+from ..algorithms.price_model import PriceModelAlgorithm
 from ..algorithms.validate_prices import ValidatePricesAlgorithm
 
 RESOURCES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources")
@@ -64,6 +65,7 @@ class ScenicHeatmapProvider(QgsProcessingProvider):
             HeatmapAlgorithm(),
             HeatmapSeriesAlgorithm(),
             ValidatePricesAlgorithm(),
+            PriceModelAlgorithm(),
             CheckWorkflowAlgorithm(),
             HotspotsAlgorithm(),
             HeatmapUncertaintyAlgorithm(),

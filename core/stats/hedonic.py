@@ -80,6 +80,10 @@ class Estimate:
     ci_low: float
     ci_high: float
 
+    def __post_init__(self):  # plain floats: numpy scalars do not pass into QGIS attributes
+        for name in ("estimate", "std_error", "statistic", "p", "ci_low", "ci_high"):
+            setattr(self, name, float(getattr(self, name)))
+
 
 @dataclass
 class Fit:

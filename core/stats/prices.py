@@ -9,12 +9,14 @@ permutations inside each district) separates the two: a between-district effect
 alone says "areas"; a within-district effect says "near hot spots".
 """
 
+import html
 import io
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
+from ..errors import UserError
 from ..packages import need
 from ..report import Report
 from ..report.page import cell
@@ -23,7 +25,7 @@ OUTLIER_METHODS = ("exclude", "winsorize", "keep")
 ROBUST_Z = 3.5  # Iglewicz & Hoaglin's cut-off for the modified z-score
 
 
-class ValidationError(ValueError):
+class ValidationError(UserError):
     """Not enough data to say anything."""
 
 
@@ -188,6 +190,55 @@ def correlations(x, y, permutations: int = 2000, seed: int = 1) -> Dict[str, flo
         "pearson": r,
         "pearson_p": permutation_p(x, y, r, permutations, seed + 1),
     }
+
+
+def format_p(p: float, permutations: int) -> str:
+    """A permutation p as text: at its floor 1/(B+1) it is a bound, not a value."""
+    floor = 1.0 / (permutations + 1.0)
+    if p <= floor * (1 + 1e-9):
+        return f"< 1/{permutations + 1} ({floor:.2g})"
+    return f"{p:.4g}"
+
+
+def modified_t_test(x, y, xs, ys, max_n: int = 5000, seed: int = 1) -> Dict[str, float]:
+    """Dutilleul's (1993) modified t-test of Pearson r between two spatially autocorrelated variables.
+
+    Each variable's covariance matrix is estimated from its autocovariance in distance classes
+    (Sturges' number of equal-width classes); var(r) = tr(Sx Sy) / (tr Sx tr Sy), and the effective
+    sample size 1 + 1/var(r) replaces n in the F test. Above max_n locations a seeded subsample of
+    max_n estimates the effective sample size (the pair sums are O(n²))."""
+    stats = need("scipy.stats")
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    xs, ys = np.asarray(xs, float), np.asarray(ys, float)
+    n_all = len(x)
+    r = float(stats.pearsonr(x, y)[0])
+    pick = np.arange(n_all)
+    if n_all > max_n:
+        pick = np.sort(np.random.default_rng(seed).choice(n_all, max_n, replace=False))
+    zx, zy = x[pick] - x[pick].mean(), y[pick] - y[pick].mean()
+    px, py = xs[pick], ys[pick]
+    n = len(pick)
+    classes = int(np.ceil(1 + np.log2(n)))
+    span = np.hypot(np.ptp(px), np.ptp(py)) * (1 + 1e-9) or 1.0
+    sums_x, sums_y, counts = np.zeros(classes), np.zeros(classes), np.zeros(classes)
+    for start in range(0, n - 1, 512):  # pairs i < j, in blocks of rows
+        rows = np.arange(start, min(start + 512, n - 1))
+        d = np.hypot(px[rows, None] - px[None, :], py[rows, None] - py[None, :])
+        upper = np.arange(n)[None, :] > rows[:, None]
+        which = np.minimum((d[upper] / span * classes).astype(int), classes - 1)
+        counts += np.bincount(which, minlength=classes)
+        sums_x += np.bincount(which, (zx[rows, None] * zx[None, :])[upper], minlength=classes)
+        sums_y += np.bincount(which, (zy[rows, None] * zy[None, :])[upper], minlength=classes)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov_x = np.where(counts > 0, sums_x / counts, 0.0)
+        cov_y = np.where(counts > 0, sums_y / counts, 0.0)
+    var_x, var_y = (zx**2).mean(), (zy**2).mean()
+    trace_xy = n * var_x * var_y + 2.0 * (counts * cov_x * cov_y).sum()
+    var_r = trace_xy / (n * var_x * n * var_y)
+    effective = float(np.clip(1.0 + 1.0 / var_r, 3.0, n_all)) if var_r > 0 else float(n_all)
+    f = (effective - 2.0) * r**2 / max(1.0 - r**2, 1e-300)
+    p = float(stats.f.sf(f, 1.0, effective - 2.0))
+    return {"r": r, "effective_n": effective, "p": p, "n": n_all, "subsample": n if n < n_all else None}
 
 
 def within_ranks(values, groups) -> np.ndarray:
@@ -359,11 +410,14 @@ def report_html(title: str, inputs: Dict[str, str], result: "ValidationResult", 
     """A self-contained HTML report (core/report); every user-supplied string is escaped."""
     overall, district = result.overall, result.district
     page = Report(title).facts(inputs).heading("Correlation")
+    b = result.permutations
     page.raw(
         f"<p>{overall['n']} price locations. Spearman &rho; = {overall['spearman']:.3f} "
-        f"(permutation p = {overall['spearman_p']:.4g}); Pearson r = {overall['pearson']:.3f} "
-        f"(permutation p = {overall['pearson_p']:.4g}).</p>"
+        f"(permutation p {html.escape(format_p(overall['spearman_p'], b))}); Pearson r = {overall['pearson']:.3f} "
+        f"(permutation p {html.escape(format_p(overall['pearson_p'], b))}).</p>"
     )
+    if result.modified:
+        page.paragraph(modified_sentence(result.modified), bold="Spatial autocorrelation:")
     page.paragraph(result.verdict["verdict"] + ".", bold="Binned curve:")
     page.paragraph(f"{result.outliers.describe()} Missing prices skipped: {skipped}.", bold="Outliers:")
     page.image(chart, "price against photo density")
@@ -397,13 +451,28 @@ class ValidationResult:
     verdict: dict
     district: Optional[dict]
     outside_districts: int = 0
+    modified: Optional[dict] = None  # Dutilleul's modified t-test of Spearman rho
+    permutations: int = 2000
 
     def summary(self) -> str:
-        o = self.overall
-        return (
-            f"Spearman rho {o['spearman']:.3f} (p {o['spearman_p']:.4g}), Pearson r {o['pearson']:.3f} "
-            f"(p {o['pearson_p']:.4g}); curve: {self.verdict['verdict']}."
+        o, b = self.overall, self.permutations
+        text = (
+            f"Spearman rho {o['spearman']:.3f} (permutation p {format_p(o['spearman_p'], b)}), Pearson r "
+            f"{o['pearson']:.3f} (p {format_p(o['pearson_p'], b)}); curve: {self.verdict['verdict']}."
         )
+        if self.modified:
+            text += " " + modified_sentence(self.modified)
+        return text
+
+
+def modified_sentence(modified: dict) -> str:
+    sub = f", estimated on a subsample of {modified['subsample']}" if modified.get("subsample") else ""
+    return (
+        f"Spatially honest p (Dutilleul's modified t-test): {modified['p']:.3g}, with an effective sample size of "
+        f"{modified['effective_n']:.0f} of {modified['n']} locations{sub}. The permutation p treats every location "
+        "as independent. A correlation is not a price effect: scenicheatmap:pricemodel reads the photo "
+        "variable in a hedonic model with controls, location and spatial dependence."
+    )
 
 
 def validate(
@@ -414,13 +483,20 @@ def validate(
     bins: int = 10,
     permutations: int = 2000,
     seed: int = 1,
+    coords=None,
 ) -> ValidationResult:
-    """The whole validation chain: outliers, correlations, bins, monotonicity, districts.
+    """The whole validation chain: outliers, correlations, bins, monotonicity, districts, and with
+    coords (metres, one row per location) Dutilleul's modified t-test of the rank correlation.
     Raises ValidationError when the data cannot give a correlation."""
     photo_values = np.asarray(photo_values, dtype=float)
     keep, used, outliers = handle_outliers(np.asarray(prices, dtype=float), method)
     x, y = photo_values[keep], used[keep]
     overall = correlations(x, y, permutations, seed)
+    modified = None
+    if coords is not None:
+        coords = np.asarray(coords, dtype=float)[keep]
+        ranks = need("scipy.stats").rankdata
+        modified = modified_t_test(ranks(x), ranks(y), coords[:, 0], coords[:, 1], seed=seed)
     table = binned_table(x, y, bins, seed=seed)
     district, outside = None, 0
     if district_names is not None:
@@ -430,4 +506,6 @@ def validate(
         district = district_analysis(
             photo_values[inside], used[inside], [d for d, k in zip(district_names, inside) if k], permutations, seed
         )
-    return ValidationResult(keep, used, outliers, overall, table, monotonicity(table), district, outside)
+    return ValidationResult(
+        keep, used, outliers, overall, table, monotonicity(table), district, outside, modified, permutations
+    )

@@ -129,3 +129,44 @@ def test_validate_runs_the_whole_chain_and_finds_a_rising_curve():
 def test_too_little_data_is_a_clear_error():
     with pytest.raises(pv.ValidationError):
         pv.correlations([1, 1, 1], [1, 2, 3])
+
+
+def smooth_field(xy, rho, rng):
+    """A spatially autocorrelated field: (I - rho W)^-1 noise on 8-nearest-neighbour weights."""
+    from scipy.sparse import csr_matrix, identity
+    from scipy.sparse.linalg import spsolve
+    from scipy.spatial import cKDTree
+
+    n = len(xy)
+    _, nearest = cKDTree(xy).query(xy, k=9)
+    w = csr_matrix((np.full(n * 8, 1 / 8), (np.repeat(np.arange(n), 8), nearest[:, 1:].ravel())), shape=(n, n))
+    return spsolve((identity(n) - rho * w).tocsc(), rng.normal(size=n))
+
+
+def test_modified_t_test_holds_its_level_where_the_naive_test_does_not():
+    """Two independent smooth fields: the naive Pearson test rejects far above 5 %, Dutilleul's
+    modified t-test stays near it; with white noise the effective sample size is close to n."""
+    from scipy.stats import pearsonr
+
+    naive, modified, effective = [], [], []
+    for seed in range(60):
+        rng = np.random.default_rng(seed)
+        xy = rng.uniform(0, 10_000, (300, 2))
+        x, y = smooth_field(xy, 0.9, rng), smooth_field(xy, 0.9, rng)
+        naive.append(pearsonr(x, y)[1] < 0.05)
+        result = pv.modified_t_test(x, y, xy[:, 0], xy[:, 1])
+        modified.append(result["p"] < 0.05)
+        effective.append(result["effective_n"])
+    print(f"naive {np.mean(naive):.2f}, modified {np.mean(modified):.2f}, median n_eff {np.median(effective):.0f}")
+    assert np.mean(naive) >= 0.2
+    assert np.mean(modified) <= 0.1
+    assert np.median(effective) < 150
+    rng = np.random.default_rng(99)
+    xy = rng.uniform(0, 10_000, (300, 2))
+    white = pv.modified_t_test(rng.normal(size=300), rng.normal(size=300), xy[:, 0], xy[:, 1])
+    assert 200 < white["effective_n"] <= 300
+
+
+def test_permutation_p_at_its_floor_is_a_bound():
+    assert pv.format_p(1 / 2001, 2000) == "< 1/2001 (0.0005)"
+    assert pv.format_p(0.0123, 2000) == "0.0123"
