@@ -135,10 +135,15 @@ class PriceModelAlgorithm(ScenicAlgorithm):
         )
         self.addParameter(
             QgsProcessingParameterField(
-                self.DISTRICT_FIELD, self.tr("District name field"), parentLayerParameterName=self.DISTRICTS, optional=True
+                self.DISTRICT_FIELD,
+                self.tr("District name field"),
+                parentLayerParameterName=self.DISTRICTS,
+                optional=True,
             )
         )
-        self.addParameter(QgsProcessingParameterPoint(self.CENTRE, self.tr("Centre (distance in km as a control)"), optional=True))
+        self.addParameter(
+            QgsProcessingParameterPoint(self.CENTRE, self.tr("Centre (distance in km as a control)"), optional=True)
+        )
         self.addParameter(
             QgsProcessingParameterEnum(
                 self.SPATIAL,
@@ -149,7 +154,11 @@ class PriceModelAlgorithm(ScenicAlgorithm):
         )
         advanced = [
             QgsProcessingParameterNumber(
-                self.NEIGHBOURS, self.tr("Nearest neighbours in the spatial weights"), defaultValue=8, minValue=2, maxValue=100
+                self.NEIGHBOURS,
+                self.tr("Nearest neighbours in the spatial weights"),
+                defaultValue=8,
+                minValue=2,
+                maxValue=100,
             ),
             QgsProcessingParameterBoolean(self.SPLIT_AUDIENCE, self.tr("Split locals' and tourists' photos"), False),
             QgsProcessingParameterField(
@@ -169,15 +178,29 @@ class PriceModelAlgorithm(ScenicAlgorithm):
         for parameter in advanced:
             parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(parameter)
-        self.addParameter(QgsProcessingParameterFeatureSink(self.COEFFICIENTS, self.tr("Coefficients"), QgsProcessing.TypeVector))
         self.addParameter(
-            QgsProcessingParameterFeatureSink(self.RESIDUALS, self.tr("Residuals"), QgsProcessing.TypeVectorPoint, optional=True)
+            QgsProcessingParameterFeatureSink(self.COEFFICIENTS, self.tr("Coefficients"), QgsProcessing.TypeVector)
         )
         self.addParameter(
-            QgsProcessingParameterFeatureSink(self.EFFECT, self.tr("Partial effect curve"), QgsProcessing.TypeVector, optional=True)
+            QgsProcessingParameterFeatureSink(
+                self.RESIDUALS, self.tr("Residuals"), QgsProcessing.TypeVectorPoint, optional=True
+            )
         )
-        self.addParameter(QgsProcessingParameterFileDestination(self.CHART, self.tr("Chart"), self.tr("PNG image (*.png)"), optional=True))
-        self.addParameter(QgsProcessingParameterFileDestination(self.REPORT, self.tr("Report"), self.tr("HTML files (*.html)"), optional=True))
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.EFFECT, self.tr("Partial effect curve"), QgsProcessing.TypeVector, optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.CHART, self.tr("Chart"), self.tr("PNG image (*.png)"), optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.REPORT, self.tr("Report"), self.tr("HTML files (*.html)"), optional=True
+            )
+        )
 
     def processAlgorithm(self, parameters, context, feedback):
         inputs = self._inputs(parameters, context)
@@ -238,7 +261,11 @@ class PriceModelAlgorithm(ScenicAlgorithm):
             neighbours=self.parameterAsInt(parameters, self.NEIGHBOURS, context),
         )
         split_options = (
-            {"owner_field": owner, "taken_field": taken, "local_days": self.parameterAsDouble(parameters, self.LOCAL_DAYS, context)}
+            {
+                "owner_field": owner,
+                "taken_field": taken,
+                "local_days": self.parameterAsDouble(parameters, self.LOCAL_DAYS, context),
+            }
             if split
             else {}
         )
@@ -301,10 +328,14 @@ class PriceModelAlgorithm(ScenicAlgorithm):
     # -- writing -------------------------------------------------------------------------------
 
     def _write(self, inputs, parameters, context, data, extra, result) -> dict:
-        table = Sink(self, parameters, self.COEFFICIENTS, context, make_fields(COEFFICIENT_FIELDS), QgsWkbTypes.NoGeometry)
+        table = Sink(
+            self, parameters, self.COEFFICIENTS, context, make_fields(COEFFICIENT_FIELDS), QgsWkbTypes.NoGeometry
+        )
         for row in hedonic.coefficient_rows(result):
             table.add([_value(row[name]) for name, _ in COEFFICIENT_FIELDS])
-        effect = Sink(self, parameters, self.EFFECT, context, make_fields(EFFECT_FIELDS), QgsWkbTypes.NoGeometry, optional=True)
+        effect = Sink(
+            self, parameters, self.EFFECT, context, make_fields(EFFECT_FIELDS), QgsWkbTypes.NoGeometry, optional=True
+        )
         for row in result.effect:
             effect.add([_value(row[name]) for name, _ in EFFECT_FIELDS])
         self._write_residuals(inputs, parameters, context, data, extra, result)
@@ -322,7 +353,9 @@ class PriceModelAlgorithm(ScenicAlgorithm):
                 "centre": "given" if inputs["centre"] else "none",
                 "spatial weights": f"{inputs['settings'].neighbours} nearest neighbours, row-standardised",
             }
-            write_text_atomically(inputs["report"], hedonic.report_html("Photo variable in a hedonic price model", facts, result, chart))
+            write_text_atomically(
+                inputs["report"], hedonic.report_html("Photo variable in a hedonic price model", facts, result, chart)
+            )
         first = result.photo()
         tourists = result.photo("photo_tourists") if "photo_tourists" in result.photo_terms else None
         return {
@@ -350,7 +383,16 @@ class PriceModelAlgorithm(ScenicAlgorithm):
         spec = [("price", QVariant.Double), ("fitted", QVariant.Double), ("residual", QVariant.Double)]
         spec += [(term, QVariant.Double) for term in terms] + [("district", QVariant.String)]
         prices = inputs["prices"]
-        sink = Sink(self, parameters, self.RESIDUALS, context, make_fields(spec), QgsWkbTypes.Point, prices.sourceCrs(), optional=True)
+        sink = Sink(
+            self,
+            parameters,
+            self.RESIDUALS,
+            context,
+            make_fields(spec),
+            QgsWkbTypes.Point,
+            prices.sourceCrs(),
+            optional=True,
+        )
         self._residuals_dest = sink.dest
         if sink.dest is None:
             return

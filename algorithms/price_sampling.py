@@ -28,11 +28,16 @@ DENSITY, PHOTOS, RADIUS = "DENSITY", "PHOTOS", "RADIUS"
 
 def add_photo_variable_parameters(algorithm, radius_default=500.0):
     algorithm.addParameter(
-        QgsProcessingParameterRasterLayer(DENSITY, algorithm.tr("Photo density raster (or give photo points)"), optional=True)
+        QgsProcessingParameterRasterLayer(
+            DENSITY, algorithm.tr("Photo density raster (or give photo points)"), optional=True
+        )
     )
     algorithm.addParameter(
         QgsProcessingParameterFeatureSource(
-            PHOTOS, algorithm.tr("Photo points (or give a density raster)"), [QgsProcessing.TypeVectorPoint], optional=True
+            PHOTOS,
+            algorithm.tr("Photo points (or give a density raster)"),
+            [QgsProcessing.TypeVectorPoint],
+            optional=True,
         )
     )
     algorithm.addParameter(

@@ -1,6 +1,5 @@
 """scenicheatmap:validateprices - does photo density track prices? (core/stats/prices.py)"""
 
-import numpy as np
 from qgis.core import (
     QgsCoordinateTransform,
     QgsGeometry,
@@ -21,9 +20,9 @@ from qgis.PyQt.QtCore import QVariant
 
 from ..core.files import write_text_atomically
 from ..core.stats import prices as pv
+from . import price_sampling as ps
 from .base import ScenicAlgorithm
 from .density_common import default_target_crs
-from . import price_sampling as ps
 from .fields import make_fields
 from .sinks import Sink
 

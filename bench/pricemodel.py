@@ -21,6 +21,8 @@ import warnings
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "scripts"))
+from standalone import link_plugin  # noqa: E402
 
 
 def synthetic(n, seed=1):
@@ -38,9 +40,16 @@ def synthetic(n, seed=1):
     room = rng.choice(["Entire home/apt", "Private room", "Shared room"], n, p=[0.6, 0.35, 0.05]).astype(object)
     distance = np.hypot(xy[:, 0] - side / 2, xy[:, 1] - side / 2) / 1000
     photo = np.exp(3 - 0.3 * distance + rng.normal(0, 0.7, n))
-    log_price = 4.5 + 0.08 * capacity - 0.4 * (room == "Private room") + 0.05 * np.log1p(photo) - 0.05 * distance + errors
+    log_price = (
+        4.5 + 0.08 * capacity - 0.4 * (room == "Private room") + 0.05 * np.log1p(photo) - 0.05 * distance + errors
+    )
     data = hedonic.PriceData(
-        np.exp(log_price), {"photo": photo}, xy[:, 0], xy[:, 1], {"capacity": capacity, "room": room}, centre=(side / 2, side / 2)
+        np.exp(log_price),
+        {"photo": photo},
+        xy[:, 0],
+        xy[:, 1],
+        {"capacity": capacity, "room": room},
+        centre=(side / 2, side / 2),
     )
     return data
 
@@ -70,8 +79,7 @@ def main(sizes):
     print("| prices | model | whole model (s) | one OLS (s) | ratio | peak memory (MB) |")
     print("|---|---|---|---|---|---|")
     for n in sizes:
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([plugin_parent(), os.environ.get("PYTHONPATH", "")]))
-        out = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, env=env)
+        out = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True)
         if out.returncode:
             print(out.stderr[-2000:])
             raise SystemExit(f"size {n} failed")
@@ -82,17 +90,9 @@ def main(sizes):
         )
 
 
-def plugin_parent():
-    """A folder holding the checkout as `scenic_heatmap` (the package name the plugin imports as)."""
-    import tempfile
-
-    folder = tempfile.mkdtemp(prefix="scenic_bench_")
-    os.symlink(os.path.dirname(HERE), os.path.join(folder, "scenic_heatmap"))
-    return folder
-
-
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--one":
+        link_plugin()
         one(int(sys.argv[2]))
     else:
         main([int(a) for a in sys.argv[1:]] or [1736, 50_000])

@@ -15,8 +15,8 @@ from ..algorithms.heatmap_series import HeatmapSeriesAlgorithm
 from ..algorithms.heatmap_uncertainty import HeatmapUncertaintyAlgorithm
 from ..algorithms.hotspots import HotspotsAlgorithm
 from ..algorithms.import_photos import ImportPhotosAlgorithm
-from ..algorithms.train_classifier import TrainClassifierAlgorithm
 from ..algorithms.price_model import PriceModelAlgorithm
+from ..algorithms.train_classifier import TrainClassifierAlgorithm
 from ..algorithms.validate_prices import ValidatePricesAlgorithm
 
 RESOURCES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources")

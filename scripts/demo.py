@@ -102,22 +102,29 @@ def sample_photos(folder: pathlib.Path, count=400, seed=2016):
 
 
 def sample_prices(path: pathlib.Path, count=300, seed=7):
-    """Invented listings: dearer near the hot spots, lognormal noise, one extreme and a few missing."""
+    """Invented listings: dearer near the hot spots, lognormal noise, one extreme and a few missing;
+    rooms and kind (flat or single room) are the listings' own attributes, the hedonic model's controls."""
     from qgis.core import QgsFeature, QgsField, QgsGeometry, QgsPointXY, QgsProject, QgsVectorFileWriter, QgsVectorLayer
     from qgis.PyQt.QtCore import QVariant
 
     rng = np.random.default_rng(seed)
+    own = np.random.default_rng(seed + 1)  # the attributes, drawn apart so the prices' draws stay as they were
     layer = QgsVectorLayer("Point?crs=EPSG:4326", "SAMPLE prices", "memory")
-    layer.dataProvider().addAttributes([QgsField("price_m2", QVariant.Double)])
+    layer.dataProvider().addAttributes(
+        [QgsField("price_m2", QVariant.Double), QgsField("rooms", QVariant.Int), QgsField("kind", QVariant.String)]
+    )
     layer.updateFields()
     features = []
     for i in range(count):
         x, y = rng.uniform(-2.1, 2.1), rng.uniform(-2.1, 2.1)
         near = sum(share * np.exp(-((x - hx) ** 2 + (y - hy) ** 2) / 0.8) for hx, hy, share in HOTSPOTS)
-        price = (3500 + 6000 * near) * rng.lognormal(0, 0.15)
+        rooms, kind = int(own.integers(1, 6)), str(own.choice(["flat", "flat", "flat", "single room"]))
+        price = (
+            (3500 + 6000 * near) * rng.lognormal(0, 0.15) * (1 + 0.03 * rooms) * (0.85 if kind == "single room" else 1)
+        )
         feature = QgsFeature(layer.fields())
         feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(CENTRE[0] + x * KM_LON, CENTRE[1] + y * KM_LAT)))
-        feature.setAttributes([None if i % 60 == 5 else (250000.0 if i == 17 else float(price))])
+        feature.setAttributes([None if i % 60 == 5 else (250000.0 if i == 17 else float(price)), rooms, kind])
         features.append(feature)
     layer.dataProvider().addFeatures(features)
     options = QgsVectorFileWriter.SaveVectorOptions()
@@ -197,9 +204,10 @@ def installed_font(layer):
         labeling.setSettings(settings)
 
 
-def write_report(out: pathlib.Path, facts: dict, table_rows: list, prices: dict):
+def write_report(out: pathlib.Path, facts: dict, table_rows: list, prices: dict, model: dict):
     """The one-page HTML summary (core/report): maps, district table, correlation chart, all embedded."""
     from scenic_heatmap.core.report import Report
+    from scenic_heatmap.core.stats.prices import format_p
 
     def png(name):
         return (out / name).read_bytes()
@@ -216,14 +224,24 @@ def write_report(out: pathlib.Path, facts: dict, table_rows: list, prices: dict)
     page.heading("Districts").table(table_rows[1:], table_rows[0])
     page.heading("Photo density and prices (SAMPLE prices)")
     page.paragraph(
-        f"Spearman rho = {prices['SPEARMAN']:.3f} (permutation p = {prices['SPEARMAN_P']:.3g}), Pearson "
-        f"r = {prices['PEARSON']:.3f} (p = {prices['PEARSON_P']:.3g}); {prices['N']} listings, "
+        f"Spearman rho = {prices['SPEARMAN']:.3f} (permutation p {format_p(prices['SPEARMAN_P'], 2000)}; "
+        f"Dutilleul's modified t-test p {prices['MODIFIED_P']:.3g} with an effective sample size of "
+        f"{prices['EFFECTIVE_N']:.0f}), Pearson r = {prices['PEARSON']:.3f}; {prices['N']} listings, "
         f"{prices['SKIPPED']} without a price skipped, {prices['OUTLIERS_FLAGGED']} outlier(s) left out. "
         f"Binned curve: {prices['VERDICT']}."
     )
     page.image(png("price_chart.png"), "price chart", 720)
+    page.heading("Is photo density priced? (hedonic model, SAMPLE prices)")
+    page.paragraph(
+        f"{model['MODEL_USED']}: photo coefficient {model['PHOTO_COEF']:.3f} (95 % CI {model['PHOTO_CI_LOW']:.3f} to "
+        f"{model['PHOTO_CI_HIGH']:.3f}, p {model['PHOTO_P']:.3g}) with rooms, kind and district fixed effects as "
+        f"controls; Moran's I of the OLS residuals {model['MORAN_I']:.3f}. Verdict: {model['VERDICT']}."
+    )
+    page.image(png("price_model_effect.png"), "partial effect of the photo variable", 720)
     page.raw(
-        "<p>Full statistics: <a href='price_report.html'>price_report.html</a>. Project: scenic_heatmap_demo.qgz.</p>"
+        "<p>Full statistics: <a href='price_report.html'>price_report.html</a> (correlation) and "
+        "<a href='price_model_report.html'>price_model_report.html</a> (hedonic model). "
+        "Project: scenic_heatmap_demo.qgz.</p>"
     )
     page.write(str(out / "report.html"))
 
@@ -335,7 +353,34 @@ def main(out: pathlib.Path):
             "REPORT": str(out / "price_report.html"),
         },
     )
-    print(f"validateprices: Spearman rho {prices['SPEARMAN']:.3f} (p {prices['SPEARMAN_P']:.3g}); {prices['VERDICT']}")
+    from scenic_heatmap.core.stats.prices import format_p
+
+    print(
+        f"validateprices: Spearman rho {prices['SPEARMAN']:.3f} (permutation p {format_p(prices['SPEARMAN_P'], 2000)}, "
+        f"Dutilleul p {prices['MODIFIED_P']:.3g}); {prices['VERDICT']}"
+    )
+    model = processing.run(
+        "scenicheatmap:pricemodel",
+        {
+            "PRICES": str(out / "SAMPLE_prices.geojson"),
+            "PRICE_FIELD": "price_m2",
+            "CONTROLS": ["rooms", "kind"],
+            "PHOTOS": stats["CLIPPED"],
+            "RADIUS": 500,
+            "DISTRICTS": districts_file,
+            "DISTRICT_FIELD": "name",
+            "PHOTO_TERM": 1,
+            "COEFFICIENTS": str(out / "price_model_coefficients.csv"),
+            "RESIDUALS": str(out / "price_model_residuals.gpkg"),
+            "EFFECT": str(out / "price_model_effect.csv"),
+            "CHART": str(out / "price_model_effect.png"),
+            "REPORT": str(out / "price_model_report.html"),
+        },
+    )
+    print(
+        f"pricemodel: {model['MODEL_USED']}, photo coefficient {model['PHOTO_COEF']:.3f} "
+        f"(95 % CI {model['PHOTO_CI_LOW']:.3f} to {model['PHOTO_CI_HIGH']:.3f}); {model['VERDICT']}"
+    )
 
     project = QgsProject.instance()
     rasters = {
@@ -381,7 +426,7 @@ def main(out: pathlib.Path):
         "valid photos in the districts": stats["CLIPPED_COUNT"],
         "seasons mapped": series["PERIODS"],
     }
-    write_report(out, facts, table_rows, prices)
+    write_report(out, facts, table_rows, prices, model)
     print(f"wrote {out / 'report.html'}, {out / 'heatmap.png'} and {out / 'scenic_heatmap_demo.qgz'}")
     project.clear()
     plugin.unload()

@@ -31,6 +31,9 @@ def test_demo_runs_the_whole_chain(tmp_path):
         "series/heatmap_series.qlr",
         "price_chart.png",
         "price_report.html",
+        "price_model_report.html",
+        "price_model_effect.png",
+        "price_model_coefficients.csv",
         "report.html",
         "district_table.csv",
         "district_summary.csv",
@@ -44,7 +47,14 @@ def test_demo_runs_the_whole_chain(tmp_path):
     rho = float(re.search(r"validateprices: Spearman rho (-?[\d.]+)", proc.stdout).group(1))
     assert rho > 0.2  # the invented prices rise near the hot spots
     report = (out / "report.html").read_text()
-    assert report.count("data:image/png;base64,") == 4 and "CC BY 2.0" in report and "Sample district 5" in report
+    assert re.search(r"pricemodel: .*; (priced|explained by location|not distinguishable)", proc.stdout)
+    assert "The ladder" in (out / "price_model_report.html").read_text()
+    assert (
+        report.count("data:image/png;base64,") == 5
+        and "Is photo density priced?" in report
+        and "CC BY 2.0" in report
+        and "Sample district 5" in report
+    )
 
     project = QgsProject()
     assert project.read(str(out / "scenic_heatmap_demo.qgz"))

@@ -33,6 +33,7 @@ SPLINE_DF = 4
 ML_MAX_N = 4000
 EFFECT_POINTS = 60
 
+STEP_PHOTO, STEP_CONTROLS, STEP_LOCATION = "OLS photo only", "OLS + controls", "OLS + location"
 VERDICT_PRICED = "priced after controls and spatial dependence"
 VERDICT_LOCATION = "explained by location: the effect goes when centrality or districts enter"
 VERDICT_ZERO = "not distinguishable from zero"
@@ -89,7 +90,7 @@ class Estimate:
 class Fit:
     """One model of the ladder."""
 
-    name: str  # e.g. "+ controls" or "spatial error (ML)"
+    name: str  # e.g. "OLS + controls" or "spatial error (ML)"
     kind: str  # ols, error or lag
     estimates: List[Estimate]
     n: int
@@ -366,7 +367,10 @@ def choose(diagnostics: Diagnostics, alpha: float) -> tuple:
     r_err, r_lag = lm["robust LM error"], lm["robust LM lag"]
     if (r_err[1] < alpha) != (r_lag[1] < alpha):
         kind = "error" if r_err[1] < alpha else "lag"
-        return kind, f"Both LM tests reject; of the robust ones only robust LM {kind} does ({show}): spatial {kind} model."
+        return (
+            kind,
+            f"Both LM tests reject; of the robust ones only robust LM {kind} does ({show}): spatial {kind} model.",
+        )
     kind = "error" if r_err[0] >= r_lag[0] else "lag"
     return kind, (
         f"Both LM tests reject, and the robust ones {'both' if r_err[1] < alpha else 'neither'} do; the larger robust "
@@ -382,7 +386,7 @@ def _normal_estimates(names, betas, vm, alpha) -> List[Estimate]:
     for term, b, var in zip(names, betas, np.diag(vm)):
         se = math.sqrt(max(float(var), 0.0))
         z = b / se if se > 0 else float("nan")
-        p = 2 * (1 - NormalDist().cdf(abs(z))) if se > 0 else float("nan")
+        p = 2 * NormalDist().cdf(-abs(z)) if se > 0 else float("nan")  # no underflow to 0
         estimates.append(Estimate(term, float(b), se, float(z), float(p), b - z_crit * se, b + z_crit * se))
     return estimates
 
@@ -428,10 +432,15 @@ def spatial_fit(design: _Design, blocks, w, kind: str, alpha: float) -> tuple:
                 if ml
                 else spreg.GM_Error_Het(design.y[:, None], matrix, w, name_x=names)
             )
-            param_name, label = "lambda", "spatial error (ML)" if ml else "spatial error (GMM, heteroskedasticity-robust)"
+            param_name, label = (
+                "lambda",
+                "spatial error (ML)" if ml else "spatial error (GMM, heteroskedasticity-robust)",
+            )
         else:
             model = (
-                spreg.ML_Lag(design.y[:, None], matrix, w, method="LU", spat_impacts=None, spat_diag=False, name_x=names)
+                spreg.ML_Lag(
+                    design.y[:, None], matrix, w, method="LU", spat_impacts=None, spat_diag=False, name_x=names
+                )
                 if ml
                 else spreg.GM_Lag(design.y[:, None], matrix, w=w, spat_impacts=None, name_x=names)
             )
@@ -445,7 +454,16 @@ def spatial_fit(design: _Design, blocks, w, kind: str, alpha: float) -> tuple:
     r2 = getattr(model, "pr2", None)
     aic = getattr(model, "aic", None) if ml else None
     covariance = "maximum likelihood" if ml else "GMM"
-    fit = Fit(label, kind, estimates, n, None if r2 is None else float(r2), None if aic is None else float(aic), covariance, param)
+    fit = Fit(
+        label,
+        kind,
+        estimates,
+        n,
+        None if r2 is None else float(r2),
+        None if aic is None else float(aic),
+        covariance,
+        param,
+    )
     return fit, model, names
 
 
@@ -473,7 +491,7 @@ def _impacts(names, betas, vm, w, alpha) -> List[Estimate]:
             se = math.sqrt(max(float(gradient @ vm @ gradient), 0.0))
             value = b * m
             z = value / se if se > 0 else float("nan")
-            p = 2 * (1 - NormalDist().cdf(abs(z))) if se > 0 else float("nan")
+            p = 2 * NormalDist().cdf(-abs(z)) if se > 0 else float("nan")  # no underflow to 0
             out.append(Estimate(f"{name} ({what})", value, se, z, p, value - z_crit * se, value + z_crit * se))
     return out
 
@@ -493,11 +511,11 @@ def fit_price_model(data: PriceData, settings: Settings = None, progress: Progre
     alpha = settings.alpha
     photo_terms = list(design.photo)
     ladder = []
-    steps = [("photo only", [design.photo]), ("+ controls", [design.photo, design.controls])]
+    steps = [(STEP_PHOTO, [design.photo]), (STEP_CONTROLS, [design.photo, design.controls])]
     if not design.controls:
         steps = steps[:1]
     if design.location:
-        steps.append(("+ location", [design.photo, design.controls, design.location]))
+        steps.append((STEP_LOCATION, [design.photo, design.controls, design.location]))
     for i, (name, blocks) in enumerate(steps):
         progress.check()
         ladder.append(_ols(design, name, blocks, alpha)[0])
@@ -579,7 +597,7 @@ def _verdict(ladder: List[Fit], term: str, kind: str, alpha: float, has_location
     final = photo_estimate(ladder[-1], term)
     if _significant(final, alpha):
         return VERDICT_PRICED
-    before = next((f for f in ladder if f.name == "+ controls"), ladder[0])
+    before = next((f for f in ladder if f.name == STEP_CONTROLS), ladder[0])
     if has_location and _significant(before.term(term), alpha):
         return VERDICT_LOCATION
     return VERDICT_ZERO
@@ -611,7 +629,13 @@ def _doubling(design: _Design, final: Fit, term: str, log_price: bool) -> dict:
     values = [estimate.estimate * step, estimate.ci_low * step, estimate.ci_high * step]
     if log_price:
         values = [100.0 * (math.exp(v) - 1.0) for v in values]
-    return {"base": base, "change": values[0], "low": values[1], "high": values[2], "unit": "%" if log_price else "price units"}
+    return {
+        "base": base,
+        "change": values[0],
+        "low": values[1],
+        "high": values[2],
+        "unit": "%" if log_price else "price units",
+    }
 
 
 def _effect_curve(design, settings, blocks, w, kind, alpha, final) -> List[dict]:
@@ -687,9 +711,46 @@ def chart_png(result: PriceModelResult, x_label: str) -> bytes:
     axis.axhline(0, color="#555555", linewidth=0.8)
     axis.set_xlabel(x_label)
     axis.set_ylabel("partial effect on log price" if result.log_price else "partial effect on price")
-    axis.set_title(f"Photo variable in the hedonic model: {result.final.name}")
+    axis.set_title(f"Photo variable in the hedonic price model ({result.final.name})")
     axis.legend(loc="upper left", fontsize=8)
     axis.grid(alpha=0.3)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def ladder_png(result: PriceModelResult) -> bytes:
+    """The photo coefficient along the ladder, with its 95 % intervals: where it shrinks, what entered
+    explained it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(7.5, 0.9 + 0.55 * len(result.ladder) * len(result.photo_terms)), dpi=110)
+    labels, row = [], 0
+    for colour, term in zip(["#bd0026", "#2c7fb8"], result.photo_terms):
+        for fit in result.ladder:
+            e = photo_estimate(fit, term)
+            if e is None:
+                continue
+            axis.errorbar(
+                e.estimate,
+                row,
+                xerr=[[e.estimate - e.ci_low], [e.ci_high - e.estimate]],
+                fmt="o",
+                color=colour,
+                capsize=4,
+            )
+            labels.append(f"{fit.name}" + (f" [{term}]" if len(result.photo_terms) > 1 else ""))
+            row += 1
+    axis.axvline(0, color="#555555", linewidth=0.8)
+    axis.set_yticks(range(len(labels)), labels)
+    axis.invert_yaxis()
+    axis.set_xlabel("photo coefficient (log price per unit of log(1 + photo variable)), 95 % CI")
+    axis.grid(alpha=0.3, axis="x")
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
@@ -762,6 +823,7 @@ def report_html(title: str, inputs: Dict[str, object], result: PriceModelResult,
     )
     rows = ladder_rows(result)
     page.table(rows, list(rows[0]))
+    page.image(ladder_png(result), "the photo coefficient along the ladder")
     page.items(path_sentences(result))
     page.heading("Spatial dependence of the OLS residuals")
     d = result.diagnostics
@@ -780,7 +842,9 @@ def report_html(title: str, inputs: Dict[str, object], result: PriceModelResult,
             "; ".join(f"{k}: {v}" for k, v in result.levels.items()), bold="Reference levels (most frequent):"
         )
     page.heading("All coefficients")
-    page.table(coefficient_rows(result), ["model", "term", "estimate", "std_error", "statistic", "p", "ci_low", "ci_high"])
+    page.table(
+        coefficient_rows(result), ["model", "term", "estimate", "std_error", "statistic", "p", "ci_low", "ci_high"]
+    )
     page.paragraph(
         "OLS steps: heteroskedasticity-robust (HC1) or district-clustered standard errors (t with G−1 "
         "degrees of freedom). Spatial models: spreg, maximum likelihood with a sparse LU log-determinant, "
@@ -821,4 +885,3 @@ def describe(result: PriceModelResult) -> List[str]:
     )
     lines.append(f"Verdict: {result.verdict}.")
     return lines
-
