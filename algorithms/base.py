@@ -8,7 +8,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from ..core import packages
-from ..core.cnn.worker import WorkerError, python_executable
+from ..core.child import WorkerError, python_executable
 from ..core.errors import Cancelled, Progress, UserError
 from . import outputs_guard
 

@@ -122,7 +122,7 @@ def compute_heat_map(output, spec, points, radius, kernel, weights, unit, client
     """One heat map of `points` on spec's grid (a tiles.MapSpec), strip by strip, here (client None)
     or on a Dask cluster, written to `output`; logs what MIN_OWNERS removed. Returns a
     tiles.Summary; cancelling raises."""
-    from ..core.cluster.heatmaps import strip_runner
+    from ..core.density.distributed import strip_runner
     from ..core.density import tiles
     from ..core.density.raster import RasterError
 

@@ -117,7 +117,7 @@ class HeatmapUncertaintyAlgorithm(ScenicAlgorithm):
         return results
 
     def _bootstrap(self, parameters, context, feedback, points, grid, radius, kernel, kind, scale, client):
-        from ..core.cluster.heatmaps import bootstrap_runner
+        from ..core.density.distributed import bootstrap_runner
         from ..core.density.bootstrap import local_strips
 
         return owner_bootstrap(

@@ -16,7 +16,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core import packages
-from ..core.cnn.worker import WorkerError, python_executable
+from ..core.child import WorkerError, python_executable
 
 REQUIREMENTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "requirements.txt")
 SIZE_NOTE = (

@@ -39,6 +39,7 @@ def test_init_processing_registers_without_iface(processing_provider):
         "scenicheatmap:heatmapuncertainty",
         "scenicheatmap:hotspots",
         "scenicheatmap:importphotos",
+        "scenicheatmap:pricemodel",
         "scenicheatmap:trainclassifier",
         "scenicheatmap:validateprices",
         "scenicheatmap:workflow",

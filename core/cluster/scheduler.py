@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
 
-from ..cnn.worker import PACKAGE, child_env, python_executable
+from ..child import PACKAGE, child_env, python_executable
 from ..packages import need
 
 MAX_LOCAL_WORKERS = 256

@@ -458,11 +458,11 @@ class WorkerClassifier:
     def classify(
         self, paths: Iterable[str], progress: Callable[[int], bool] = lambda done: True
     ) -> Iterator[Prediction]:
-        from .worker import run_worker
+        from ..child import run_worker
 
         paths = list(paths)
         lines = run_worker(
-            "classify_worker",
+            "cnn.classify_worker",
             {
                 "paths": paths,
                 "batch_size": self.batch_size,

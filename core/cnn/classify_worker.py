@@ -1,4 +1,4 @@
-"""The classifier in a process of its own (see core/cnn/worker.py for why).
+"""The classifier in a process of its own (see core/child.py for why).
 
 Request: {"paths": [...], "batch_size": 32, "model": "" or a trainclassifier file,
 "face_gate": the default classifier's lowest score for a face check, "face_check": false}.

@@ -1,4 +1,4 @@
-"""Training in a process of its own (see core/cnn/worker.py for why).
+"""Training in a process of its own (see core/child.py for why).
 
 Request: the keyword arguments of core.training.train plus folder, groups,
 report. Answers: {"stage", "fraction"} lines, then {"result": ...} or

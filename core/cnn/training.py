@@ -343,11 +343,11 @@ def train_in_worker(
     """`train` in a child process (core/cnn/train_worker.py), the twin of WorkerClassifier: TensorFlow
     never loads in QGIS. Reports progress(stage, fraction); returns the worker's result dict.
     Raises TrainingError for the worker's own errors or a cancel, WorkerError when it dies."""
-    from .worker import run_worker
+    from ..child import run_worker
 
     check_fine_tune(request.get("backbone_name", "efficientnet-lite0"), request.get("fine_tune_blocks", 0))
     result = None
-    lines = run_worker("train_worker", request)
+    lines = run_worker("cnn.train_worker", request)
     try:
         for message in lines:
             if cancelled():

@@ -43,7 +43,7 @@ def test_the_local_path_never_imports_dask():
     code = (
         "import sys, numpy as np\n"
         "from scenic_heatmap.core.cluster.scheduler import parse\n"
-        "from scenic_heatmap.core.cluster import heatmaps, classify\n"
+        "from scenic_heatmap.core.density import distributed\nfrom scenic_heatmap.core.cnn import distributed as cnn\n"
         "from scenic_heatmap.core.density import kde, tiles\n"
         "assert not parse('')\n"
         "xs = np.array([0.0, 50.0]); grid = kde.grid_for_points(xs, xs, 100, 10)\n"

@@ -1,8 +1,8 @@
 """Heat-map strips on a Dask cluster: the same `tiles.compute_strip` (or the bootstrap's
 `bootstrap_strip`), one task per strip. QGIS-free."""
 
-from ..density.bootstrap import bootstrap_strip
-from ..density.tiles import compute_strip
+from .bootstrap import bootstrap_strip
+from .tiles import compute_strip
 
 RETRIES = 2
 

@@ -1,9 +1,11 @@
-"""Run a core module in a child Python process, talking JSON lines. QGIS-free.
+"""Child Python processes that import the plugin's core: which interpreter, which environment,
+and one JSON-lines conversation. QGIS-free. Used by the CNN workers, the Dask scheduler's
+LocalCluster and the package installer.
 
 TensorFlow must not load inside QGIS: it carries its own protobuf and SQLite,
 and inside qgis_process (and QGIS desktop), whose executables link the system
 libprotobuf, its descriptors clash and the process aborts. The CNN work runs
-in `python -m <plugin>.core.<worker>` instead: one JSON request on stdin, JSON
+in `python -m <plugin>.core.<module>` instead: one JSON request on stdin, JSON
 lines back on stdout.
 """
 
@@ -16,8 +18,11 @@ import tempfile
 from typing import Iterator
 
 
-class WorkerError(RuntimeError):
-    pass
+from .errors import UserError
+
+
+class WorkerError(UserError):
+    """A child process could not start or died; the message carries its last error lines."""
 
 
 def python_executable() -> str:
@@ -48,7 +53,7 @@ PACKAGE = __name__.split(".")[0]  # the plugin's folder name, e.g. scenic_heatma
 
 def child_env() -> dict:
     """The environment of a child Python that imports the plugin's core (and maybe TensorFlow)."""
-    plugin_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    plugin_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ)
     paths = [p for p in sys.path if p and os.path.isdir(p)]
     # the installer's folder (core/packages.py) comes last inside QGIS, first here: no QGIS
@@ -60,13 +65,14 @@ def child_env() -> dict:
 
 
 def run_worker(module: str, request: dict) -> Iterator[dict]:
-    """Yields the worker's JSON lines; raises WorkerError with its last stderr lines if it dies.
+    """Runs `core.<module>` (e.g. "cnn.classify_worker") and yields its JSON lines; raises WorkerError
+    with its last stderr lines if it dies.
 
     Closing the generator early kills the worker (cancel)."""
     env = child_env()
     with tempfile.TemporaryFile() as errors:
         child = subprocess.Popen(
-            [python_executable(), "-m", f"{PACKAGE}.core.cnn.{module}"],
+            [python_executable(), "-m", f"{PACKAGE}.core.{module}"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=errors,

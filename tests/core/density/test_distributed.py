@@ -1,9 +1,9 @@
-"""core/cluster/heatmaps.py: strips computed on two worker processes equal this machine's file."""
+"""core/density/distributed.py: strips computed on two worker processes equal this machine's file."""
 
 import numpy as np
 import pytest
 
-from scenic_heatmap.core.cluster.heatmaps import strip_runner
+from scenic_heatmap.core.density.distributed import strip_runner
 from scenic_heatmap.core.density import kde, tiles
 
 from ..density.test_tiles import blob, photos, read, utm_wkt
@@ -41,7 +41,7 @@ def test_an_error_on_a_worker_reaches_the_caller_and_leaves_no_file(tmp_path, lo
 
 
 def test_bootstrap_strips_on_the_cluster_equal_the_local_ones(local_client, monkeypatch):
-    from scenic_heatmap.core.cluster.heatmaps import bootstrap_runner
+    from scenic_heatmap.core.density.distributed import bootstrap_runner
     from scenic_heatmap.core.density import bootstrap
 
     xs, ys, _, owners = photos(1500, seed=4)

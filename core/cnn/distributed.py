@@ -9,10 +9,10 @@ import os
 import socket
 from typing import Callable, Iterable, Iterator
 
-from ..cnn.classifier import Prediction, WorkerClassifier
-from ..cnn.worker import WorkerError
+from .classifier import Prediction, WorkerClassifier
+from ..child import WorkerError
 from ..files import not_regular_reason
-from .scheduler import SchedulerError
+from ..cluster.scheduler import SchedulerError
 
 PARTITION_BATCHES = 8  # 256 photos a task: few pipeline restarts, small loss when a worker dies
 RETRIES = 3
@@ -22,7 +22,7 @@ _CLASSIFIERS = {}  # per worker process: settings -> classifier
 def _classifier(settings: dict):
     key = tuple(sorted(settings.items()))
     if key not in _CLASSIFIERS:
-        from ..cnn.classifier import DefaultClassifier, TrainedClassifier
+        from .classifier import DefaultClassifier, TrainedClassifier
 
         # threads for decoding and the network: the worker's share of its machine (local_cluster.py
         # sets it), else the classifier's own default
