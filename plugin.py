@@ -36,7 +36,7 @@ class ScenicHeatmapPlugin:
         from qgis.PyQt.QtGui import QIcon
         from qgis.PyQt.QtWidgets import QAction
 
-        from .algorithms.base import ICON
+        from .algorithms.support.base import ICON
 
         self.action = QAction(QIcon(ICON), "Install Python packages…", self.iface.mainWindow())
         self.action.triggered.connect(self.open_installer)
@@ -62,7 +62,7 @@ class ScenicHeatmapPlugin:
         bar.pushWidget(item, Qgis.Warning, 0)
 
     def open_installer(self):
-        from .algorithms.base import packages_folder
+        from .algorithms.support.base import packages_folder
         from .gui.installer_dialog import InstallerDialog
 
         self.dialog = InstallerDialog(packages_folder(), self.iface.mainWindow() if self.iface else None)

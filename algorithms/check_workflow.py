@@ -13,7 +13,7 @@ from qgis.core import (
 )
 
 from ..core.density import kde
-from .base import ScenicAlgorithm
+from .support.base import ScenicAlgorithm
 
 
 class CheckWorkflowAlgorithm(ScenicAlgorithm):

@@ -31,12 +31,12 @@ from ..core.cnn.training import TrainingError
 from ..core.child import WorkerError
 from ..core.files import write_text_atomically
 from ..core.photos.folder import scan_folder
-from .base import ScenicAlgorithm
-from .cluster import HELP as SCHEDULER_HELP
-from .cluster import add_scheduler_parameter, dask_client, scheduler_of
-from .fields import make_fields
-from .map_tips import attach_map_tip
-from .sinks import write_feature
+from .support.base import ScenicAlgorithm
+from .support.cluster import HELP as SCHEDULER_HELP
+from .support.cluster import add_scheduler_parameter, dask_client, scheduler_of
+from .support.fields import make_fields
+from .support.map_tips import attach_map_tip
+from .support.sinks import write_feature
 
 RESULT_FIELDS = (
     ("class", QVariant.String),

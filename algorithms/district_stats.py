@@ -16,10 +16,10 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 
 from ..core.stats.counts import SUMMARY_FIELDS, count_summary, density_per_km2, shares
-from .base import ScenicAlgorithm
-from .districts import DistrictIndex
-from .fields import make_fields
-from .sinks import Sink
+from .support.base import ScenicAlgorithm
+from .support.districts import DistrictIndex
+from .support.fields import make_fields
+from .support.sinks import Sink
 
 COUNT_FIELDS = (
     ("images", QVariant.Int),

@@ -28,10 +28,10 @@ from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
 
 from ..core.flickr.client import REST_URL, FlickrClient, FlickrPermanentError, HarvestCancelled, TransientError
 from ..core.flickr.harvest import Harvester, HarvestParams
-from .base import ScenicAlgorithm
-from .fields import make_fields
-from .map_tips import attach_map_tip
-from .sinks import write_feature
+from .support.base import ScenicAlgorithm
+from .support.fields import make_fields
+from .support.map_tips import attach_map_tip
+from .support.sinks import write_feature
 
 KEY_ENV, SECRET_ENV = "SCENIC_HEATMAP_FLICKR_KEY", "SCENIC_HEATMAP_FLICKR_SECRET"
 LICENSES = [

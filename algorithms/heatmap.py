@@ -8,11 +8,11 @@ from qgis.core import (
 )
 
 from ..core.density import kde, tiles
-from . import density_common as common
-from .base import ScenicAlgorithm
-from .cluster import HELP as SCHEDULER_HELP
-from .cluster import add_scheduler_parameter, dask_client, scheduler_of
-from .density_common import (
+from .support import density_common as common
+from .support.base import ScenicAlgorithm
+from .support.cluster import HELP as SCHEDULER_HELP
+from .support.cluster import add_scheduler_parameter, dask_client, scheduler_of
+from .support.density_common import (
     WEIGHTING_HELP,
     add_density_parameters,
     clip_source,
@@ -26,7 +26,7 @@ from .density_common import (
     target_crs,
     value_kind,
 )
-from .styling import LoadStyleOnCompletion, density_title, write_density_style
+from .support.styling import LoadStyleOnCompletion, density_title, write_density_style
 
 
 class HeatmapAlgorithm(ScenicAlgorithm):

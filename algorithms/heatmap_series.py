@@ -26,11 +26,11 @@ from qgis.PyQt.QtCore import QDateTime
 
 from ..core.density import kde, tiles
 from ..core.density.periods import PERIODS, periods_of
-from . import density_common as common
-from .base import ScenicAlgorithm
-from .cluster import HELP as SCHEDULER_HELP
-from .cluster import add_scheduler_parameter, dask_client, scheduler_of
-from .density_common import (
+from .support import density_common as common
+from .support.base import ScenicAlgorithm
+from .support.cluster import HELP as SCHEDULER_HELP
+from .support.cluster import add_scheduler_parameter, dask_client, scheduler_of
+from .support.density_common import (
     MAX_CELLS,
     TAKEN_FIELD,
     WEIGHTING_HELP,
@@ -46,8 +46,8 @@ from .density_common import (
     target_crs,
     value_kind,
 )
-from .rendering import layout_image
-from .styling import LoadStyleOnCompletion, apply_density_style, density_title, style_path
+from .support.rendering import layout_image
+from .support.styling import LoadStyleOnCompletion, apply_density_style, density_title, style_path
 
 
 def set_period(layer: QgsRasterLayer, start, end):

@@ -13,11 +13,11 @@ from ..core.density import kde
 from ..core.density.bootstrap import owner_bootstrap
 from ..core.density.owners import owner_counts
 from ..core.density.raster import RasterError, polygon_mask, write_geotiff
-from . import density_common as common
-from .base import ScenicAlgorithm
-from .cluster import HELP as SCHEDULER_HELP
-from .cluster import add_scheduler_parameter, dask_client, scheduler_of
-from .density_common import (
+from .support import density_common as common
+from .support.base import ScenicAlgorithm
+from .support.cluster import HELP as SCHEDULER_HELP
+from .support.cluster import add_scheduler_parameter, dask_client, scheduler_of
+from .support.density_common import (
     WEIGHTING_HELP,
     add_density_parameters,
     clip_source,
@@ -28,7 +28,7 @@ from .density_common import (
     target_crs,
     value_kind,
 )
-from .styling import write_density_style
+from .support.styling import write_density_style
 
 OUTPUTS = (
     ("CV", "Coefficient of variation", "coefficient of variation"),

@@ -26,8 +26,8 @@ from ..core.density import weighting as bias
 from ..core.density.raster import points_in_polygons
 from ..core.hotspots import gistar
 from ..core.hotspots.grid import GRIDS, GridError, aggregate
-from .base import ScenicAlgorithm
-from .density_common import (
+from .support.base import ScenicAlgorithm
+from .support.density_common import (
     AUDIENCE,
     WEIGHTING_HELP,
     add_weighting_parameters,
@@ -38,9 +38,9 @@ from .density_common import (
     read_weighted_points,
     target_crs,
 )
-from .fields import make_fields
-from .sinks import Sink
-from .styling import KeptPostProcessor
+from .support.fields import make_fields
+from .support.sinks import Sink
+from .support.styling import KeptPostProcessor
 
 COLOURS = {
     "hot 99": "#d7191c",

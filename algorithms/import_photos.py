@@ -16,10 +16,10 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QDateTime, QVariant
 
 from ..core.photos.folder import list_files, scan_paths
-from .base import ScenicAlgorithm
-from .fields import make_fields
-from .map_tips import attach_map_tip
-from .sinks import Sink
+from .support.base import ScenicAlgorithm
+from .support.fields import make_fields
+from .support.map_tips import attach_map_tip
+from .support.sinks import Sink
 
 PHOTO_FIELDS = (
     ("photo_id", QVariant.String),

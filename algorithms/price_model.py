@@ -22,10 +22,10 @@ from qgis.PyQt.QtCore import QVariant
 from ..core.density.weighting import LOCAL_DAYS
 from ..core.files import write_text_atomically
 from ..core.stats import hedonic
-from . import price_sampling as ps
-from .base import ScenicAlgorithm, progress
-from .fields import make_fields
-from .sinks import Sink
+from .support import price_sampling as ps
+from .support.base import ScenicAlgorithm, progress
+from .support.fields import make_fields
+from .support.sinks import Sink
 
 COEFFICIENT_FIELDS = (
     ("model", QVariant.String),

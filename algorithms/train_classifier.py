@@ -19,9 +19,9 @@ from qgis.PyQt.QtCore import QVariant
 from ..core.cnn.backbone import BACKBONES, FINE_TUNE_MAX, user_cache_dir
 from ..core.cnn.training import TrainingError, check_fine_tune, parse_class_groups, scan_dataset, train_in_worker
 from ..core.child import WorkerError
-from .base import ScenicAlgorithm
-from .fields import make_fields
-from .sinks import Sink
+from .support.base import ScenicAlgorithm
+from .support.fields import make_fields
+from .support.sinks import Sink
 
 STUDY_GROUPS = "valid=valid; non_valid=event,food,indoor,meme,photo-shoot,random,selfie,stuff"
 

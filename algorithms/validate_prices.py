@@ -20,11 +20,11 @@ from qgis.PyQt.QtCore import QVariant
 
 from ..core.files import write_text_atomically
 from ..core.stats import prices as pv
-from . import price_sampling as ps
-from .base import ScenicAlgorithm
-from .density_common import default_target_crs
-from .fields import make_fields
-from .sinks import Sink
+from .support import price_sampling as ps
+from .support.base import ScenicAlgorithm
+from .support.density_common import default_target_crs
+from .support.fields import make_fields
+from .support.sinks import Sink
 
 BIN_FIELDS = (
     ("bin", QVariant.Int),

@@ -7,7 +7,7 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..algorithms.check_workflow import CheckWorkflowAlgorithm
 from ..algorithms.classify_photos import ClassifyPhotosAlgorithm
-from ..algorithms.cluster import register_setting, unregister_setting
+from ..algorithms.support.cluster import register_setting, unregister_setting
 from ..algorithms.district_stats import DistrictStatsAlgorithm
 from ..algorithms.harvest_flickr import HarvestFlickrAlgorithm
 from ..algorithms.heatmap import HeatmapAlgorithm

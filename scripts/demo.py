@@ -181,7 +181,7 @@ def sample_districts(path: pathlib.Path):
 
 def render_png(layers, extent, path: pathlib.Path, title: str, unit: str):
     """A print layout: the map, a legend with the unit, a scale bar and a north arrow."""
-    from scenic_heatmap.algorithms.rendering import layout_image
+    from scenic_heatmap.algorithms.support.rendering import layout_image
 
     image, _ = layout_image([(layers, extent, title)], layers[-1].crs(), layers[-1], unit, panel_mm=160)
     image.save(str(path))

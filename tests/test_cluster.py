@@ -3,7 +3,7 @@
 import pytest
 from qgis.core import QgsApplication, QgsProcessingParameterDefinition, QgsSettings
 
-from scenic_heatmap.algorithms.cluster import SCHEDULER, SETTING, SETTING_KEY
+from scenic_heatmap.algorithms.support.cluster import SCHEDULER, SETTING, SETTING_KEY
 
 
 @pytest.mark.parametrize("algorithm", ["classifyphotos", "heatmap", "heatmapseries", "heatmapuncertainty"])

@@ -10,7 +10,7 @@ from test_bad_input import points
 
 
 def test_layout_has_legend_with_the_unit_scale_bar_and_north_arrow(run_alg, tmp_path):
-    from scenic_heatmap.algorithms.rendering import layout_image
+    from scenic_heatmap.algorithms.support.rendering import layout_image
 
     result = run_alg(
         "scenicheatmap:heatmap",

@@ -18,8 +18,8 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ..core.density import weighting
-from ..core.stats import prices as pv
+from ...core.density import weighting
+from ...core.stats import prices as pv
 from .density_common import default_target_crs, read_points
 from .districts import DistrictIndex
 

@@ -12,7 +12,7 @@ from qgis.core import (
     QgsStyle,
 )
 
-from ..core.density.raster import break_label, class_breaks
+from ...core.density.raster import break_label, class_breaks
 
 RAMP = "YlOrRd"
 

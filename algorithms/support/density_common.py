@@ -23,9 +23,9 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QDateTime, Qt
 
-from ..core.density import kde
-from ..core.density import weighting as bias
-from ..core.stats.geo import utm_epsg
+from ...core.density import kde
+from ...core.density import weighting as bias
+from ...core.stats.geo import utm_epsg
 
 POINTS = "POINTS"
 RADIUS = "RADIUS"
@@ -122,9 +122,9 @@ def compute_heat_map(output, spec, points, radius, kernel, weights, unit, client
     """One heat map of `points` on spec's grid (a tiles.MapSpec), strip by strip, here (client None)
     or on a Dask cluster, written to `output`; logs what MIN_OWNERS removed. Returns a
     tiles.Summary; cancelling raises."""
-    from ..core.density.distributed import strip_runner
-    from ..core.density import tiles
-    from ..core.density.raster import RasterError
+    from ...core.density.distributed import strip_runner
+    from ...core.density import tiles
+    from ...core.density.raster import RasterError
 
     try:
         tiles.check_memory(spec.grid)
@@ -282,7 +282,7 @@ def default_target_crs(source, context) -> QgsCoordinateReferenceSystem:
 
 def ground_scale(source, target, context) -> float:
     """Target-CRS units per metre on the ground at the points' centre (north-south, 1 km)."""
-    from ..core.stats.geo import haversine_m
+    from ...core.stats.geo import haversine_m
 
     wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
     centre = (

@@ -7,9 +7,9 @@ from qgis.core import QgsApplication, QgsProcessingAlgorithm, QgsProcessingExcep
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
-from ..core import packages
-from ..core.child import WorkerError, python_executable
-from ..core.errors import Cancelled, Progress, UserError
+from ...core import packages
+from ...core.child import WorkerError, python_executable
+from ...core.errors import Cancelled, Progress, UserError
 from . import outputs_guard
 
 ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "icon.svg")

@@ -10,8 +10,8 @@ from qgis.core import (
     QgsSettings,
 )
 
-from ..core.cluster.scheduler import Scheduler, SchedulerError, parse
-from ..core.packages import MissingPackages
+from ...core.cluster.scheduler import Scheduler, SchedulerError, parse
+from ...core.packages import MissingPackages
 
 SCHEDULER = "SCHEDULER"
 SETTING = "SCENIC_HEATMAP_SCHEDULER"  # a ProcessingConfig setting, stored under Processing/Configuration
@@ -50,7 +50,7 @@ def dask_client(scheduler: Scheduler, feedback):
     if not scheduler:
         yield None
         return
-    from ..core.cluster.scheduler import client_for
+    from ...core.cluster.scheduler import client_for
 
     feedback.pushInfo(f"Connecting to {scheduler.describe()}…")
     try:
