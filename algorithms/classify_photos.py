@@ -24,11 +24,11 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QDateTime, QVariant
 
-from ..core.cnn.distributed import ClusterClassifier
+from ..core.child import WorkerError
 from ..core.cnn.classifier import LABEL_CUT, WorkerClassifier, study_csv_rows
+from ..core.cnn.distributed import ClusterClassifier
 from ..core.cnn.review import Reviewed, write_contact_sheet, write_label_folder
 from ..core.cnn.training import TrainingError
-from ..core.child import WorkerError
 from ..core.files import write_text_atomically
 from ..core.photos.folder import scan_folder
 from .support.base import ScenicAlgorithm

@@ -8,14 +8,7 @@ from qgis.core import (
     QgsFillSymbol,
     QgsGeometry,
     QgsPointXY,
-    QgsProcessing,
     QgsProcessingException,
-    QgsProcessingParameterBoolean,
-    QgsProcessingParameterCrs,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterFeatureSink,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterNumber,
     QgsRendererCategory,
     QgsVectorLayer,
     QgsWkbTypes,
@@ -23,22 +16,12 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 
 from ..core.density import weighting as bias
-from ..core.density.raster import points_in_polygons
-from ..core.hotspots import gistar
-from ..core.hotspots.grid import GRIDS, GridError, aggregate
-from .support.base import ScenicAlgorithm
-from .support.density_common import (
-    AUDIENCE,
-    WEIGHTING_HELP,
-    add_weighting_parameters,
-    clip_source,
-    clip_wkbs,
-    local_days,
-    point_source,
-    read_weighted_points,
-    target_crs,
-)
+from ..core.hotspots import analysis, gistar
+from ..core.hotspots.grid import GRIDS
+from .support.base import ScenicAlgorithm, progress
+from .support.density_common import POINTS, WEIGHTING_HELP, DensityInputs, weighting_parameters
 from .support.fields import make_fields
+from .support.parameters import boolean, enum, integer, number, simple, sink, source
 from .support.sinks import Sink
 from .support.styling import KeptPostProcessor
 
@@ -61,12 +44,6 @@ FIELDS = (
     ("p_fdr", QVariant.Double),
     ("class", QVariant.String),
 )
-NEIGHBOURHOODS = ("distance band", "k nearest")
-TOURIST_SHARE = "tourist share"
-LOCAL_RULES = (
-    "photos span more than LOCAL_DAYS days",
-    "share of photo days inside CLIP",
-)  # AUDIENCE: tourists' photo-user-days against the citywide share
 
 
 def class_renderer() -> QgsCategorizedSymbolRenderer:
@@ -97,25 +74,29 @@ class StyleHotspots(KeptPostProcessor):
 
 
 class HotspotsAlgorithm(ScenicAlgorithm):
-    POINTS = "POINTS"
-    CELL = "CELL"
-    GRID = "GRID"
-    NEIGHBOURHOOD = "NEIGHBOURHOOD"
-    BAND = "BAND"
-    K = "K"
-    PERMUTATIONS = "PERMUTATIONS"
-    SEED = "SEED"
-    FDR = "FDR"
-    CLIP = "CLIP"
-    MIN_OWNERS = "MIN_OWNERS"
-    TARGET_CRS = "TARGET_CRS"
-    LOCAL_RULE = "LOCAL_RULE"
-    LOCAL_SHARE = "LOCAL_SHARE"
-    OUTPUT = "OUTPUT"
-
     NAME = "hotspots"
     DISPLAY = "Photo hot spots (Getis-Ord Gi*)"
     REQUIRES = ("scipy",)
+    PARAMETERS = (
+        source(POINTS, "Photo points"),
+        number("CELL", "Cell size (metres)", 250.0, minimum=0.0),
+        enum("GRID", "Grid", GRIDS),
+        enum("NEIGHBOURHOOD", "Neighbourhood", analysis.NEIGHBOURHOODS),
+        number("BAND", "Distance band (metres; 0 = 1.5 cells)", 0.0, minimum=0.0),
+        integer("K", "k nearest cells", 8, minimum=1),
+        integer("PERMUTATIONS", "Permutations", 999, minimum=0, maximum=99999),
+        integer("SEED", "Random seed", 1),
+        boolean("FDR", "Benjamini-Hochberg FDR correction", True),
+        source("CLIP", "Clip to polygons", ("polygon",), optional=True),
+        integer("MIN_OWNERS", "Min owners per cell", 3, minimum=0),
+        simple("crs", "TARGET_CRS", "Target CRS (projected)", optional=True),
+        *weighting_parameters(audiences=(*bias.AUDIENCES, analysis.TOURIST_SHARE)),
+        enum("LOCAL_RULE", "Tourist share: who is local", analysis.LOCAL_RULES),
+        number(
+            "LOCAL_SHARE", "Local: share of an owner's photo days inside the clip area", 0.5, minimum=0.0, maximum=1.0
+        ),
+        sink("OUTPUT", "Hot spots", "polygon"),
+    )
     OUTPUTS = {"numbers": ("CELLS", "HOT", "COLD", "REMOVED_CELLS", "REMOVED_PHOTOS"), "strings": ("TESTED",)}
     HELP = (
         "Are the places where photos pile up more than chance? Photos are counted in square or hexagon cells "
@@ -128,192 +109,61 @@ class HotspotsAlgorithm(ScenicAlgorithm):
         "the map and the test, so that one person's holiday is neither a hot spot nor traceable.<br>" + WEIGHTING_HELP
     )
 
-    def initAlgorithm(self, config=None):
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(self.POINTS, self.tr("Photo points"), [QgsProcessing.TypeVectorPoint])
-        )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                self.CELL, self.tr("Cell size (metres)"), QgsProcessingParameterNumber.Double, 250.0, minValue=0.0
-            )
-        )
-        self.addParameter(QgsProcessingParameterEnum(self.GRID, self.tr("Grid"), list(GRIDS), defaultValue=0))
-        self.addParameter(
-            QgsProcessingParameterEnum(
-                self.NEIGHBOURHOOD, self.tr("Neighbourhood"), list(NEIGHBOURHOODS), defaultValue=0
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                self.BAND,
-                self.tr("Distance band (metres; 0 = 1.5 cells)"),
-                QgsProcessingParameterNumber.Double,
-                0.0,
-                minValue=0.0,
-            )
-        )
-        self.addParameter(QgsProcessingParameterNumber(self.K, self.tr("k nearest cells"), defaultValue=8, minValue=1))
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                self.PERMUTATIONS, self.tr("Permutations"), defaultValue=999, minValue=0, maxValue=99999
-            )
-        )
-        self.addParameter(QgsProcessingParameterNumber(self.SEED, self.tr("Random seed"), defaultValue=1))
-        self.addParameter(
-            QgsProcessingParameterBoolean(self.FDR, self.tr("Benjamini-Hochberg FDR correction"), defaultValue=True)
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.CLIP, self.tr("Clip to polygons"), [QgsProcessing.TypeVectorPolygon], optional=True
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterNumber(self.MIN_OWNERS, self.tr("Min owners per cell"), defaultValue=3, minValue=0)
-        )
-        self.addParameter(QgsProcessingParameterCrs(self.TARGET_CRS, self.tr("Target CRS (projected)"), optional=True))
-        add_weighting_parameters(self, self.POINTS, audiences=(*bias.AUDIENCES, TOURIST_SHARE))
-        self.addParameter(
-            QgsProcessingParameterEnum(
-                self.LOCAL_RULE, self.tr("Tourist share: who is local"), list(LOCAL_RULES), defaultValue=0
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                self.LOCAL_SHARE,
-                self.tr("Local: share of an owner's photo days inside the clip area"),
-                QgsProcessingParameterNumber.Double,
-                0.5,
-                minValue=0.0,
-                maxValue=1.0,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Hot spots"), QgsProcessing.TypeVectorPolygon)
-        )
-
     def processAlgorithm(self, parameters, context, feedback):
-        source = point_source(self, parameters, self.POINTS, context)
-        clip = clip_source(self, parameters, self.CLIP, context)
-        cell_m = self.parameterAsDouble(parameters, self.CELL, context)
+        cell_m = self.parameterAsDouble(parameters, "CELL", context)
         if not cell_m > 0:
             raise QgsProcessingException("CELL: the cell size must be greater than 0 metres.")
-        min_owners = self.parameterAsInt(parameters, self.MIN_OWNERS, context)
-        target, to_units = target_crs(self, parameters, self.TARGET_CRS, source, context, feedback)
-        points, weighting, audience = read_weighted_points(
-            self, parameters, source, target, cell_m * to_units, context, feedback, owners_needed=min_owners > 0
-        )
-        if len(points.xs) == 0:
-            raise QgsProcessingException("POINTS: no photo points to test.")
-        kind = GRIDS[self.parameterAsEnum(parameters, self.GRID, context)]
-        share = self.parameterAsEnum(parameters, AUDIENCE, context) == len(bias.AUDIENCES)
-        if share and weighting != "photo-user-days":
-            raise QgsProcessingException(
-                "AUDIENCE tourist share compares photo-user-days: set WEIGHTING to photo-user-days."
-            )
-        try:
-            cells = aggregate(points.xs, points.ys, points.owners, points.weights, cell_m * to_units, kind)
-            if share:
-                audience = TOURIST_SHARE
-                tourists = ~self._locals(points, clip, target, parameters, context)
-                visitors = aggregate(
-                    points.xs,
-                    points.ys,
-                    points.owners,
-                    points.weights * tourists,
-                    cell_m * to_units,
-                    kind,
-                    extent=cells_extent(points),
-                )
-                city = visitors.values.sum() / max(cells.values.sum(), 1e-300)
-                feedback.pushInfo(
-                    f"Tourists hold {100 * city:.1f} % of the photo-user-days; each cell tests its "
-                    "tourist user-days above that share of its own."
-                )
-                cells.values = visitors.values - city * cells.values
-        except GridError as exc:
-            raise QgsProcessingException(str(exc)) from None
-        keep = np.ones(len(cells.counts), bool)
-        if clip is not None:
-            keep &= points_in_polygons(cells.centres[:, 0], cells.centres[:, 1], clip_wkbs(clip, target, context))
-        few = (cells.owners < min_owners) & (cells.counts > 0) & keep
-        if few.any():
-            feedback.pushInfo(
-                f"MIN_OWNERS {min_owners}: {int(few.sum())} cells with {int(cells.counts[few].sum())} "
-                "photos left out (fewer distinct owners)."
-            )
-        keep &= ~few
-        tested = f"Gi* of {weighting} ({audience}) in {cell_m:g} m {kind} cells"
-        result, keep = self._test(
-            cells, keep, few.any(), parameters, context, feedback, to_units, cell_m * to_units, kind
-        )
-        sink = Sink(self, parameters, self.OUTPUT, context, make_fields(FIELDS), QgsWkbTypes.Polygon, target)
-        for position, i in enumerate(np.flatnonzero(keep)):
+        floor = self.parameterAsInt(parameters, "MIN_OWNERS", context) > 0  # the owner field is then required
+        inputs = DensityInputs.read(self, parameters, context, feedback, place_m=cell_m, owners_needed=floor)
+        settings = self._settings(inputs)
+        spots = analysis.hot_spots(inputs.photos, settings, inputs.request.clip_wkbs, progress(feedback, 0.3, 0.9))
+        for note in spots.notes:
+            feedback.pushInfo(note)
+        sink = Sink(self, parameters, "OUTPUT", context, make_fields(FIELDS), QgsWkbTypes.Polygon, inputs.target)
+        gi, cells = spots.gi, spots.cells
+        for position, i in enumerate(np.flatnonzero(spots.keep)):
             ring = [QgsPointXY(x, y) for x, y in cells.polygon(i)]
-            sink.add(
-                [
-                    int(cells.counts[i]),
-                    int(cells.owners[i]),
-                    float(cells.values[i]),
-                    float(result.z[position]),
-                    float(result.p_norm[position]),
-                    _number(result.p_sim[position]),
-                    float(result.p_fdr[position]),
-                    result.classes[position],
-                ],
-                QgsGeometry.fromPolygonXY([ring]),
-            )
-        hot = sum(c.startswith("hot") for c in result.classes)
-        cold = sum(c.startswith("cold") for c in result.classes)
-        feedback.pushInfo(f"{tested}: {hot} hot and {cold} cold of {int(keep.sum())} cells (p_fdr <= 0.10).")
-        name = f"Hot spots: {weighting}, {cell_m:g} m {kind}s"
+            row = [int(cells.counts[i]), int(cells.owners[i]), float(cells.values[i]), float(gi.z[position])]
+            row += [float(gi.p_norm[position]), _number(gi.p_sim[position]), float(gi.p_fdr[position])]
+            sink.add(row + [gi.classes[position]], QgsGeometry.fromPolygonXY([ring]))
+        tested, cells_tested = settings.tested, int(spots.keep.sum())
+        feedback.pushInfo(f"{tested}: {spots.hot} hot and {spots.cold} cold of {cells_tested} cells (p_fdr <= 0.10).")
+        name = f"Hot spots: {settings.weighting}, {cell_m:g} m {settings.grid}s"
         if context.willLoadLayerOnCompletion(sink.dest):
             context.layerToLoadOnCompletionDetails(sink.dest).setPostProcessor(StyleHotspots.create(name, tested))
         self._write_sidecar_style(sink.dest)
+        feedback.setProgress(100)
         return {
-            self.OUTPUT: sink.dest,
-            "CELLS": int(keep.sum()),
-            "HOT": hot,
-            "COLD": cold,
+            "OUTPUT": sink.dest,
+            "CELLS": cells_tested,
+            "HOT": spots.hot,
+            "COLD": spots.cold,
             "TESTED": tested,
-            "REMOVED_CELLS": int(few.sum()),
-            "REMOVED_PHOTOS": int(cells.counts[few].sum()),
+            "REMOVED_CELLS": spots.removed_cells,
+            "REMOVED_PHOTOS": spots.removed_photos,
         }
 
-    def _test(self, cells, keep, floored, parameters, context, feedback, to_units, cell, kind):
-        """(Gi*, the cells tested). Cells that MIN_OWNERS left without any neighbour are left out too
-        (and the log says how many); when the neighbourhood alone leaves cells alone, that is an error."""
-        band_m = self.parameterAsDouble(parameters, self.BAND, context)
-        by_k = NEIGHBOURHOODS[self.parameterAsEnum(parameters, self.NEIGHBOURHOOD, context)] == "k nearest"
-        band = None if by_k else (band_m * to_units if band_m > 0 else 1.5 * cell * (1.0 if kind == "square" else 1.2))
-        k = self.parameterAsInt(parameters, self.K, context) if by_k else None
-        try:
-            w = gistar.weights(cells.centres[keep], band=band, k=k)
-            alone = np.asarray(w.sum(axis=1)).ravel() <= 1
-            if floored and alone.any():
-                feedback.pushInfo(f"MIN_OWNERS left {int(alone.sum())} cells without a neighbour; they are left out.")
-                keep = keep.copy()
-                keep[np.flatnonzero(keep)[alone]] = False
-                w = gistar.weights(cells.centres[keep], band=band, k=k)
-            result = gistar.gi_star(
-                cells.values[keep],
-                w,
-                self.parameterAsInt(parameters, self.PERMUTATIONS, context),
-                self.parameterAsInt(parameters, self.SEED, context),
-                fdr=self.parameterAsBool(parameters, self.FDR, context),
-                cancelled=feedback.isCanceled,
-            )
-        except gistar.HotspotError as exc:
-            raise QgsProcessingException(str(exc)) from None
-        return result, keep
-
-    def _locals(self, points, clip, target, parameters, context):
-        if self.parameterAsEnum(parameters, self.LOCAL_RULE, context) == 0:
-            return bias.locals_mask(points.owners, points.times, local_days(self, parameters, context))
-        if clip is None:
-            raise QgsProcessingException("LOCAL_RULE: the share of days inside the area needs CLIP polygons.")
-        inside = points_in_polygons(points.xs, points.ys, clip_wkbs(clip, target, context))
-        share = self.parameterAsDouble(parameters, self.LOCAL_SHARE, context)
-        return bias.locals_by_share(points.owners, points.times, inside, share)
+    @staticmethod
+    def _settings(inputs) -> analysis.Settings:
+        v, request = inputs.values, inputs.request
+        share = inputs.audience_index == len(bias.AUDIENCES)
+        return analysis.Settings(
+            v.cell,
+            request.to_units,
+            GRIDS[v.grid],
+            analysis.NEIGHBOURHOODS[v.neighbourhood],
+            v.band,
+            v.k,
+            v.permutations,
+            v.seed,
+            v.fdr,
+            v.min_owners,
+            request.weighting,
+            analysis.TOURIST_SHARE if share else request.audience,
+            v.local_rule,
+            request.local_days,
+            v.local_share,
+        )
 
     @staticmethod
     def _write_sidecar_style(dest):
@@ -326,10 +176,6 @@ class HotspotsAlgorithm(ScenicAlgorithm):
         message, ok = layer.saveNamedStyle(os.path.splitext(path)[0] + ".qml")
         if not ok:
             raise QgsProcessingException(f"OUTPUT: cannot write the style beside {path}: {message}")
-
-
-def cells_extent(points):
-    return (points.xs.min(), points.ys.min(), points.xs.max(), points.ys.max())
 
 
 def _number(value):

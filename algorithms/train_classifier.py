@@ -16,9 +16,9 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
+from ..core.child import WorkerError
 from ..core.cnn.backbone import BACKBONES, FINE_TUNE_MAX, user_cache_dir
 from ..core.cnn.training import TrainingError, check_fine_tune, parse_class_groups, scan_dataset, train_in_worker
-from ..core.child import WorkerError
 from .support.base import ScenicAlgorithm
 from .support.fields import make_fields
 from .support.sinks import Sink

@@ -22,7 +22,7 @@ from ..core.files import write_text_atomically
 from ..core.stats import prices as pv
 from .support import price_sampling as ps
 from .support.base import ScenicAlgorithm
-from .support.density_common import default_target_crs
+from .support.layers import default_target_crs
 from .support.fields import make_fields
 from .support.sinks import Sink
 

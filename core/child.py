@@ -17,7 +17,6 @@ import sys
 import tempfile
 from typing import Iterator
 
-
 from .errors import UserError
 
 

@@ -11,6 +11,7 @@ from ...core import packages
 from ...core.child import WorkerError, python_executable
 from ...core.errors import Cancelled, Progress, UserError
 from . import outputs_guard
+from .parameters import read_all
 
 ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "icon.svg")
 
@@ -29,6 +30,7 @@ class ScenicAlgorithm(QgsProcessingAlgorithm):
     REQUIRES = ()  # import names of the optional packages a run needs (core/packages.PIP_NAMES)
     OUTPUTS = {}  # values returned beside the destinations: {"numbers": (...), "strings": (...), ...}
     KEEP_ON_FAILURE = ()  # outputs that hold resumable work (harvest images and journal): never cleaned
+    PARAMETERS = ()  # the parameter table (support/parameters.py), in dialog order
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -36,6 +38,15 @@ class ScenicAlgorithm(QgsProcessingAlgorithm):
             cls.processAlgorithm = _guarded(cls.__dict__["processAlgorithm"])
         if "initAlgorithm" in cls.__dict__:
             cls.initAlgorithm = _declaring(cls.__dict__["initAlgorithm"])
+
+    def initAlgorithm(self, config=None):
+        for spec in self.PARAMETERS:
+            self.addParameter(spec.build(self.tr))
+        declare_outputs(self, **self.OUTPUTS)
+
+    def read(self, parameters, context):
+        """Every parameter's value in one object (RADIUS -> .radius), read once."""
+        return read_all(self, self.PARAMETERS, parameters, context)
 
     def name(self):
         return self.NAME

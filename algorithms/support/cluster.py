@@ -12,6 +12,7 @@ from qgis.core import (
 
 from ...core.cluster.scheduler import Scheduler, SchedulerError, parse
 from ...core.packages import MissingPackages
+from .parameters import simple
 
 SCHEDULER = "SCHEDULER"
 SETTING = "SCENIC_HEATMAP_SCHEDULER"  # a ProcessingConfig setting, stored under Processing/Configuration
@@ -24,12 +25,27 @@ HELP = (
 )
 
 
+SCHEDULER_PARAMETER = simple(
+    "string", SCHEDULER, "Dask scheduler (empty, local:N or tcp://host:port)", default="", optional=True, advanced=True
+)
+
+
 def add_scheduler_parameter(algorithm):
     parameter = QgsProcessingParameterString(
         SCHEDULER, algorithm.tr("Dask scheduler (empty, local:N or tcp://host:port)"), defaultValue="", optional=True
     )
     parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
     algorithm.addParameter(parameter)
+
+
+def strips_on(client, bootstrap: bool = False):
+    """The strip runner for core/density: on the cluster when there is a client, else here."""
+    from ...core.density import tiles
+    from ...core.density.distributed import bootstrap_runner, strip_runner
+
+    if client is None:
+        return None if bootstrap else tiles.local_strips
+    return bootstrap_runner(client) if bootstrap else strip_runner(client)
 
 
 def default_scheduler() -> str:

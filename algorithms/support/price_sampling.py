@@ -20,7 +20,7 @@ from qgis.core import (
 
 from ...core.density import weighting
 from ...core.stats import prices as pv
-from .density_common import default_target_crs, read_points
+from .layers import default_target_crs, read_points
 from .districts import DistrictIndex
 
 DENSITY, PHOTOS, RADIUS = "DENSITY", "PHOTOS", "RADIUS"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from ..child import PACKAGE, child_env, python_executable
+from ..errors import UserError
 from ..packages import need
 
 MAX_LOCAL_WORKERS = 256
@@ -24,7 +25,7 @@ CONNECT_SECONDS = 5.0
 START_SECONDS = 180.0
 
 
-class SchedulerError(RuntimeError):
+class SchedulerError(UserError):
     """A scheduler that cannot be used, with what to do about it."""
 
 

@@ -26,6 +26,8 @@ from typing import Dict, Tuple
 
 import numpy as np
 
+from ..errors import UserError
+
 IMAGE_SIZE = 224
 LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 ESPRESSO = 967  # ImageNet-1k class index
@@ -49,7 +51,7 @@ _DTYPES = {
 }
 
 
-class BackboneError(RuntimeError):
+class BackboneError(UserError):
     pass
 
 

@@ -9,10 +9,10 @@ import os
 import socket
 from typing import Callable, Iterable, Iterator
 
-from .classifier import Prediction, WorkerClassifier
 from ..child import WorkerError
-from ..files import not_regular_reason
 from ..cluster.scheduler import SchedulerError
+from ..files import not_regular_reason
+from .classifier import Prediction, WorkerClassifier
 
 PARTITION_BATCHES = 8  # 256 photos a task: few pipeline restarts, small loss when a worker dies
 RETRIES = 3

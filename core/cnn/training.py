@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from ..errors import UserError
 from ..files import not_regular_reason
 from ..packages import need
 from ..report import Report, figure_png
@@ -32,7 +33,7 @@ AUGMENTATIONS = ("flip", "crop", "bright")
 FINE_TUNE_LR_DIVISOR = 100.0  # fine-tuning steps are this much smaller than the head's (1e-4 by default)
 
 
-class TrainingError(ValueError):
+class TrainingError(UserError):
     """Bad training input; the message lists what to fix."""
 
 

@@ -25,6 +25,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from ..errors import UserError
+
 KERNELS = ("quartic", "triangular", "uniform", "triweight", "epanechnikov")
 _KERNEL_CODES = {name: i for i, name in enumerate(KERNELS)}
 
@@ -36,7 +38,7 @@ except ImportError:  # pragma: no cover - depends on the user's Python
     HAVE_NUMBA = False
 
 
-class KdeError(ValueError):
+class KdeError(UserError):
     """Bad parameters for a density grid."""
 
 

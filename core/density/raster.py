@@ -6,13 +6,15 @@ import os
 import numpy as np
 from osgeo import gdal, ogr, osr
 
+from ..errors import UserError
+
 gdal.UseExceptions()
 
 NODATA = -9999.0
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-class RasterError(ValueError):
+class RasterError(UserError):
     """Values that a float32 GeoTIFF cannot hold."""
 
 

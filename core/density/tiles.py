@@ -128,21 +128,7 @@ def compute_strip(spec: MapSpec, job: StripJob) -> StripResult:
         job.r1 - job.r0,
         grid.cols,
     )
-    if spec.clip_wkbs is not None:
-        values[~polygon_mask(spec.clip_wkbs, band, spec.wkt)] = np.nan
-    removed_cells = removed_photos = 0
-    if spec.floor and job.owners is not None and len(job.owners):
-        st = job.stamps
-        counts = owner_counts(st.xs, st.ys, job.owners, grid, st.radius, rows=(job.r0, job.r1))
-        few = counts < spec.floor
-        had = np.isfinite(values)
-        removed_cells = int((few & had).sum())
-        # the photos whose own cell lies in this strip and went
-        cols = np.clip(((st.xs - grid.xmin) / grid.pixel).astype(int), 0, grid.cols - 1)
-        rows = np.clip(((grid.ymax - st.ys) / grid.pixel).astype(int), 0, grid.rows - 1) - job.r0
-        here = (rows >= 0) & (rows < job.r1 - job.r0)
-        removed_photos = int((had & few)[rows[here], cols[here]].sum())
-        values[few] = np.nan
+    removed_cells, removed_photos = suppress(spec, values, band, job.stamps, job.owners, job.r0)
     out = values.astype(np.float32)
     valid = np.isfinite(out)
     result = StripResult(job.r0, job.r1, out, removed_cells, removed_photos, int(valid.sum()))
@@ -152,6 +138,29 @@ def compute_strip(spec: MapSpec, job: StripJob) -> StripResult:
         result.vmin, result.vmax = float(good.min()), float(good.max())
     out[~valid] = NODATA
     return result
+
+
+def suppress(spec: MapSpec, values, band: kde.Grid, stamps, owners, r0: int = 0) -> tuple:
+    """The clip and the MIN_OWNERS floor on rows r0.. of the grid (`band`), in place: cells outside the
+    clip polygons and cells reached by fewer than spec.floor owners become NaN. The one place both
+    rules live, for the heat map, each period of a series and the bootstrap. Returns (cells, photos)
+    removed by the floor."""
+    if spec.clip_wkbs is not None:
+        values[~polygon_mask(spec.clip_wkbs, band, spec.wkt)] = np.nan
+    if not spec.floor or owners is None or not len(owners):
+        return 0, 0
+    grid, r1 = spec.grid, r0 + band.rows
+    counts = owner_counts(stamps.xs, stamps.ys, owners, grid, stamps.radius, rows=(r0, r1))
+    few = counts < spec.floor
+    had = np.isfinite(values)
+    removed_cells = int((few & had).sum())
+    # the photos whose own cell lies in these rows and went
+    cols = np.clip(((stamps.xs - grid.xmin) / grid.pixel).astype(int), 0, grid.cols - 1)
+    rows = np.clip(((grid.ymax - stamps.ys) / grid.pixel).astype(int), 0, grid.rows - 1) - r0
+    here = (rows >= 0) & (rows < r1 - r0)
+    removed_photos = int((had & few)[rows[here], cols[here]].sum())
+    values[few] = np.nan
+    return removed_cells, removed_photos
 
 
 def local_strips(spec: MapSpec, strip_jobs: Iterable[StripJob]) -> Iterator[StripResult]:

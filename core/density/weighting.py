@@ -18,13 +18,15 @@ a local, every other owner as a tourist (the usual rule of thumb in Flickr studi
 
 import numpy as np
 
+from ..errors import UserError
+
 WEIGHTINGS = ("photos", "photo-user-days", "unique owners")
 AUDIENCES = ("all", "locals", "tourists")
 LOCAL_DAYS = 30.0
 SECONDS_PER_DAY = 86400.0
 
 
-class WeightingError(ValueError):
+class WeightingError(UserError):
     """The photos lack what a weighting or audience needs."""
 
 

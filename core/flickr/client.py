@@ -13,6 +13,7 @@ import time
 from collections import deque
 from typing import Callable, Iterable, Optional
 
+from ..errors import UserError
 from ..packages import need
 
 REST_URL = "https://api.flickr.com/services/rest/"  # flickrapi.FlickrAPI.REST_URL
@@ -31,7 +32,7 @@ class HarvestCancelled(Exception):  # noqa: N818 - not an error: the user asked
     pass
 
 
-class FlickrPermanentError(Exception):
+class FlickrPermanentError(UserError):
     """Bad key, invalid bbox and the like: retrying cannot help."""
 
 

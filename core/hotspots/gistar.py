@@ -11,6 +11,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from ..errors import Cancelled, UserError
 from ..packages import need
 
 CLASSES = ("hot 99", "hot 95", "hot 90", "not significant", "cold 90", "cold 95", "cold 99")
@@ -18,7 +19,7 @@ LEVELS = ((0.01, "99"), (0.05, "95"), (0.10, "90"))
 MIN_CELLS = 30
 
 
-class HotspotError(ValueError):
+class HotspotError(UserError):
     pass
 
 
@@ -106,7 +107,7 @@ def _permutation_p(x, lag, counts, permutations, seed, cancelled, chunk):
     larger = np.zeros(n)
     for start in range(0, n, chunk):
         if cancelled():
-            raise HotspotError("Cancelled.")
+            raise Cancelled()
         cells = np.arange(start, min(n, start + chunk))
         for k in np.unique(counts[cells]):
             group = cells[counts[cells] == k]

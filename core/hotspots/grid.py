@@ -9,11 +9,13 @@ from typing import List, Optional
 
 import numpy as np
 
+from ..errors import UserError
+
 GRIDS = ("square", "hexagon")
 MAX_CELLS = 2_000_000
 
 
-class GridError(ValueError):
+class GridError(UserError):
     pass
 
 
