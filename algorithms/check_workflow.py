@@ -2,18 +2,15 @@
 before the harvest runs, so that a wrong district field or radius fails in seconds, not after hours."""
 
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingOutputNumber,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterField,
-    QgsProcessingParameterNumber,
     QgsWkbTypes,
 )
 
 from ..core.density import kde
 from .support.base import ScenicAlgorithm
+from .support.parameters import field_of, number, source
 
 
 class CheckWorkflowAlgorithm(ScenicAlgorithm):
@@ -34,25 +31,15 @@ class CheckWorkflowAlgorithm(ScenicAlgorithm):
     def flags(self):
         return super().flags() | QgsProcessingAlgorithm.FlagHideFromToolbox
 
+    PARAMETERS = (
+        source("DISTRICTS", "Districts", ("polygon",)),
+        field_of("DISTRICT_ID", "District identifier field", "DISTRICTS"),
+        number("RADIUS", "Heat-map radius (metres)", 1000.0),
+        number("PIXEL_SIZE", "Heat-map pixel size (metres)", 10.0),
+    )
+
     def initAlgorithm(self, config=None):
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(self.DISTRICTS, self.tr("Districts"), [QgsProcessing.TypeVectorPolygon])
-        )
-        self.addParameter(
-            QgsProcessingParameterField(
-                self.DISTRICT_ID, self.tr("District identifier field"), parentLayerParameterName=self.DISTRICTS
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                self.RADIUS, self.tr("Heat-map radius (metres)"), QgsProcessingParameterNumber.Double, 1000.0
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                self.PIXEL_SIZE, self.tr("Heat-map pixel size (metres)"), QgsProcessingParameterNumber.Double, 10.0
-            )
-        )
+        super().initAlgorithm(config)
         self.addOutput(QgsProcessingOutputNumber("DISTRICT_COUNT", self.tr("Districts")))
 
     def processAlgorithm(self, parameters, context, feedback):

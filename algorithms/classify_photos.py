@@ -4,39 +4,27 @@ import os
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsFeature,
     QgsGeometry,
     QgsPointXY,
-    QgsProcessing,
     QgsProcessingException,
-    QgsProcessingParameterBoolean,
-    QgsProcessingParameterDefinition,
-    QgsProcessingParameterFeatureSink,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterField,
-    QgsProcessingParameterFile,
-    QgsProcessingParameterFileDestination,
-    QgsProcessingParameterFolderDestination,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterString,
     QgsProcessingUtils,
     QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QDateTime, QVariant
 
-from ..core.child import WorkerError
-from ..core.cnn.classifier import LABEL_CUT, WorkerClassifier, study_csv_rows
+from ..core.cnn.classifier import WorkerClassifier, study_csv_rows
+from ..core.cnn.decision import decide
 from ..core.cnn.distributed import ClusterClassifier
 from ..core.cnn.review import Reviewed, write_contact_sheet, write_label_folder
-from ..core.cnn.training import TrainingError
 from ..core.files import write_text_atomically
 from ..core.photos.folder import scan_folder
-from .support.base import ScenicAlgorithm
+from .support.base import ScenicAlgorithm, progress
 from .support.cluster import HELP as SCHEDULER_HELP
-from .support.cluster import add_scheduler_parameter, dask_client, scheduler_of
+from .support.cluster import SCHEDULER_PARAMETER, dask_client, scheduler_of
 from .support.fields import make_fields
 from .support.map_tips import attach_map_tip
-from .support.sinks import write_feature
+from .support.parameters import boolean, field_of, file_in, file_out, integer, number, simple, sink, source
+from .support.sinks import Sink
 
 RESULT_FIELDS = (
     ("class", QVariant.String),
@@ -98,87 +86,32 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
         "Unreadable images or missing files are reported in error and left out of Valid." + SCHEDULER_HELP
     )
 
-    def initAlgorithm(self, config=None):
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.INPUT, self.tr("Photo points"), [QgsProcessing.TypeVectorPoint], optional=True
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterField(
-                self.PATH_FIELD,
-                self.tr("Image path field"),
-                parentLayerParameterName=self.INPUT,
-                type=QgsProcessingParameterField.String,
-                optional=True,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFile(
-                self.FOLDER, self.tr("or a folder of photos"), behavior=QgsProcessingParameterFile.Folder, optional=True
-            )
-        )
-        self.addParameter(QgsProcessingParameterBoolean(self.RECURSIVE, self.tr("Include sub-folders"), True))
-        self.addParameter(
-            QgsProcessingParameterFile(
-                self.MODEL,
-                self.tr("Classifier from Train photo classifier (empty: built-in)"),
-                extension="scenicmodel",
-                optional=True,
-            )
-        )
-        self.addParameter(QgsProcessingParameterString(self.VALID_CLASS, self.tr("Valid class"), "valid"))
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                self.THRESHOLD,
-                self.tr("Score threshold (empty: the classifier's recommended one)"),
-                QgsProcessingParameterNumber.Double,
-                None,
-                optional=True,
-                minValue=0.0,
-                maxValue=1.0,
-            )
-        )
-        self.addParameter(QgsProcessingParameterFeatureSink(self.CLASSIFIED, self.tr("Classified photos")))
-        self.addParameter(QgsProcessingParameterFeatureSink(self.VALID, self.tr("Valid photos")))
-        self.addParameter(
-            QgsProcessingParameterFileDestination(
-                self.CSV,
-                self.tr("Study CSV (LAT;LON;PATH;TIME;SCORE)"),
-                "CSV files (*.csv)",
-                optional=True,
-                createByDefault=False,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFileDestination(
-                self.REVIEW,
-                self.tr("Review contact sheet (HTML)"),
-                "HTML files (*.html)",
-                optional=True,
-                createByDefault=False,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFolderDestination(
-                self.LABEL_FOLDER,
-                self.tr("Label folder (doubtful photos to sort)"),
-                optional=True,
-                createByDefault=False,
-            )
-        )
-        count = QgsProcessingParameterNumber(
-            self.LABEL_COUNT,
-            self.tr("Photos in the label folder"),
-            QgsProcessingParameterNumber.Integer,
-            50,
-            minValue=1,
-        )
-        face = QgsProcessingParameterBoolean(self.FACE_CHECK, self.tr("Face check (veto dominant faces)"), False)
-        for parameter in (count, face):
-            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-            self.addParameter(parameter)
-        add_scheduler_parameter(self)
+    PARAMETERS = (
+        source("INPUT", "Photo points", ("point",), optional=True),
+        field_of("PATH_FIELD", "Image path field", "INPUT", text=True, optional=True),
+        file_in("FOLDER", "or a folder of photos", optional=True, folder=True),
+        boolean("RECURSIVE", "Include sub-folders", True),
+        file_in(
+            "MODEL", "Classifier from Train photo classifier (empty: built-in)", extension="scenicmodel", optional=True
+        ),
+        simple("string", "VALID_CLASS", "Valid class", default="valid"),
+        number(
+            "THRESHOLD",
+            "Score threshold (empty: the classifier's recommended one)",
+            None,
+            minimum=0.0,
+            maximum=1.0,
+            optional=True,
+        ),
+        sink("CLASSIFIED", "Classified photos", "any"),
+        sink("VALID", "Valid photos", "any"),
+        file_out("CSV", "Study CSV (LAT;LON;PATH;TIME;SCORE)", "CSV files (*.csv)", create=False, optional=True),
+        file_out("REVIEW", "Review contact sheet (HTML)", "HTML files (*.html)", create=False, optional=True),
+        simple("folder_out", "LABEL_FOLDER", "Label folder (doubtful photos to sort)", create=False, optional=True),
+        integer("LABEL_COUNT", "Photos in the label folder", 50, minimum=1, advanced=True),
+        boolean("FACE_CHECK", "Face check (veto dominant faces)", False, advanced=True),
+        SCHEDULER_PARAMETER,
+    )
 
     _path_field = "path"
 
@@ -231,27 +164,22 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
         raise QgsProcessingException("Give either photo points with an image-path field or a folder of photos.")
 
     @staticmethod
-    def _write(items, predictions, out_fields, valid_class, threshold, classified, valid_sink, feedback):
+    def _write(items, predictions, rule, classified, valid_sink, feedback):
         """Adds one feature per photo; returns (study CSV rows, valid count, unreadable count, reviewed)."""
         csv_rows, kept, failed, reviewed = [], 0, 0, []
         for (attributes, geometry, path, taken), prediction in zip(items, predictions):
-            score = prediction.scores[valid_class] if prediction.scores else None
-            is_valid = score is not None and score >= threshold
+            score = prediction.scores[rule.valid_class] if prediction.scores else None
+            is_valid = rule.is_valid(score)
             reviewed.append(Reviewed(path, score, prediction.category, is_valid, prediction.error))
-            feature = QgsFeature(out_fields)
-            feature.setGeometry(geometry)
-            feature.setAttributes(
-                list(attributes)
-                + [prediction.label or None, prediction.category or None, score, is_valid, prediction.error or None]
-            )
-            write_feature(classified, feature, "CLASSIFIED")
+            values = [prediction.label or None, prediction.category or None, score, is_valid, prediction.error or None]
+            classified.add(list(attributes) + values, geometry)
             if prediction.error:
                 failed += 1
                 feedback.pushWarning(f"{path}: {prediction.error}")
                 continue
             if is_valid:
                 kept += 1
-                write_feature(valid_sink, feature, "VALID")
+                valid_sink.add(list(attributes) + values, geometry)
             point = geometry.asPoint() if not geometry.isNull() else None
             when = taken.toString("yyyy-MM-dd HH:mm:ss") if hasattr(taken, "toString") else taken
             csv_rows.append(
@@ -265,92 +193,58 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
             )
         return csv_rows, kept, failed, reviewed
 
-    def _threshold(self, parameters, context, classifier, valid_class, feedback):
-        """THRESHOLD, or the classifier's recommendation when it is left empty."""
-        value = parameters.get(self.THRESHOLD)
-        if value is not None and value != "":
-            return self.parameterAsDouble(parameters, self.THRESHOLD, context)
-        if classifier.threshold is None or valid_class != classifier.threshold_class:
-            feedback.pushInfo(f"The classifier recommends no threshold for {valid_class!r}; using 0.5.")
-            return LABEL_CUT
-        which = "the trained model's" if classifier.model_path else "the built-in classifier's"
-        feedback.pushInfo(
-            f"Threshold {classifier.threshold:.2f}: {which} recommended one (THRESHOLD was left "
-            "empty; set it to override, e.g. 0.9 as in the study)."
-        )
-        return float(classifier.threshold)
-
     def processAlgorithm(self, parameters, context, feedback):
-        scheduler = scheduler_of(self, parameters, context)
-        with dask_client(scheduler, feedback) as client:
-            return self._run(parameters, context, feedback, client)
-
-    def _run(self, parameters, context, feedback, client):
+        v = self.read(parameters, context)
         fields, items, crs, wkb_type = self._inputs(parameters, context)
-        valid_class = self.parameterAsString(parameters, self.VALID_CLASS, context)
-        # every output was tried before this ran (outputs_guard)
-        outputs = {name: self.parameterAsFileOutput(parameters, name, context) for name in (self.CSV, self.REVIEW)}
-        label_folder = self.parameterAsString(parameters, self.LABEL_FOLDER, context)
-        model_path = self.parameterAsFile(parameters, self.MODEL, context)
-        try:
-            # TensorFlow runs in its own process, never inside QGIS
-            face_check = self.parameterAsBool(parameters, self.FACE_CHECK, context)
+        with dask_client(scheduler_of(self, parameters, context), feedback) as client:
+            # TensorFlow runs in its own process (or on the cluster's workers), never inside QGIS
             if client is None:
-                classifier = WorkerClassifier(model_path, face_check=face_check)
-            else:  # on the cluster's workers; TensorFlow never loads here either
-                classifier = ClusterClassifier(client, model_path, face_check=face_check)
-        except (TrainingError, ValueError) as exc:
-            raise QgsProcessingException(str(exc)) from None
-        if valid_class not in classifier.classes:
-            raise QgsProcessingException(
-                f"Valid class {valid_class!r} is not one of the classifier's classes: {', '.join(classifier.classes)}."
+                classifier = WorkerClassifier(v.model, face_check=v.face_check)
+            else:
+                classifier = ClusterClassifier(client, v.model, face_check=v.face_check)
+            if v.valid_class not in classifier.classes:
+                raise QgsProcessingException(
+                    f"Valid class {v.valid_class!r} is not one of the classifier's classes: "
+                    f"{', '.join(classifier.classes)}."
+                )
+            given = None if parameters.get("THRESHOLD") in (None, "") else v.threshold
+            who = "the trained model's" if classifier.model_path else "the built-in classifier's"
+            rule, note = decide(v.valid_class, given, classifier.threshold, classifier.threshold_class, who)
+            feedback.pushInfo(note)
+            classifier.face_gate = rule.face_gate
+            out_fields = QgsProcessingUtils.combineFields(fields, make_fields(RESULT_FIELDS))
+            classified = Sink(self, parameters, "CLASSIFIED", context, out_fields, wkb_type, crs)
+            valid = Sink(self, parameters, "VALID", context, out_fields, wkb_type, crs)
+            feedback.pushInfo("Starting the classifier (EfficientNet-Lite0, ImageNet weights) ...")
+            bar = progress(feedback, 0.0, 0.95)
+            paths = [path for _, _, path, _ in items]
+            predictions = classifier.classify(
+                paths, lambda done: (bar.report(done / max(len(items), 1)), not bar.cancelled())[1]
             )
-        threshold = self._threshold(parameters, context, classifier, valid_class, feedback)
-        classifier.face_gate = min(LABEL_CUT, threshold)  # faces are checked wherever they could change VALID
-
-        out_fields = QgsProcessingUtils.combineFields(fields, make_fields(RESULT_FIELDS))
-        classified, classified_dest = self.parameterAsSink(
-            parameters, self.CLASSIFIED, context, out_fields, wkb_type, crs
-        )
-        valid_sink, valid_dest = self.parameterAsSink(parameters, self.VALID, context, out_fields, wkb_type, crs)
-        if classified is None or valid_sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, self.CLASSIFIED))
-
-        total = max(len(items), 1)
-
-        def progress(done):
-            feedback.setProgress(95.0 * done / total)
-            return not feedback.isCanceled()
-
-        feedback.pushInfo("Starting the classifier (EfficientNet-Lite0, ImageNet weights) ...")
-        predictions = classifier.classify([path for _, _, path, _ in items], progress)
-        try:
-            csv_rows, kept, failed, reviewed = self._write(
-                items, predictions, out_fields, valid_class, threshold, classified, valid_sink, feedback
-            )
-        except WorkerError as exc:
-            raise QgsProcessingException(f"The classifier failed: {exc}") from None
+            csv_rows, kept, failed, reviewed = self._write(items, predictions, rule, classified, valid, feedback)
         if feedback.isCanceled():
             raise QgsProcessingException("Cancelled.")
-        results = {
-            self.CLASSIFIED: classified_dest,
-            self.VALID: valid_dest,
-            "VALID_COUNT": kept,
-            "UNREADABLE": failed,
-            "THRESHOLD_USED": threshold,
-        }
-        if outputs[self.CSV]:
-            write_text_atomically(outputs[self.CSV], "".join(line + "\n" for line in study_csv_rows(csv_rows)))
-            results[self.CSV] = outputs[self.CSV]
-        if outputs[self.REVIEW]:
-            write_contact_sheet(outputs[self.REVIEW], reviewed, threshold, title="Classified photos: review")
-            results[self.REVIEW] = outputs[self.REVIEW]
-        if label_folder:
-            count = self.parameterAsInt(parameters, self.LABEL_COUNT, context)
-            written = write_label_folder(label_folder, reviewed, threshold, count)
-            feedback.pushInfo(f"{len(written)} doubtful photos are in {os.path.join(label_folder, 'to_sort')}.")
-            results[self.LABEL_FOLDER] = label_folder
-        for dest in (classified_dest, valid_dest):
+        results = {"CLASSIFIED": classified.dest, "VALID": valid.dest, "VALID_COUNT": kept, "UNREADABLE": failed}
+        results.update(self._extras(v, csv_rows, reviewed, rule.threshold, feedback), THRESHOLD_USED=rule.threshold)
+        for dest in (classified.dest, valid.dest):
             attach_map_tip(context, dest, self._path_field, scored=True)
-        feedback.pushInfo(f"{kept} of {len(items)} photos are valid (score >= {threshold:.2f}); {failed} unreadable.")
+        feedback.pushInfo(
+            f"{kept} of {len(items)} photos are valid (score >= {rule.threshold:.2f}); {failed} unreadable."
+        )
+        return results
+
+    @staticmethod
+    def _extras(v, csv_rows, reviewed, threshold, feedback) -> dict:
+        """The optional study CSV, contact sheet and label folder."""
+        results = {}
+        if v.csv:
+            write_text_atomically(v.csv, "".join(line + "\n" for line in study_csv_rows(csv_rows)))
+            results["CSV"] = v.csv
+        if v.review:
+            write_contact_sheet(v.review, reviewed, threshold, title="Classified photos: review")
+            results["REVIEW"] = v.review
+        if v.label_folder:
+            written = write_label_folder(v.label_folder, reviewed, threshold, v.label_count)
+            feedback.pushInfo(f"{len(written)} doubtful photos are in {os.path.join(v.label_folder, 'to_sort')}.")
+            results["LABEL_FOLDER"] = v.label_folder
         return results

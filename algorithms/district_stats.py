@@ -5,11 +5,7 @@ from qgis.core import (
     QgsCsException,
     QgsDistanceArea,
     QgsGeometry,
-    QgsProcessing,
     QgsProcessingException,
-    QgsProcessingParameterFeatureSink,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterField,
     QgsProcessingUtils,
     QgsWkbTypes,
 )
@@ -19,6 +15,7 @@ from ..core.stats.counts import SUMMARY_FIELDS, count_summary, density_per_km2, 
 from .support.base import ScenicAlgorithm
 from .support.districts import DistrictIndex
 from .support.fields import make_fields
+from .support.parameters import field_of, sink, source
 from .support.sinks import Sink
 
 COUNT_FIELDS = (
@@ -66,27 +63,14 @@ class DistrictStatsAlgorithm(ScenicAlgorithm):
         "per-district counts."
     )
 
-    def initAlgorithm(self, config=None):
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(self.POINTS, self.tr("Photo points"), [QgsProcessing.TypeVectorPoint])
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(self.DISTRICTS, self.tr("Districts"), [QgsProcessing.TypeVectorPolygon])
-        )
-        self.addParameter(
-            QgsProcessingParameterField(
-                self.DISTRICT_ID, self.tr("District id field"), parentLayerParameterName=self.DISTRICTS
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(self.CLIPPED, self.tr("Clipped photos"), QgsProcessing.TypeVectorPoint)
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(
-                self.DISTRICTS_OUT, self.tr("Districts with counts"), QgsProcessing.TypeVectorPolygon
-            )
-        )
-        self.addParameter(QgsProcessingParameterFeatureSink(self.SUMMARY, self.tr("Summary"), QgsProcessing.TypeVector))
+    PARAMETERS = (
+        source("POINTS", "Photo points", ("point",)),
+        source("DISTRICTS", "Districts", ("polygon",)),
+        field_of("DISTRICT_ID", "District id field", "DISTRICTS"),
+        sink("CLIPPED", "Clipped photos", "point"),
+        sink("DISTRICTS_OUT", "Districts with counts", "polygon"),
+        sink("SUMMARY", "Summary", "table"),
+    )
 
     def processAlgorithm(self, parameters, context, feedback):
         points, districts, id_index = self._inputs(parameters, context)
@@ -94,49 +78,28 @@ class DistrictStatsAlgorithm(ScenicAlgorithm):
         if not len(index):
             raise QgsProcessingException("The district layer has no polygons.")
         id_type = districts.fields().at(id_index)
-        clipped = Sink(
-            self,
-            parameters,
-            self.CLIPPED,
-            context,
-            QgsProcessingUtils.combineFields(points.fields(), make_fields((("district_id", id_type.type()),))),
-            points.wkbType(),
-            points.sourceCrs(),
-        )
+        fields = QgsProcessingUtils.combineFields(points.fields(), make_fields((("district_id", id_type.type()),)))
+        clipped = Sink(self, parameters, self.CLIPPED, context, fields, points.wkbType(), points.sourceCrs())
         counts = self._clip(points, districts, index, id_index, clipped, context, feedback)
         calculator = _area_calculator(districts, context)
         fields = QgsProcessingUtils.combineFields(districts.fields(), make_fields(COUNT_FIELDS))
-        out = Sink(
-            self,
-            parameters,
-            self.DISTRICTS_OUT,
-            context,
-            fields,
-            QgsWkbTypes.multiType(districts.wkbType()),
-            districts.sourceCrs(),
-        )  # multi: a repaired polygon may come back in parts
+        multi_type = QgsWkbTypes.multiType(districts.wkbType())  # a repaired polygon may come back in parts
+        out = Sink(self, parameters, self.DISTRICTS_OUT, context, fields, multi_type, districts.sourceCrs())
         for (feature, geometry), count, percent in zip(index.districts, counts, shares(counts)):
             area = calculator.measureArea(geometry)
             multi = QgsGeometry(geometry)
             multi.convertToMultiType()
             out.add(feature.attributes() + [count, percent, area, area / 1e6, density_per_km2(count, area)], multi)
         summary = count_summary(counts)
-        table = Sink(
-            self,
-            parameters,
-            self.SUMMARY,
-            context,
-            make_fields([(name, QVariant.Int if name == "districts" else QVariant.Double) for name in SUMMARY_FIELDS]),
-            QgsWkbTypes.NoGeometry,
+        kinds = make_fields(
+            [(name, QVariant.Int if name == "districts" else QVariant.Double) for name in SUMMARY_FIELDS]
         )
+        table = Sink(self, parameters, self.SUMMARY, context, kinds, QgsWkbTypes.NoGeometry)
         table.add([summary[name] for name in SUMMARY_FIELDS])
         feedback.setProgress(100)
         feedback.pushInfo(f"{sum(counts)} of the photos lie in {len(counts)} districts.")
-        return {
-            self.CLIPPED: clipped.dest,
-            self.DISTRICTS_OUT: out.dest,
-            self.SUMMARY: table.dest,
-            "CLIPPED_COUNT": sum(counts),
+        return {self.CLIPPED: clipped.dest, self.DISTRICTS_OUT: out.dest, self.SUMMARY: table.dest} | {
+            "CLIPPED_COUNT": sum(counts)
         }
 
     def _inputs(self, parameters, context):

@@ -7,34 +7,23 @@ from qgis.core import (
     QgsApplication,
     QgsAuthMethodConfig,
     QgsCoordinateReferenceSystem,
-    QgsFeature,
     QgsGeometry,
     QgsPointXY,
-    QgsProcessing,
     QgsProcessingException,
-    QgsProcessingParameterAuthConfig,
-    QgsProcessingParameterBoolean,
-    QgsProcessingParameterDateTime,
-    QgsProcessingParameterDefinition,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterExtent,
-    QgsProcessingParameterFeatureSink,
-    QgsProcessingParameterFolderDestination,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterString,
     QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
 
-from ..core.flickr.client import REST_URL, FlickrClient, FlickrPermanentError, HarvestCancelled, TransientError
+from ..core.flickr.client import REST_URL, FlickrClient
 from ..core.flickr.harvest import Harvester, HarvestParams
 from .support.base import ScenicAlgorithm
 from .support.fields import make_fields
 from .support.map_tips import attach_map_tip
-from .support.sinks import write_feature
+from .support.parameters import boolean, enum, integer, number, simple, sink
+from .support.sinks import Sink
 
 KEY_ENV, SECRET_ENV = "SCENIC_HEATMAP_FLICKR_KEY", "SCENIC_HEATMAP_FLICKR_SECRET"
-LICENSES = [
+LICENSE_NAMES = (
     "0 All rights reserved",
     "1 CC BY-NC-SA 2.0",
     "2 CC BY-NC 2.0",
@@ -46,7 +35,7 @@ LICENSES = [
     "8 United States Government Work",
     "9 CC0 1.0",
     "10 Public Domain Mark 1.0",
-]
+)
 DATE_FIELDS = ("upload", "taken")
 HARVEST_FIELDS = (
     ("photo_id", QVariant.String),
@@ -103,25 +92,6 @@ def _qdatetime(text):
 
 
 class HarvestFlickrAlgorithm(ScenicAlgorithm):
-    AUTHCFG = "AUTHCFG"
-    API_KEY = "API_KEY"
-    API_SECRET = "API_SECRET"
-    EXTENT = "EXTENT"
-    START = "START"
-    END = "END"
-    DATE_FIELD = "DATE_FIELD"
-    BLOCK_DAYS = "BLOCK_DAYS"
-    GNSS_ONLY = "GNSS_ONLY"
-    MIN_ACCURACY = "MIN_ACCURACY"
-    LICENSES = "LICENSES"
-    MAX_EDGE = "MAX_EDGE"
-    ALLOW_ORIGINAL = "ALLOW_ORIGINAL"
-    IMAGE_FOLDER = "IMAGE_FOLDER"
-    OUTPUT = "OUTPUT"
-    API_ENDPOINT = "API_ENDPOINT"
-    MAX_CALLS_PER_HOUR = "MAX_CALLS_PER_HOUR"
-    PARALLEL = "PARALLEL"
-
     NAME = "harvestflickr"
     OUTPUTS = {"numbers": ("PHOTOS", "CANDIDATES", "API_CALLS")}
     KEEP_ON_FAILURE = ("IMAGE_FOLDER",)  # downloaded images and the resume journal survive a cancel
@@ -150,141 +120,46 @@ class HarvestFlickrAlgorithm(ScenicAlgorithm):
         "image_path, width, height."
     )
 
-    def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterAuthConfig(self.AUTHCFG, self.tr("Flickr credentials"), optional=True))
-        for name, label in ((self.API_KEY, "API key (prefer credentials)"), (self.API_SECRET, "API secret")):
-            self.addParameter(QgsProcessingParameterString(name, self.tr(label), optional=True))
-        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Extent")))
-        self.addParameter(
-            QgsProcessingParameterDateTime(
-                self.START, self.tr("Start date"), QgsProcessingParameterDateTime.Date, QDate(2016, 6, 30)
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterDateTime(
-                self.END, self.tr("End date (inclusive)"), QgsProcessingParameterDateTime.Date, QDate(2017, 6, 30)
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterEnum(
-                self.DATE_FIELD, self.tr("Date field"), options=list(DATE_FIELDS), defaultValue=0
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                self.BLOCK_DAYS,
-                self.tr("Block length (days)"),
-                QgsProcessingParameterNumber.Double,
-                7.0,
-                minValue=0.001,
-            )
-        )
-        self.addParameter(QgsProcessingParameterBoolean(self.GNSS_ONLY, self.tr("GNSS positions only"), True))
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                self.MIN_ACCURACY, self.tr("Minimum geotag accuracy (1-16)"), defaultValue=16, minValue=1, maxValue=16
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterEnum(
-                self.LICENSES,
-                self.tr("Licences (none selected: all)"),
-                options=LICENSES,
-                allowMultiple=True,
-                optional=True,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                self.MAX_EDGE, self.tr("Max image edge (pixels)"), defaultValue=1024, minValue=75
-            )
-        )
-        self.addParameter(QgsProcessingParameterFolderDestination(self.IMAGE_FOLDER, self.tr("Image folder")))
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Flickr photos"), QgsProcessing.TypeVectorPoint)
-        )
-        advanced = [
-            QgsProcessingParameterBoolean(self.ALLOW_ORIGINAL, self.tr("Allow original size"), False),
-            QgsProcessingParameterString(self.API_ENDPOINT, self.tr("API endpoint"), REST_URL),
-            QgsProcessingParameterNumber(
-                self.MAX_CALLS_PER_HOUR, self.tr("Max API calls per hour"), defaultValue=3600, minValue=1
-            ),
-            QgsProcessingParameterNumber(
-                self.PARALLEL, self.tr("Parallel requests"), defaultValue=3, minValue=1, maxValue=16
-            ),
-        ]
-        for parameter in advanced:
-            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-            self.addParameter(parameter)
-
-    def _params(self, parameters, context):
-        extent = self.parameterAsExtent(parameters, self.EXTENT, context, QgsCoordinateReferenceSystem("EPSG:4326"))
-        start = self.parameterAsDateTime(parameters, self.START, context).date()
-        end = self.parameterAsDateTime(parameters, self.END, context).date()
-        # an unset optional multi-enum still reads as [0]: look at the raw value
-        chosen = parameters.get(self.LICENSES) not in (None, "", [])
-        licenses = self.parameterAsEnums(parameters, self.LICENSES, context) if chosen else []
-        return HarvestParams(
-            bbox=(extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum()),
-            start=datetime.date(start.year(), start.month(), start.day()),
-            end=datetime.date(end.year(), end.month(), end.day()),
-            date_field=DATE_FIELDS[self.parameterAsEnum(parameters, self.DATE_FIELD, context)],
-            block_days=self.parameterAsDouble(parameters, self.BLOCK_DAYS, context),
-            gnss_only=self.parameterAsBool(parameters, self.GNSS_ONLY, context),
-            min_accuracy=self.parameterAsInt(parameters, self.MIN_ACCURACY, context),
-            licenses=sorted(licenses) or None,
-            max_edge=self.parameterAsInt(parameters, self.MAX_EDGE, context),
-            allow_original=self.parameterAsBool(parameters, self.ALLOW_ORIGINAL, context),
-        )
+    PARAMETERS = (
+        simple("authcfg", "AUTHCFG", "Flickr credentials", optional=True),
+        simple("string", "API_KEY", "API key (prefer credentials)", optional=True),
+        simple("string", "API_SECRET", "API secret", optional=True),
+        simple("extent", "EXTENT", "Extent"),
+        simple("date", "START", "Start date", default=QDate(2016, 6, 30)),
+        simple("date", "END", "End date (inclusive)", default=QDate(2017, 6, 30)),
+        enum("DATE_FIELD", "Date field", DATE_FIELDS),
+        number("BLOCK_DAYS", "Block length (days)", 7.0, minimum=0.001),
+        boolean("GNSS_ONLY", "GNSS positions only", True),
+        integer("MIN_ACCURACY", "Minimum geotag accuracy (1-16)", 16, minimum=1, maximum=16),
+        enum("LICENSES", "Licences (none selected: all)", LICENSE_NAMES, None, multiple=True, optional=True),
+        integer("MAX_EDGE", "Max image edge (pixels)", 1024, minimum=75),
+        simple("folder_out", "IMAGE_FOLDER", "Image folder"),
+        sink("OUTPUT", "Flickr photos", "point"),
+        boolean("ALLOW_ORIGINAL", "Allow original size", False, advanced=True),
+        simple(
+            "string", "API_ENDPOINT", "API endpoint", default="https://api.flickr.com/services/rest/", advanced=True
+        ),
+        integer("MAX_CALLS_PER_HOUR", "Max API calls per hour", 3600, minimum=1, advanced=True),
+        integer("PARALLEL", "Parallel requests", 3, minimum=1, maximum=16, advanced=True),
+    )
 
     def processAlgorithm(self, parameters, context, feedback):
-        key, secret = credentials(
-            self.parameterAsString(parameters, self.AUTHCFG, context),
-            self.parameterAsString(parameters, self.API_KEY, context),
-            self.parameterAsString(parameters, self.API_SECRET, context),
-        )
-        params = self._params(parameters, context)
-        folder = self.parameterAsString(parameters, self.IMAGE_FOLDER, context)
-        endpoint = self.parameterAsString(parameters, self.API_ENDPOINT, context) or REST_URL
+        v = self.read(parameters, context)
+        key, secret = credentials(v.authcfg, v.api_key, v.api_secret)
+        endpoint = v.api_endpoint or REST_URL
         if not endpoint.startswith(("http://", "https://")):
             raise QgsProcessingException(f"The API endpoint must be an http(s) URL, not {endpoint!r}.")
-
-        def factory(**kwargs):
-            return FlickrClient(key, secret, endpoint=endpoint, **kwargs)
-
-        def progress(stats):
-            if stats.blocks_total:
-                feedback.setProgress(100.0 * stats.blocks_done / stats.blocks_total)
-            feedback.setProgressText(
-                f"blocks {stats.blocks_done}/{stats.blocks_total}, photos kept {stats.kept}, "
-                f"candidates {stats.candidates}"
-            )
-
-        try:
-            harvester = Harvester(
-                params,
-                folder,
-                factory,
-                max_calls_per_hour=self.parameterAsInt(parameters, self.MAX_CALLS_PER_HOUR, context),
-                parallel=self.parameterAsInt(parameters, self.PARALLEL, context),
-                progress=progress,
-                cancelled=feedback.isCanceled,
-                log=feedback.pushDebugInfo,
-            )
-            records = harvester.run()
-        except HarvestCancelled:
-            raise QgsProcessingException(
-                "Cancelled. Run again with the same parameters and image folder to resume."
-            ) from None
-        except FlickrPermanentError as exc:
-            raise QgsProcessingException(str(exc)) from None
-        except TransientError as exc:
-            raise QgsProcessingException(
-                f"Flickr did not answer ({exc}). Run again with the same parameters and image folder to resume."
-            ) from None
-        except OSError as exc:
-            raise QgsProcessingException(f"Cannot write to the image folder: {exc}") from None
-
+        harvester = Harvester(
+            self._params(v, parameters, context),
+            v.image_folder,
+            lambda **kwargs: FlickrClient(key, secret, endpoint=endpoint, **kwargs),
+            max_calls_per_hour=v.max_calls_per_hour,
+            parallel=v.parallel,
+            progress=lambda stats: _report(feedback, stats),
+            cancelled=feedback.isCanceled,
+            log=feedback.pushDebugInfo,
+        )
+        records = harvester.run()  # core's errors and its cancel say how to resume (support/base.py shows them)
         stats = harvester.stats
         feedback.pushInfo(
             f"{len(records)} photos kept from {stats.candidates} new candidates: {stats.no_gnss} without GNSS, "
@@ -292,29 +167,37 @@ class HarvestFlickrAlgorithm(ScenicAlgorithm):
             f"enough size, {stats.failed} failed (retried on the next run); {stats.api_calls} API calls, "
             f"{stats.splits} blocks split at the 4,000 cap, {stats.duplicates} repeats dropped."
         )
-
-        fields = make_fields(HARVEST_FIELDS)
-        sink, dest = self.parameterAsSink(
-            parameters, self.OUTPUT, context, fields, QgsWkbTypes.Point, QgsCoordinateReferenceSystem("EPSG:4326")
-        )
-        if sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
+        out = Sink(self, parameters, "OUTPUT", context, make_fields(HARVEST_FIELDS), QgsWkbTypes.Point, wgs84)
         for record in records:
-            feature = QgsFeature(fields)
-            feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(record["lon"], record["lat"])))
-            values = dict(
-                record,
-                image_path=os.path.join(folder, record["image_path"]),
-                taken=_qdatetime(record["taken"]),
-                uploaded=_qdatetime(record["uploaded"]),
-            )
-            feature.setAttributes([values[name] for name, _ in HARVEST_FIELDS])
-            write_feature(sink, feature, "OUTPUT")
-        attach_map_tip(context, dest, "image_path")
-        return {
-            self.OUTPUT: dest,
-            self.IMAGE_FOLDER: folder,
-            "PHOTOS": len(records),
-            "CANDIDATES": stats.candidates,
-            "API_CALLS": stats.api_calls,
-        }
+            values = dict(record, image_path=os.path.join(v.image_folder, record["image_path"]))
+            values.update(taken=_qdatetime(record["taken"]), uploaded=_qdatetime(record["uploaded"]))
+            point = QgsGeometry.fromPointXY(QgsPointXY(record["lon"], record["lat"]))
+            out.add([values[name] for name, _ in HARVEST_FIELDS], point)
+        attach_map_tip(context, out.dest, "image_path")
+        counts = {"PHOTOS": len(records), "CANDIDATES": stats.candidates, "API_CALLS": stats.api_calls}
+        return {"OUTPUT": out.dest, "IMAGE_FOLDER": v.image_folder, **counts}
+
+    def _params(self, v, parameters, context) -> HarvestParams:
+        extent = self.parameterAsExtent(parameters, "EXTENT", context, QgsCoordinateReferenceSystem("EPSG:4326"))
+        start, end = v.start.date(), v.end.date()
+        return HarvestParams(
+            bbox=(extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum()),
+            start=datetime.date(start.year(), start.month(), start.day()),
+            end=datetime.date(end.year(), end.month(), end.day()),
+            date_field=DATE_FIELDS[v.date_field],
+            block_days=v.block_days,
+            gnss_only=v.gnss_only,
+            min_accuracy=v.min_accuracy,
+            licenses=sorted(v.licenses) or None,
+            max_edge=v.max_edge,
+            allow_original=v.allow_original,
+        )
+
+
+def _report(feedback, stats):
+    if stats.blocks_total:
+        feedback.setProgress(100.0 * stats.blocks_done / stats.blocks_total)
+    feedback.setProgressText(
+        f"blocks {stats.blocks_done}/{stats.blocks_total}, photos kept {stats.kept}, candidates {stats.candidates}"
+    )

@@ -6,11 +6,7 @@ from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsGeometry,
     QgsPointXY,
-    QgsProcessing,
     QgsProcessingException,
-    QgsProcessingParameterBoolean,
-    QgsProcessingParameterFeatureSink,
-    QgsProcessingParameterFile,
     QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QDateTime, QVariant
@@ -19,6 +15,7 @@ from ..core.photos.folder import list_files, scan_paths
 from .support.base import ScenicAlgorithm
 from .support.fields import make_fields
 from .support.map_tips import attach_map_tip
+from .support.parameters import boolean, file_in, sink
 from .support.sinks import Sink
 
 PHOTO_FIELDS = (
@@ -63,27 +60,12 @@ class ImportPhotosAlgorithm(ScenicAlgorithm):
         "(their EXIF; the pixel size comes from EXIF)."
     )
 
-    def initAlgorithm(self, config=None):
-        self.addParameter(
-            QgsProcessingParameterFile(
-                self.FOLDER, self.tr("Folder with photos"), behavior=QgsProcessingParameterFile.Folder
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterBoolean(self.RECURSIVE, self.tr("Include sub-folders"), defaultValue=True)
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Photo points"), type=QgsProcessing.TypeVectorPoint)
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(
-                self.INVALID,
-                self.tr("Rejected files"),
-                type=QgsProcessing.TypeVector,
-                optional=True,
-                createByDefault=True,
-            )
-        )
+    PARAMETERS = (
+        file_in("FOLDER", "Folder with photos", folder=True),
+        boolean("RECURSIVE", "Include sub-folders", True),
+        sink("OUTPUT", "Photo points", "point"),
+        sink("INVALID", "Rejected files", "table", optional=True),
+    )
 
     def processAlgorithm(self, parameters, context, feedback):
         folder = self.parameterAsFile(parameters, self.FOLDER, context)
@@ -97,25 +79,10 @@ class ImportPhotosAlgorithm(ScenicAlgorithm):
         except OSError as exc:
             raise QgsProcessingException(self.tr(f"Cannot list the photo folder: {exc}")) from None
 
-        photos = Sink(
-            self,
-            parameters,
-            self.OUTPUT,
-            context,
-            make_fields(PHOTO_FIELDS),
-            QgsWkbTypes.Point,
-            QgsCoordinateReferenceSystem("EPSG:4326"),
-        )
-        invalid = Sink(
-            self,
-            parameters,
-            self.INVALID,
-            context,
-            make_fields((("path", QVariant.String), ("reason", QVariant.String))),
-            QgsWkbTypes.NoGeometry,
-            optional=True,
-        )
-
+        wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
+        photos = Sink(self, parameters, self.OUTPUT, context, make_fields(PHOTO_FIELDS), QgsWkbTypes.Point, wgs84)
+        reasons = make_fields((("path", QVariant.String), ("reason", QVariant.String)))
+        invalid = Sink(self, parameters, self.INVALID, context, reasons, QgsWkbTypes.NoGeometry, optional=True)
         kept = rejected = 0
         total = max(len(paths), 1)
         for index, result in enumerate(scan_paths(folder, paths)):
@@ -128,24 +95,7 @@ class ImportPhotosAlgorithm(ScenicAlgorithm):
                 feedback.pushDebugInfo(f"{relative}: {result.reason}")
             else:
                 kept += 1
-                photos.add(
-                    [
-                        relative,
-                        path,
-                        QDateTime(info.taken) if info.taken else None,
-                        info.lat,
-                        info.lon,
-                        info.altitude,
-                        info.direction,
-                        True,
-                        info.make,
-                        info.model,
-                        info.width,
-                        info.height,
-                        info.owner or None,
-                    ],
-                    QgsGeometry.fromPointXY(QgsPointXY(info.lon, info.lat)),
-                )
+                photos.add(_row(info, relative, path), QgsGeometry.fromPointXY(QgsPointXY(info.lon, info.lat)))
             feedback.setProgress(100.0 * (index + 1) / total)
 
         feedback.pushInfo(self.tr(f"{kept} photos with a GNSS position, {rejected} files rejected."))
@@ -154,3 +104,15 @@ class ImportPhotosAlgorithm(ScenicAlgorithm):
         if invalid.dest is not None:
             results[self.INVALID] = invalid.dest
         return results
+
+
+def _row(info, relative: str, path: str) -> list:
+    """One photo's attributes, in PHOTO_FIELDS order."""
+    taken = QDateTime(info.taken) if info.taken else None
+    return [relative, path, taken, info.lat, info.lon, info.altitude, info.direction, True] + [
+        info.make,
+        info.model,
+        info.width,
+        info.height,
+        info.owner or None,
+    ]

@@ -1,29 +1,14 @@
 """scenicheatmap:validateprices - does photo density track prices? (core/stats/prices.py)"""
 
-from qgis.core import (
-    QgsCoordinateTransform,
-    QgsGeometry,
-    QgsProcessing,
-    QgsProcessingException,
-    QgsProcessingOutputNumber,
-    QgsProcessingOutputString,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterFeatureSink,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterField,
-    QgsProcessingParameterFileDestination,
-    QgsProcessingParameterNumber,
-    QgsProcessingUtils,
-    QgsWkbTypes,
-)
+from qgis.core import QgsCoordinateTransform, QgsGeometry, QgsProcessingUtils, QgsWkbTypes
 from qgis.PyQt.QtCore import QVariant
 
 from ..core.files import write_text_atomically
 from ..core.stats import prices as pv
 from .support import price_sampling as ps
 from .support.base import ScenicAlgorithm
-from .support.layers import default_target_crs
 from .support.fields import make_fields
+from .support.parameters import enum, integer, sink
 from .support.sinks import Sink
 
 BIN_FIELDS = (
@@ -53,27 +38,39 @@ DISTRICT_FIELDS = (
 
 
 class ValidatePricesAlgorithm(ScenicAlgorithm):
-    PRICES = "PRICES"
-    PRICE_FIELD = "PRICE_FIELD"
-    DENSITY = "DENSITY"
-    PHOTOS = "PHOTOS"
-    RADIUS = "RADIUS"
-    DISTRICTS = "DISTRICTS"
-    DISTRICT_FIELD = "DISTRICT_FIELD"
-    OUTLIERS = "OUTLIERS"
-    BINS = "BINS"
-    PERMUTATIONS = "PERMUTATIONS"
-    SEED = "SEED"
-    OUTPUT = "OUTPUT"
-    SAMPLES = "SAMPLES"
-    DISTRICT_TABLE = "DISTRICT_TABLE"
-    CHART = "CHART"
-    REPORT = "REPORT"
-
     NAME = "validateprices"
     REQUIRES = ("scipy", "matplotlib")
     DISPLAY = "Correlate photo density with prices"
     GROUP = "Validation"
+    PARAMETERS = (
+        *ps.price_parameters(),
+        *ps.photo_variable_parameters(300.0),
+        *ps.district_parameters("Districts (within-district analysis)"),
+        enum("OUTLIERS", "Price outliers", pv.OUTLIER_METHODS),
+        integer("BINS", "Quantile bins", 10, minimum=3, maximum=100),
+        integer("PERMUTATIONS", "Permutations for p-values", 2000, minimum=99, maximum=100000),
+        integer("SEED", "Random seed", 1),
+        sink("OUTPUT", "Price by photo-density bin", "table"),
+        sink("SAMPLES", "Sampled price locations", "point", optional=True, create=False),
+        sink("DISTRICT_TABLE", "Per-district statistics", "table", optional=True, create=False),
+        *ps.CHART_AND_REPORT,
+    )
+    OUTPUTS = {
+        "numbers": (
+            "SPEARMAN",
+            "SPEARMAN_P",
+            "PEARSON",
+            "PEARSON_P",
+            "WITHIN_SPEARMAN",
+            "WITHIN_P",
+            "MODIFIED_P",
+            "EFFECTIVE_N",
+            "N",
+            "SKIPPED",
+            "OUTLIERS_FLAGGED",
+        ),
+        "strings": ("VERDICT",),
+    }
     HELP = (
         "Does photo density track real-estate prices? Samples the photo variable at every price "
         "location, either from a <b>density raster</b> (the heat map; nodata counts as 0) or from "
@@ -97,120 +94,12 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
         "not a price effect: <i>Photo variable in a hedonic price model</i> (pricemodel) answers that."
     )
 
-    def initAlgorithm(self, config=None):
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.PRICES,
-                self.tr("Prices (points or polygons)"),
-                [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon],
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterField(self.PRICE_FIELD, self.tr("Price field"), parentLayerParameterName=self.PRICES)
-        )
-        ps.add_photo_variable_parameters(self, radius_default=300.0)
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.DISTRICTS,
-                self.tr("Districts (within-district analysis)"),
-                [QgsProcessing.TypeVectorPolygon],
-                optional=True,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterField(
-                self.DISTRICT_FIELD,
-                self.tr("District name field"),
-                parentLayerParameterName=self.DISTRICTS,
-                optional=True,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterEnum(
-                self.OUTLIERS, self.tr("Price outliers"), options=list(pv.OUTLIER_METHODS), defaultValue=0
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterNumber(self.BINS, self.tr("Quantile bins"), defaultValue=10, minValue=3, maxValue=100)
-        )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                self.PERMUTATIONS, self.tr("Permutations for p-values"), defaultValue=2000, minValue=99, maxValue=100000
-            )
-        )
-        self.addParameter(QgsProcessingParameterNumber(self.SEED, self.tr("Random seed"), defaultValue=1))
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(
-                self.OUTPUT, self.tr("Price by photo-density bin"), QgsProcessing.TypeVector
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(
-                self.SAMPLES,
-                self.tr("Sampled price locations"),
-                QgsProcessing.TypeVectorPoint,
-                optional=True,
-                createByDefault=False,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(
-                self.DISTRICT_TABLE,
-                self.tr("Per-district statistics"),
-                QgsProcessing.TypeVector,
-                optional=True,
-                createByDefault=False,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFileDestination(
-                self.CHART, self.tr("Chart"), self.tr("PNG image (*.png)"), optional=True
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFileDestination(
-                self.REPORT, self.tr("Report"), self.tr("HTML files (*.html)"), optional=True
-            )
-        )
-        for name, title in (
-            ("SPEARMAN", "Spearman rho"),
-            ("SPEARMAN_P", "Spearman permutation p"),
-            ("PEARSON", "Pearson r"),
-            ("PEARSON_P", "Pearson permutation p"),
-            ("WITHIN_SPEARMAN", "Within-district rho"),
-            ("WITHIN_P", "Within-district p"),
-            ("MODIFIED_P", "Spearman p, Dutilleul's modified t-test"),
-            ("EFFECTIVE_N", "Effective sample size"),
-            ("N", "Price locations used"),
-            ("SKIPPED", "Missing prices skipped"),
-            ("OUTLIERS_FLAGGED", "Price outliers flagged"),
-        ):
-            self.addOutput(QgsProcessingOutputNumber(name, self.tr(title)))
-        self.addOutput(QgsProcessingOutputString("VERDICT", self.tr("Monotonicity verdict")))
-
     def processAlgorithm(self, parameters, context, feedback):
-        prices, price_field, density, photos, radius, chart_path, report_path = self._inputs(parameters, context)
-        method = pv.OUTLIER_METHODS[self.parameterAsEnum(parameters, self.OUTLIERS, context)]
-        bins = self.parameterAsInt(parameters, self.BINS, context)
-        permutations = self.parameterAsInt(parameters, self.PERMUTATIONS, context)
-        seed = self.parameterAsInt(parameters, self.SEED, context)
-        work = default_target_crs(prices, context)  # metres, for radii
-        features, locations, values, skipped, _ = ps.read_prices(prices, price_field, work, context, feedback)
-        if len(values) < 3:
-            raise QgsProcessingException(
-                f"Only {len(values)} price locations have a price in {price_field!r} ({skipped} missing); "
-                "need at least 3."
-            )
-        if skipped:
-            feedback.pushWarning(f"{skipped} price features have no usable price in {price_field!r}; skipped.")
-        feedback.setProgress(10)
-        terms, label = ps.photo_variable(density, photos, locations, work, radius, context, feedback)
-        photo_values = terms["photo"]
-        feedback.setProgress(30)
-        district_names = self._districts(parameters, locations, work, context, feedback)
-
-        coords = [(p.x(), p.y()) for p in locations]
-        result = pv.validate(photo_values, values, district_names, method, bins, permutations, seed, coords)
+        inputs = ps.PriceInputs.read(self, parameters, context, feedback)
+        v, photo = inputs.values, inputs.photo["photo"]
+        coords = [(p.x(), p.y()) for p in inputs.locations]
+        method = pv.OUTLIER_METHODS[v.outliers]
+        result = pv.validate(photo, inputs.price, inputs.districts, method, v.bins, v.permutations, v.seed, coords)
         feedback.pushInfo(result.outliers.describe())
         if result.outside_districts:
             feedback.pushInfo(f"{result.outside_districts} price locations lie in no district.")
@@ -218,135 +107,57 @@ class ValidatePricesAlgorithm(ScenicAlgorithm):
         feedback.pushInfo(result.summary())
         if result.district:
             feedback.pushInfo(pv.interpretation(result.district))
-        overall, table, district, outliers = result.overall, result.table, result.district, result.outliers
-        x, y = photo_values[result.keep], result.prices[result.keep]
-        results = self._write_tables(
-            parameters,
-            context,
-            prices,
-            work,
-            features,
-            photo_values,
-            result.prices,
-            result.keep,
-            district_names,
-            table,
-            district,
+        results = self._write_tables(parameters, context, inputs, result)
+        chart = pv.chart_png(
+            photo[result.keep], result.prices[result.keep], result.table, inputs.label, f"price ({v.price_field})"
         )
-        chart = pv.chart_png(x, y, table, label, f"price ({price_field})")
-        if chart_path:
-            with open(chart_path, "wb") as fh:
+        if v.chart:
+            with open(v.chart, "wb") as fh:
                 fh.write(chart)
-        if report_path:
-            inputs = {
-                "prices": prices.sourceName(),
-                "price field": price_field,
-                "photo variable": label,
-                "outliers": method,
-                "bins": bins,
-                "permutations": permutations,
-                "seed": seed,
-            }
-            write_text_atomically(
-                report_path, pv.report_html("Photo density and prices", inputs, result, skipped, chart)
-            )
+        if v.report:
+            facts = {"prices": inputs.prices.sourceName(), "price field": v.price_field, "photo variable": inputs.label}
+            facts.update({"outliers": method, "bins": v.bins, "permutations": v.permutations, "seed": v.seed})
+            page = pv.report_html("Photo density and prices", facts, result, inputs.skipped, chart)
+            write_text_atomically(v.report, page)
+        overall, district = result.overall, result.district or {}
+        results.update({"CHART": v.chart or None, "REPORT": v.report or None, "VERDICT": result.verdict["verdict"]})
+        results.update({k.upper(): overall[k] for k in ("spearman", "spearman_p", "pearson", "pearson_p", "n")})
+        results.update({"MODIFIED_P": result.modified["p"], "EFFECTIVE_N": result.modified["effective_n"]})
+        results.update({"SKIPPED": inputs.skipped, "OUTLIERS_FLAGGED": result.outliers.flagged})
+        results.update({"WITHIN_SPEARMAN": district.get("within_spearman"), "WITHIN_P": district.get("within_p")})
         feedback.setProgress(100)
-        results.update(
-            {
-                self.CHART: chart_path or None,
-                self.REPORT: report_path or None,
-                "SPEARMAN": overall["spearman"],
-                "SPEARMAN_P": overall["spearman_p"],
-                "PEARSON": overall["pearson"],
-                "PEARSON_P": overall["pearson_p"],
-                "N": overall["n"],
-                "MODIFIED_P": result.modified["p"],
-                "EFFECTIVE_N": result.modified["effective_n"],
-                "SKIPPED": skipped,
-                "OUTLIERS_FLAGGED": outliers.flagged,
-                "VERDICT": result.verdict["verdict"],
-                "WITHIN_SPEARMAN": district["within_spearman"] if district else None,
-                "WITHIN_P": district["within_p"] if district else None,
-            }
-        )
         return results
 
-    def _inputs(self, parameters, context):
-        """The checked inputs, before any work."""
-        prices = self.parameterAsSource(parameters, self.PRICES, context)
-        if prices is None:
-            raise QgsProcessingException(self.invalidSourceError(parameters, self.PRICES))
-        ps.check_prices(prices, self.PRICES)
-        price_field = self.parameterAsString(parameters, self.PRICE_FIELD, context)
-        if prices.fields().lookupField(price_field) < 0:
-            raise QgsProcessingException(f"The price layer has no field {price_field!r}.")
-        districts = self.parameterAsSource(parameters, self.DISTRICTS, context)
-        name_field = self.parameterAsString(parameters, self.DISTRICT_FIELD, context)
-        if districts is not None and name_field and districts.fields().lookupField(name_field) < 0:
-            raise QgsProcessingException(
-                f"DISTRICT_FIELD: the districts have no field {name_field!r} "
-                f"(their fields: {', '.join(districts.fields().names())})."
-            )
-        density, photos, radius = ps.read_photo_variable_inputs(self, parameters, context)
-        chart_path = self.parameterAsFileOutput(parameters, self.CHART, context)
-        report_path = self.parameterAsFileOutput(parameters, self.REPORT, context)
-        kinds = ((chart_path, self.CHART, (".png",)), (report_path, self.REPORT, (".html", ".htm")))
-        for path, name, extensions in kinds:
-            if path and not path.lower().endswith(extensions):
-                raise QgsProcessingException(f"{name}: use a {extensions[0]} file name, not {path}.")
-        return prices, price_field, density, photos, radius, chart_path, report_path
-
-    def _districts(self, parameters, locations, work, context, feedback):
-        """District name per location (first containing district), or None without districts."""
-        districts = self.parameterAsSource(parameters, self.DISTRICTS, context)
-        if districts is None:
-            return None
-        name_field = self.parameterAsString(parameters, self.DISTRICT_FIELD, context)
-        if not name_field:
-            feedback.pushInfo("DISTRICTS without DISTRICT_FIELD: locations are grouped by district feature id.")
-        return ps.district_names(districts, name_field, locations, work, context, feedback)
-
-    def _write_tables(
-        self, parameters, context, prices, work, features, photo_values, used, keep, names, table, district
-    ):
-        bins = Sink(self, parameters, self.OUTPUT, context, make_fields(BIN_FIELDS), QgsWkbTypes.NoGeometry)
-        for row in table:
+    def _write_tables(self, parameters, context, inputs, result):
+        bins = Sink(self, parameters, "OUTPUT", context, make_fields(BIN_FIELDS), QgsWkbTypes.NoGeometry)
+        for row in result.table:
             bins.add([row[name] for name, _ in BIN_FIELDS])
-        results = {self.OUTPUT: bins.dest}
-        # back from the metric work CRS to the prices' own
+        results = {"OUTPUT": bins.dest}
+        prices, names = inputs.prices, inputs.districts
+        fields = QgsProcessingUtils.combineFields(prices.fields(), make_fields(SAMPLE_FIELDS))
         samples = Sink(
-            self,
-            parameters,
-            self.SAMPLES,
-            context,
-            QgsProcessingUtils.combineFields(prices.fields(), make_fields(SAMPLE_FIELDS)),
-            prices.wkbType(),
-            prices.sourceCrs(),
-            optional=True,
+            self, parameters, "SAMPLES", context, fields, prices.wkbType(), prices.sourceCrs(), optional=True
         )
         if samples.dest is not None:
-            to_source = QgsCoordinateTransform(work, prices.sourceCrs(), context.transformContext())
-            for i, original in enumerate(features):
+            # back from the metric work CRS to the prices' own
+            to_source = QgsCoordinateTransform(inputs.work, prices.sourceCrs(), context.transformContext())
+            photo = inputs.photo["photo"]
+            for i, original in enumerate(inputs.features):
                 geometry = QgsGeometry(original.geometry())
                 geometry.transform(to_source)
-                samples.add(
-                    original.attributes()
-                    + [float(photo_values[i]), float(used[i]), bool(not keep[i]), names[i] if names else None],
-                    geometry,
-                )
-            results[self.SAMPLES] = samples.dest
-        if district:
-            rows = Sink(
-                self,
-                parameters,
-                self.DISTRICT_TABLE,
-                context,
-                make_fields(DISTRICT_FIELDS),
-                QgsWkbTypes.NoGeometry,
-                optional=True,
-            )
-            for row in district["districts"]:
+                extra = [
+                    float(photo[i]),
+                    float(result.prices[i]),
+                    bool(not result.keep[i]),
+                    names[i] if names else None,
+                ]
+                samples.add(original.attributes() + extra, geometry)
+            results["SAMPLES"] = samples.dest
+        if result.district:
+            table = make_fields(DISTRICT_FIELDS)
+            rows = Sink(self, parameters, "DISTRICT_TABLE", context, table, QgsWkbTypes.NoGeometry, optional=True)
+            for row in result.district["districts"]:
                 rows.add([row[name] for name, _ in DISTRICT_FIELDS])
             if rows.dest is not None:
-                results[self.DISTRICT_TABLE] = rows.dest
+                results["DISTRICT_TABLE"] = rows.dest
         return results

@@ -11,7 +11,8 @@ class UserError(ValueError):
 
 
 class Cancelled(Exception):  # noqa: N818 - the event, not an error
-    """The user asked to stop; nothing was written."""
+    """The user asked to stop. Without a message the adapter says that nothing was written; work that
+    is kept for a resume says so in its own message."""
 
 
 class Progress:

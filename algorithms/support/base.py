@@ -107,9 +107,9 @@ def _guarded(process):
         except UserError as error:  # core's one error base: its message is written for the user
             outputs_guard.remove_created(found, before)
             raise QgsProcessingException(str(error)) from None
-        except Cancelled:
+        except Cancelled as error:
             outputs_guard.remove_created(found, before)
-            raise QgsProcessingException("Cancelled; nothing was written.") from None
+            raise QgsProcessingException(str(error) or "Cancelled; nothing was written.") from None
         except packages.MissingPackages as error:
             outputs_guard.remove_created(found, before)
             raise missing_packages_error(self, error.names) from None

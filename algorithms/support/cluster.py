@@ -5,8 +5,6 @@ from contextlib import contextmanager
 
 from qgis.core import (
     QgsProcessingException,
-    QgsProcessingParameterDefinition,
-    QgsProcessingParameterString,
     QgsSettings,
 )
 
@@ -28,14 +26,6 @@ HELP = (
 SCHEDULER_PARAMETER = simple(
     "string", SCHEDULER, "Dask scheduler (empty, local:N or tcp://host:port)", default="", optional=True, advanced=True
 )
-
-
-def add_scheduler_parameter(algorithm):
-    parameter = QgsProcessingParameterString(
-        SCHEDULER, algorithm.tr("Dask scheduler (empty, local:N or tcp://host:port)"), defaultValue="", optional=True
-    )
-    parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-    algorithm.addParameter(parameter)
 
 
 def strips_on(client, bootstrap: bool = False):

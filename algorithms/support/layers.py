@@ -207,3 +207,23 @@ def clip_wkbs(clip, target, context):
     request = QgsFeatureRequest().setDestinationCrs(target, context.transformContext())
     request.setNoAttributes()
     return [bytes(f.geometry().asWkb()) for f in clip.getFeatures(request) if not f.geometry().isNull()]
+
+
+def check_on_earth(crs, extent, name: str, what: str, context):
+    """Refuses a layer whose CRS cannot be related to the others (none, or a local grid)."""
+    if not crs.isValid():
+        raise QgsProcessingException(
+            f"{name}: the {what} has no CRS, so its positions cannot be related to the prices. Set its CRS "
+            "(Layer Properties > Source) and run again."
+        )
+    to_wgs84 = QgsCoordinateTransform(crs, QgsCoordinateReferenceSystem("EPSG:4326"), context.transformContext())
+    try:
+        box = to_wgs84.transformBoundingBox(extent)
+        placed = -180 <= box.xMinimum() <= box.xMaximum() <= 180 and -90 <= box.yMinimum() <= box.yMaximum() <= 90
+    except QgsCsException:
+        placed = False
+    if not placed or crs.description().lower().startswith(("local", "engineering")):
+        raise QgsProcessingException(
+            f"{name}: the {what}'s CRS {crs.authid() or crs.description() or '(unnamed)'} is a local grid that "
+            "cannot be related to the prices' positions. Reproject it to a real CRS first."
+        )

@@ -1,103 +1,141 @@
-"""Price locations and the photo variable at them, shared by validateprices and pricemodel: the
-parameters that give the photo variable, reading the prices (and their controls), sampling a
-density raster or kernel-counting photo points, and the district of each location."""
+"""The price family (validateprices, pricemodel): its shared parameter table, and `PriceInputs.read`,
+which checks those parameters, reads the prices (and their controls) into a metric CRS, samples the
+photo variable at each price (a density raster, or kernel-weighted photo counts) and finds each
+price's district."""
+
+from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 from qgis.core import (
-    QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsCsException,
     QgsFeatureRequest,
     QgsGeometry,
     QgsPointXY,
-    QgsProcessing,
     QgsProcessingException,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterLayer,
     QgsWkbTypes,
 )
 
 from ...core.density import weighting
 from ...core.stats import prices as pv
-from .layers import default_target_crs, read_points
 from .districts import DistrictIndex
+from .layers import check_on_earth, default_target_crs, read_points
+from .parameters import field_of, file_out, number, simple, source
 
-DENSITY, PHOTOS, RADIUS = "DENSITY", "PHOTOS", "RADIUS"
+PRICES, PRICE_FIELD, DENSITY, PHOTOS, RADIUS = "PRICES", "PRICE_FIELD", "DENSITY", "PHOTOS", "RADIUS"
+DISTRICTS, DISTRICT_FIELD, CHART, REPORT = "DISTRICTS", "DISTRICT_FIELD", "CHART", "REPORT"
 
 
-def add_photo_variable_parameters(algorithm, radius_default=500.0):
-    algorithm.addParameter(
-        QgsProcessingParameterRasterLayer(
-            DENSITY, algorithm.tr("Photo density raster (or give photo points)"), optional=True
-        )
-    )
-    algorithm.addParameter(
-        QgsProcessingParameterFeatureSource(
-            PHOTOS,
-            algorithm.tr("Photo points (or give a density raster)"),
-            [QgsProcessing.TypeVectorPoint],
-            optional=True,
-        )
-    )
-    algorithm.addParameter(
-        QgsProcessingParameterNumber(
-            RADIUS,
-            algorithm.tr("Radius for photo points (metres)"),
-            QgsProcessingParameterNumber.Double,
-            defaultValue=radius_default,
-            minValue=0.0,
-        )
+def price_parameters(numeric: bool = False) -> tuple:
+    return (
+        source(PRICES, "Prices (points or polygons)", ("point", "polygon")),
+        field_of(PRICE_FIELD, "Price field", PRICES, numeric=numeric),
     )
 
 
-def read_photo_variable_inputs(algorithm, parameters, context):
-    """(density raster or None, photo source or None, radius in metres), checked: exactly one way."""
-    density = algorithm.parameterAsRasterLayer(parameters, DENSITY, context)
-    photos = algorithm.parameterAsSource(parameters, PHOTOS, context)
-    if (density is None) == (photos is None):
+def photo_variable_parameters(radius_default: float) -> tuple:
+    return (
+        simple("raster", DENSITY, "Photo density raster (or give photo points)", optional=True),
+        source(PHOTOS, "Photo points (or give a density raster)", optional=True),
+        number(RADIUS, "Radius for photo points (metres)", radius_default, minimum=0.0),
+    )
+
+
+def district_parameters(label: str) -> tuple:
+    return (
+        source(DISTRICTS, label, ("polygon",), optional=True),
+        field_of(DISTRICT_FIELD, "District name field", DISTRICTS, optional=True),
+    )
+
+
+CHART_AND_REPORT = (
+    file_out(CHART, "Chart", "PNG image (*.png)", optional=True),
+    file_out(REPORT, "Report", "HTML files (*.html)", optional=True),
+)
+
+
+@dataclass
+class PriceInputs:
+    """The price family's parameters, checked, and the data read from them."""
+
+    values: object  # every parameter (support/parameters.read_all)
+    prices: object  # the source
+    work: object  # the metric CRS of the reading (the prices' UTM zone)
+    features: list  # with a usable price and geometry
+    locations: list  # their sample points in the work CRS
+    price: np.ndarray
+    skipped: int
+    raw: dict  # field -> raw values of the features (the controls)
+    photo: dict  # term -> photo variable at each location
+    label: str  # the photo variable, for axes
+    districts: Optional[list]  # district name per location (None outside), or None without districts
+
+    @classmethod
+    def read(cls, algorithm, parameters, context, feedback, fields=(), split=None, check=None):
+        """fields: extra price fields to read; split: locals' and tourists' photo-user-days
+        ({owner_field, taken_field, local_days}); check(values): the algorithm's own checks, run
+        after the family's and before any reading."""
+        v = algorithm.read(parameters, context)
+        prices = v.prices
+        if prices is None:
+            raise QgsProcessingException(algorithm.invalidSourceError(parameters, PRICES))
+        if prices.wkbType() == QgsWkbTypes.NoGeometry or not prices.sourceCrs().isValid():
+            raise QgsProcessingException(
+                "PRICES: the price layer has no geometry or no CRS (a CSV loaded without its coordinate fields?). "
+                "Load it as points with its X/Y fields and CRS, then run again."
+            )
+        check_on_earth(prices.sourceCrs(), prices.sourceExtent(), PRICES, "price layer", context)
+        for name in (v.price_field, *fields):
+            if prices.fields().lookupField(name) < 0:
+                raise QgsProcessingException(
+                    f"The price layer has no field {name!r} (its fields: {', '.join(prices.fields().names())})."
+                )
+        if v.districts is not None and v.district_field and v.districts.fields().lookupField(v.district_field) < 0:
+            raise QgsProcessingException(
+                f"DISTRICT_FIELD: the districts have no field {v.district_field!r} "
+                f"(their fields: {', '.join(v.districts.fields().names())})."
+            )
+        _check_photo_variable(v, context)
+        for path, name, ending in ((v.chart, CHART, ".png"), (v.report, REPORT, ".html")):
+            if path and not path.lower().endswith((ending, ".htm") if ending == ".html" else ending):
+                raise QgsProcessingException(f"{name}: use a {ending} file name, not {path}.")
+        if check:
+            check(v)
+        work = default_target_crs(prices, context)  # metres, for radii and distances
+        features, locations, price, skipped, raw = read_prices(prices, v.price_field, work, context, feedback, fields)
+        if skipped:
+            feedback.pushWarning(f"{skipped} price features have no usable price in {v.price_field!r}; skipped.")
+        feedback.setProgress(10)
+        if v.density is not None:
+            values, label = sample_raster(v.density, locations, work, context, feedback)
+            photo = {"photo": values}
+        else:
+            photo, label = kernel_counts(v.photos, locations, work, v.radius, context, feedback, **(split or {}))
+        feedback.setProgress(25)
+        names = None
+        if v.districts is not None:
+            if not v.district_field:
+                feedback.pushInfo("DISTRICTS without DISTRICT_FIELD: locations are grouped by district feature id.")
+            names = district_names(v.districts, v.district_field, locations, work, context, feedback)
+        return cls(v, prices, work, features, locations, np.asarray(price, float), skipped, raw, photo, label, names)
+
+
+def _check_photo_variable(v, context):
+    """Exactly one way to the photo variable, placed on the Earth."""
+    if (v.density is None) == (v.photos is None):
         raise QgsProcessingException(
             "Give the photo variable one way: a density raster (DENSITY) or photo points (PHOTOS) with a radius."
         )
-    radius = algorithm.parameterAsDouble(parameters, RADIUS, context)
-    if photos is not None and not radius > 0:
+    if v.photos is not None and not v.radius > 0:
         raise QgsProcessingException("The radius must be greater than 0 metres.")
-    if photos is not None:
-        check_on_earth(photos.sourceCrs(), photos.sourceExtent(), PHOTOS, "photo layer", context)
-    if density is not None:
-        check_on_earth(density.crs(), density.extent(), DENSITY, "density raster", context)
-    return density, photos, radius
+    if v.photos is not None:
+        check_on_earth(v.photos.sourceCrs(), v.photos.sourceExtent(), PHOTOS, "photo layer", context)
+    if v.density is not None:
+        check_on_earth(v.density.crs(), v.density.extent(), DENSITY, "density raster", context)
 
 
-def check_on_earth(crs, extent, name: str, what: str, context):
-    """Refuses a layer whose CRS cannot be related to the others (none, or a local grid)."""
-    if not crs.isValid():
-        raise QgsProcessingException(
-            f"{name}: the {what} has no CRS, so its positions cannot be related to the prices. Set its CRS "
-            "(Layer Properties > Source) and run again."
-        )
-    to_wgs84 = QgsCoordinateTransform(crs, QgsCoordinateReferenceSystem("EPSG:4326"), context.transformContext())
-    try:
-        box = to_wgs84.transformBoundingBox(extent)
-        placed = -180 <= box.xMinimum() <= box.xMaximum() <= 180 and -90 <= box.yMinimum() <= box.yMaximum() <= 90
-    except QgsCsException:
-        placed = False
-    if not placed or crs.description().lower().startswith(("local", "engineering")):
-        raise QgsProcessingException(
-            f"{name}: the {what}'s CRS {crs.authid() or crs.description() or '(unnamed)'} is a local grid that "
-            "cannot be related to the prices' positions. Reproject it to a real CRS first."
-        )
-
-
-def check_prices(prices, parameter: str):
-    if prices.wkbType() == QgsWkbTypes.NoGeometry or not prices.sourceCrs().isValid():
-        raise QgsProcessingException(
-            f"{parameter}: the price layer has no geometry or no CRS (a CSV loaded without its coordinate "
-            "fields?). Load it as points with its X/Y fields and CRS, then run again."
-        )
-
-
-def number(value):
+def to_float(value):
     """A value as float, or None for NULL, empty, non-numeric or non-finite values."""
     if value is None or (hasattr(value, "isNull") and value.isNull()):
         return None
@@ -118,7 +156,7 @@ def read_prices(prices, price_field, work, context, feedback, extra_fields=()):
         for feature in prices.getFeatures(request):
             if feedback.isCanceled():
                 raise QgsProcessingException("Cancelled; nothing was written.")
-            price = number(feature[price_field])
+            price = to_float(feature[price_field])
             geometry = feature.geometry()
             if price is None or geometry.isNull() or geometry.isEmpty():
                 skipped += 1
@@ -178,14 +216,6 @@ def kernel_counts(photos, locations, work, radius, context, feedback, owner_fiel
     return terms, f"photo-user-days within {radius:g} m (quartic-weighted)"
 
 
-def photo_variable(density, photos, locations, work, radius, context, feedback, **split):
-    """{term: values} at the locations, and a label for charts."""
-    if density is not None:
-        values, label = sample_raster(density, locations, work, context, feedback)
-        return {"photo": values}, label
-    return kernel_counts(photos, locations, work, radius, context, feedback, **split)
-
-
 def district_names(districts, name_field, locations, work, context, feedback):
     """District per location: the name field's value, or the feature id without a field; None outside."""
     to_districts = QgsCoordinateTransform(work, districts.sourceCrs(), context.transformContext())
@@ -199,8 +229,3 @@ def district_names(districts, name_field, locations, work, context, feedback):
         feature = index.districts[position][0] if position is not None else None
         names.append(None if feature is None else str(feature[name_field]) if name_field else str(feature.id()))
     return names
-
-
-def work_crs(prices, context):
-    """A metric CRS for the prices (their UTM zone)."""
-    return default_target_crs(prices, context)

@@ -29,6 +29,7 @@ from ..files import not_regular_reason
 from ..packages import need
 from . import backbone
 from .calibration import calibrate
+from .decision import LABEL_CUT
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -38,7 +39,6 @@ CATEGORY_CSV = os.path.join(RESOURCES, "imagenet_scenic_categories.csv")
 DEFAULT_HEAD = os.path.join(RESOURCES, "default_classifier.npz")  # beside it: default_classifier.json
 CLASSES = ("valid", "non_valid")
 PORTRAIT = "portrait"
-LABEL_CUT = 0.5  # the default classifier labels a photo valid from this score on
 
 
 @dataclass

@@ -10,7 +10,8 @@ import sys
 
 def main():
     request = json.loads(sys.stdin.readline())
-    from .classifier import LABEL_CUT, DefaultClassifier, TrainedClassifier
+    from .classifier import DefaultClassifier, TrainedClassifier
+    from .decision import LABEL_CUT
 
     batch_size = int(request.get("batch_size", 32))
     if request.get("model"):

@@ -24,6 +24,7 @@ from ..files import not_regular_reason
 from ..packages import need
 from ..report import Report, figure_png
 from .calibration import best_threshold, calibrate, fit_calibration, reliability_png
+from .decision import Decision
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -331,7 +332,7 @@ def check_fine_tune(backbone_name: str, blocks: int):
 
     if blocks and (backbone_name != "efficientnet-lite0" or not 0 < blocks <= FINE_TUNE_MAX):
         raise TrainingError(
-            f"Fine-tuning works on efficientnet-lite0's last 1 to {FINE_TUNE_MAX} blocks; "
+            f"FINE_TUNE_BLOCKS: Fine-tuning works on efficientnet-lite0's last 1 to {FINE_TUNE_MAX} blocks; "
             "choose 0 blocks for other backbones."
         )
 
@@ -519,7 +520,7 @@ def train(
         test_p = calibrate(_logits(predict(test_inputs, verbose=0)), calibration)
         predicted = test_p.argmax(axis=1)
         if threshold is not None and n == 2:  # the decision classifyphotos makes with the recommended threshold
-            predicted = np.where(test_p[:, target] >= threshold, target, 1 - target)
+            predicted = np.where(Decision(threshold_class, threshold).valid(test_p[:, target]), target, 1 - target)
         for truth, guess in zip(labels[test_idx], predicted):
             confusion[truth, guess] += 1
         test_accuracy = float(np.trace(confusion) / confusion.sum())
@@ -657,3 +658,30 @@ def write_report(path: str, result: TrainResult, settings: dict):
     if result.unreadable:
         page.heading("Unreadable images (left out)", 3).items(f"{p}: {r}" for p, r in result.unreadable)
     page.write(path)
+
+
+def metric_rows(result: dict) -> List[tuple]:
+    """(metric, class, value) rows of a training result (train_in_worker's dictionary)."""
+    rows = [("test_accuracy", None, result["test_accuracy"])]
+    rows += [("precision", name, value) for name, value in result["precision"].items()]
+    rows += [("recall", name, value) for name, value in result["recall"].items()]
+    rows += [("recall_by_class_folder", name, recall) for name, (_, recall) in result["original_recall"].items()]
+    rows += [("best_epoch", None, result["best_epoch"])]
+    if result["threshold"] is not None:
+        rows += [("recommended_threshold", result["threshold_class"], result["threshold"])]
+    return rows
+
+
+def summary_lines(result: dict) -> List[str]:
+    accuracy = result["test_accuracy"]
+    lines = [
+        "Test accuracy: "
+        + ("n/a" if accuracy is None else f"{100 * accuracy:.1f} %")
+        + f"; weights of epoch {result['best_epoch']} kept (lowest validation loss)."
+    ]
+    if result["threshold"] is not None:
+        lines.append(
+            f"Recommended threshold for {result['threshold_class']}: {result['threshold']:.2f} "
+            "(classifyphotos uses it when THRESHOLD is left empty)."
+        )
+    return lines

@@ -13,7 +13,7 @@ import time
 from collections import deque
 from typing import Callable, Iterable, Optional
 
-from ..errors import UserError
+from ..errors import Cancelled, UserError
 from ..packages import need
 
 REST_URL = "https://api.flickr.com/services/rest/"  # flickrapi.FlickrAPI.REST_URL
@@ -28,8 +28,9 @@ PERMISSION_DENIED = 2  # getExif: the owner hides EXIF
 _STATUS = re.compile(r"Status code (\d{3})")
 
 
-class HarvestCancelled(Exception):  # noqa: N818 - not an error: the user asked
-    pass
+class HarvestCancelled(Cancelled):
+    def __init__(self):
+        super().__init__("Cancelled. Run again with the same parameters and image folder to resume.")
 
 
 class FlickrPermanentError(UserError):

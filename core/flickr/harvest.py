@@ -20,6 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from typing import Callable, List, Optional, Tuple
 
+from ..errors import UserError
 from ..packages import need
 from ..photos.exif_gnss import read_tags
 from ..photos.exif_write import holds_position, write_gnss
@@ -441,7 +442,19 @@ class Harvester:
 
     # -- the run -----------------------------------------------------------
     def run(self) -> List[dict]:
-        """Harvests every block; returns the kept records sorted by photo id."""
+        """Harvests every block; returns the kept records sorted by photo id. A Flickr that stops
+        answering or an image folder that cannot be written stops the run with a UserError; what was
+        done is kept for the next run."""
+        try:
+            return self._run()
+        except TransientError as exc:
+            raise UserError(
+                f"Flickr did not answer ({exc}). Run again with the same parameters and image folder to resume."
+            ) from None
+        except OSError as exc:
+            raise UserError(f"Cannot write to the image folder: {exc}") from None
+
+    def _run(self) -> List[dict]:
         blocks = time_blocks(self.params.start, self.params.end, self.params.block_days)
         self.stats.blocks_total = len(blocks)
         try:

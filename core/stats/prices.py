@@ -489,6 +489,8 @@ def validate(
     coords (metres, one row per location) Dutilleul's modified t-test of the rank correlation.
     Raises ValidationError when the data cannot give a correlation."""
     photo_values = np.asarray(photo_values, dtype=float)
+    if len(photo_values) < 3:
+        raise ValidationError(f"Only {len(photo_values)} price locations have a usable price; need at least 3.")
     keep, used, outliers = handle_outliers(np.asarray(prices, dtype=float), method)
     x, y = photo_values[keep], used[keep]
     overall = correlations(x, y, permutations, seed)
