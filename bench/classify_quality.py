@@ -34,7 +34,8 @@ from standalone import link_plugin  # noqa: E402
 link_plugin()
 from scenic_heatmap.core.cnn import calibration as cal  # noqa: E402
 from scenic_heatmap.core.cnn import scenic_head as sh  # noqa: E402
-from scenic_heatmap.core.cnn.classifier import DEFAULT_HEAD, DefaultHead  # noqa: E402
+from scenic_heatmap.core.cnn.classifier import DEFAULT_HEAD  # noqa: E402
+from scenic_heatmap.core.cnn.scenic_head import Head  # noqa: E402
 
 SHARED = os.path.join(os.path.dirname(REPO), "shared")
 CACHE = os.path.join(os.path.expanduser("~"), ".cache", "scenic_heatmap", "quality")
@@ -125,7 +126,7 @@ def main():
     if args.camera_csv and os.path.exists(args.camera_csv) and os.path.isdir(args.camera_root):
         labelled = labelled + sh.load_csv(args.camera_csv, args.camera_root, valid_classes, part="camera_photos")
     features, mapping = sh.extract(labelled, CACHE, progress=lambda d, t: print(f"\rfeatures {d}/{t}", end=""))
-    head = DefaultHead.load(DEFAULT_HEAD)
+    head = Head.load(DEFAULT_HEAD)
     curves = {}
 
     p, y = report("ImageNet mapping alone (the previous built-in score, no face check)", mapping, labelled, 0.9)

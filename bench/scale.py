@@ -35,11 +35,11 @@ from standalone import link_plugin  # noqa: E402
 link_plugin()
 from osgeo import osr  # noqa: E402
 
-from scenic_heatmap.core.cnn.distributed import ClusterClassifier  # noqa: E402
-from scenic_heatmap.core.density.distributed import strip_runner  # noqa: E402
 from scenic_heatmap.core.cluster.scheduler import Scheduler, client_for  # noqa: E402
 from scenic_heatmap.core.cnn.classifier import WorkerClassifier  # noqa: E402
+from scenic_heatmap.core.cnn.distributed import ClusterClassifier  # noqa: E402
 from scenic_heatmap.core.density import kde, tiles  # noqa: E402
+from scenic_heatmap.core.density.distributed import strip_runner  # noqa: E402
 
 
 def worker_peaks(client):

@@ -7,7 +7,6 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..algorithms.check_workflow import CheckWorkflowAlgorithm
 from ..algorithms.classify_photos import ClassifyPhotosAlgorithm
-from ..algorithms.support.cluster import register_setting, unregister_setting
 from ..algorithms.district_stats import DistrictStatsAlgorithm
 from ..algorithms.harvest_flickr import HarvestFlickrAlgorithm
 from ..algorithms.heatmap import HeatmapAlgorithm
@@ -16,6 +15,7 @@ from ..algorithms.heatmap_uncertainty import HeatmapUncertaintyAlgorithm
 from ..algorithms.hotspots import HotspotsAlgorithm
 from ..algorithms.import_photos import ImportPhotosAlgorithm
 from ..algorithms.price_model import PriceModelAlgorithm
+from ..algorithms.support.cluster import register_setting, unregister_setting
 from ..algorithms.train_classifier import TrainClassifierAlgorithm
 from ..algorithms.validate_prices import ValidatePricesAlgorithm
 

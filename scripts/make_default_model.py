@@ -86,7 +86,8 @@ def main():
         "metrics": metrics,
         "trained_on": sh.content_ids(labelled.paths),
     }
-    sh.save_default_head(args.output, head, platt, threshold, meta)
+    head.platt, head.meta = platt, dict(meta, threshold=float(threshold))
+    head.save(args.output)
     print(
         f"\nwrote {os.path.splitext(args.output)[0]}.npz/.json: threshold {threshold}, out-of-fold balanced accuracy "
         f"{metrics['balanced_accuracy_at_threshold']:.3f}, ECE {metrics['expected_calibration_error']:.3f}, "

@@ -125,7 +125,8 @@ def test_through_qgis_process(qgis_process, exif_dir, tmp_path):
 def test_empty_threshold_uses_the_recommended_one_and_review_outputs(run_alg, exif_dir, tmp_path):
     from qgis.core import QgsProcessingFeedback
 
-    from scenic_heatmap.core.cnn.classifier import DEFAULT_HEAD, DefaultHead
+    from scenic_heatmap.core.cnn.classifier import DEFAULT_HEAD
+    from scenic_heatmap.core.cnn.scenic_head import Head
 
     class Log(QgsProcessingFeedback):
         lines = []
@@ -146,7 +147,7 @@ def test_empty_threshold_uses_the_recommended_one_and_review_outputs(run_alg, ex
         },
         feedback=feedback,
     )
-    recommended = DefaultHead.load(DEFAULT_HEAD).threshold
+    recommended = Head.load(DEFAULT_HEAD).threshold
     assert result["THRESHOLD_USED"] == recommended
     assert any("recommended" in line and f"{recommended:.2f}" in line for line in feedback.lines)
     assert "data:image/jpeg;base64," in (tmp_path / "review.html").read_text()

@@ -16,7 +16,6 @@ draft() (DCT scaling); inference runs in fixed-size batches.
 
 import csv
 import hashlib
-import json
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +29,7 @@ from ..packages import need
 from . import backbone
 from .calibration import calibrate
 from .decision import LABEL_CUT
+from .scenic_head import Head
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -301,7 +301,7 @@ class DefaultClassifier(FeatureExtractor):
     ):
         """face_gate: the lowest score the face check looks at. A face only vetoes, so below the
         label's cut (or a lower VALID threshold, which the caller passes here) it changes nothing."""
-        self.head = DefaultHead.load(head_path or DEFAULT_HEAD)
+        self.head = Head.load(head_path or DEFAULT_HEAD)
         self.face_share = face_share
         self.face_gate = face_gate
         self.faces = FaceCheck(face_share) if face_check else None
@@ -337,50 +337,6 @@ class DefaultClassifier(FeatureExtractor):
     def _scored(path, category, valid, faces):
         label = "valid" if valid >= LABEL_CUT else "non_valid"
         return Prediction(path, label, category, {"valid": valid, "non_valid": 1.0 - valid}, faces)
-
-
-@dataclass
-class DefaultHead:
-    """p(valid) = sigmoid(a * (features . w + c * logit(mapping score) + b) + d)."""
-
-    weights: np.ndarray  # [1280]
-    mapping_weight: float
-    bias: float
-    platt: "object"
-    meta: dict
-
-    @classmethod
-    def load(cls, path: str) -> "DefaultHead":
-        from .calibration import Platt
-
-        base = os.path.splitext(path)[0]
-        try:
-            with np.load(base + ".npz", allow_pickle=False) as stored:
-                weights = stored["weights"].astype(np.float32)
-                mapping_weight, bias = float(stored["mapping_weight"]), float(stored["bias"])
-            with open(base + ".json", encoding="utf-8") as fh:
-                meta = json.load(fh)
-            platt = Platt(float(meta["calibration"]["a"]), float(meta["calibration"]["b"]))
-        except (OSError, KeyError, ValueError, TypeError) as exc:
-            raise ValueError(
-                f"The built-in classifier's weights {base}.npz/.json are missing or damaged ({exc}); "
-                "reinstall the plugin or rebuild them with scripts/make_default_model.py."
-            ) from None
-        if weights.shape != (backbone.BACKBONES["efficientnet-lite0"].dims,):
-            raise ValueError(f"{base}.npz does not fit the EfficientNet-Lite0 features")
-        return cls(weights, mapping_weight, bias, platt, meta)
-
-    def raw(self, features: np.ndarray, mapping_score: np.ndarray) -> np.ndarray:
-        from .calibration import logit
-
-        return features @ self.weights + self.mapping_weight * logit(mapping_score) + self.bias
-
-    def probability(self, features, mapping_score) -> np.ndarray:
-        return self.platt(self.raw(features, mapping_score))
-
-    @property
-    def threshold(self) -> float:
-        return float(self.meta.get("threshold", LABEL_CUT))
 
 
 STUDY_CSV_HEADER = "LAT;LON;PATH;TIME;SCORE"
@@ -452,7 +408,7 @@ class WorkerClassifier:
             self.threshold_class = meta.get("threshold_class") or "valid"
         else:
             self.classes = CLASSES
-            self.threshold = DefaultHead.load(DEFAULT_HEAD).threshold
+            self.threshold = Head.load(DEFAULT_HEAD).threshold
             self.threshold_class = "valid"
 
     def classify(

@@ -24,12 +24,12 @@ from ..files import not_regular_reason
 from ..packages import need
 from ..report import Report, figure_png
 from .calibration import best_threshold, calibrate, fit_calibration, reliability_png
+from .dataset import class_images, class_names
 from .decision import Decision
 
 if TYPE_CHECKING:
     from PIL import Image
 
-IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png"}
 AUGMENTATIONS = ("flip", "crop", "bright")
 FINE_TUNE_LR_DIVISOR = 100.0  # fine-tuning steps are this much smaller than the head's (1e-4 by default)
 
@@ -67,11 +67,7 @@ def scan_dataset(folder: str, groups: Optional[Dict[str, List[str]]] = None) -> 
     """Images per class sub-folder, merged by groups; raises TrainingError for unusable input."""
     if not os.path.isdir(folder):
         raise TrainingError(f"The training folder does not exist: {folder}")
-    classes = sorted(
-        d
-        for d in os.listdir(folder)
-        if os.path.isdir(os.path.join(folder, d)) and not d.startswith(".") and d != "to_sort"
-    )  # to_sort: classifyphotos' LABEL_FOLDER
+    classes = class_names(folder)
     if not classes:
         raise TrainingError("The training folder has no class sub-folders.")
     group_of = {c: c for c in classes}
@@ -84,14 +80,10 @@ def scan_dataset(folder: str, groups: Optional[Dict[str, List[str]]] = None) -> 
         if missing:
             raise TrainingError(f"These class folders are in no group of CLASS_GROUPS: {', '.join(missing)}")
     label_names = sorted(set(group_of[c] for c in classes))
-    paths, labels, original = [], [], []
-    for c in classes:
-        directory = os.path.join(folder, c)
-        for name in sorted(os.listdir(directory)):
-            if os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS:
-                paths.append(os.path.join(directory, name))
-                labels.append(label_names.index(group_of[c]))
-                original.append(c)
+    found = class_images(folder)
+    paths = [path for _, path in found]
+    labels = [label_names.index(group_of[c]) for c, _ in found]
+    original = [c for c, _ in found]
     counts = {name: labels.count(i) for i, name in enumerate(label_names)}
     problems = [f"class {name!r} has {n} image(s), at least 2 are needed" for name, n in counts.items() if n < 2]
     if len(label_names) < 2:
@@ -384,203 +376,231 @@ def train(
 ) -> TrainResult:
     """Trains the softmax head on cached pooled features; with fine_tune_blocks > 0 then trains the
     last blocks and the head together (batch norms frozen, a hundredth of the learning rate) on cached
-    activations from below those blocks."""
-    from . import backbone
-
+    activations from below those blocks. The phases are _Run's methods, in this order."""
     check_fine_tune(backbone_name, fine_tune_blocks)
-    keras = backbone.import_keras()
-    keras.utils.set_random_seed(seed)
-    try:
-        features_model = backbone.load_features(backbone_name)
-    except backbone.BackboneError as exc:
-        raise TrainingError(str(exc)) from None
-    dims = backbone.BACKBONES[backbone_name].dims
-    cache = FeatureCache(cache_dir)
-    progress("features", 0.0)
-    base, unreadable = cache.features(
-        dataset.paths,
-        "plain",
-        features_model,
-        backbone_name=backbone_name,
-        progress=lambda n: progress("features", n / max(1, len(dataset.paths))),
-    )
-    labels = np.array(dataset.labels)
-    usable = ~np.isnan(base).any(axis=1)
-    train_idx, val_idx, test_idx = stratified_split(list(labels), validation_percent, test_percent, seed)
-    train_idx = [i for i in train_idx if usable[i]]
-    val_idx = [i for i in val_idx if usable[i]]
-    test_idx = [i for i in test_idx if usable[i]]
-    n = len(dataset.label_names)
-    if len(set(labels[train_idx])) < n:
-        raise TrainingError("After leaving out unreadable images, a class has no training image left.")
-    train_paths = [dataset.paths[i] for i in train_idx]
+    run = _Run(dataset, cache_dir, epochs, learning_rate, batch, augment, seed, progress, backbone_name)
+    run.features(validation_percent, test_percent)
+    run.fit_head()
+    if fine_tune_blocks:
+        run.fine_tune(fine_tune_blocks)
+    run.calibrate()
+    run.evaluate()
+    return run.save(model_path, fine_tune_blocks)
 
-    def with_augmentations(plain, model, stage=""):
+
+class _Run:
+    """One training run's state, phase by phase."""
+
+    def __init__(self, dataset, cache_dir, epochs, learning_rate, batch, augment, seed, progress, backbone_name):
+        from . import backbone
+
+        self.backbone = backbone
+        self.dataset, self.epochs, self.learning_rate, self.batch = dataset, epochs, learning_rate, batch
+        self.augment, self.seed, self.progress, self.backbone_name = augment, seed, progress, backbone_name
+        self.keras = backbone.import_keras()
+        self.keras.utils.set_random_seed(seed)
+        try:
+            self.features_model = backbone.load_features(backbone_name)
+        except backbone.BackboneError as exc:
+            raise TrainingError(str(exc)) from None
+        self.cache = FeatureCache(cache_dir)
+        self.names = dataset.label_names
+        self.n = len(self.names)
+        self.labels = np.array(dataset.labels)
+        self.tuned = {}
+
+    def features(self, validation_percent, test_percent):
+        """Pooled features of every photo (cached); the split, without the unreadable photos."""
+        paths = self.dataset.paths
+        self.progress("features", 0.0)
+        self.base, self.unreadable = self.cache.features(
+            paths,
+            "plain",
+            self.features_model,
+            backbone_name=self.backbone_name,
+            progress=lambda k: self.progress("features", k / max(1, len(paths))),
+        )
+        usable = ~np.isnan(self.base).any(axis=1)
+        split = stratified_split(list(self.labels), validation_percent, test_percent, self.seed)
+        self.train_idx, self.val_idx, self.test_idx = ([i for i in part if usable[i]] for part in split)
+        if len(set(self.labels[self.train_idx])) < self.n:
+            raise TrainingError("After leaving out unreadable images, a class has no training image left.")
+        self.val_inputs, self.test_inputs = self.base[self.val_idx], self.base[self.test_idx]
+
+    def _with_augmentations(self, plain, model, stage=""):
         """Training inputs and labels: the plain images, plus flipped, cropped and brightened ones."""
-        x, y = plain[train_idx], labels[train_idx]
-        for kind in AUGMENTATIONS if augment else ():
-            extra, _ = cache.features(train_paths, kind, model, backbone_name=backbone_name, stage=stage)
+        train_paths = [self.dataset.paths[i] for i in self.train_idx]
+        x, y = plain[self.train_idx], self.labels[self.train_idx]
+        for kind in AUGMENTATIONS if self.augment else ():
+            extra, _ = self.cache.features(train_paths, kind, model, backbone_name=self.backbone_name, stage=stage)
             keep = ~np.isnan(extra.reshape(len(extra), -1)).any(axis=1)
-            x, y = np.concatenate([x, extra[keep]]), np.concatenate([y, labels[train_idx][keep]])
+            x, y = np.concatenate([x, extra[keep]]), np.concatenate([y, self.labels[self.train_idx][keep]])
         return x, y
 
-    x_train, y_train = with_augmentations(base, features_model)
+    def _fit(self, model, x, y, epochs, validation, stage):
+        """Fits with class weights, keeping the weights of the lowest validation loss."""
+        progress = self.progress
 
-    head = keras.Sequential(
-        [keras.Input((dims,)), keras.layers.Dropout(0.2), keras.layers.Dense(n, activation="softmax", name="head")]
-    )
-    head.compile(
-        optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
-    )
+        class Report(self.keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                progress(stage, (epoch + 1) / epochs)
 
-    class Report(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            progress("training", (epoch + 1) / epochs)
-
-    validation = (base[val_idx], labels[val_idx]) if val_idx else None
-    keep = KeepBest(keras)
-    fit = head.fit(
-        x_train,
-        y_train,
-        epochs=epochs,
-        batch_size=batch,
-        validation_data=validation,
-        verbose=0,
-        class_weight=_class_weights(y_train, n),
-        callbacks=[Report(), keep],
-        shuffle=True,
-    )
-    best_epoch = keep.epoch or epochs
-    history = {k: [float(v) for v in values] for k, values in fit.history.items()}
-    predict = head.predict
-    test_inputs, val_inputs = base[test_idx], base[val_idx]
-    tuned = {}
-    if fine_tune_blocks:
-        trunk = backbone.trunk_model(features_model, fine_tune_blocks)
-        stage = f"trunk{fine_tune_blocks}"
-        progress("fine-tuning features", 0.0)
-        below, _ = cache.features(
-            dataset.paths,
-            "plain",
-            trunk,
-            backbone_name=backbone_name,
-            stage=stage,
-            progress=lambda k: progress("fine-tuning features", k / max(1, len(dataset.paths))),
+        keep = KeepBest(self.keras)
+        fit = model.fit(
+            x,
+            y,
+            epochs=epochs,
+            batch_size=self.batch,
+            validation_data=validation,
+            verbose=0,
+            class_weight=_class_weights(y, self.n),
+            callbacks=[Report(), keep],
+            shuffle=True,
         )
-        x_tail, y_tail = with_augmentations(below, trunk, stage)
-        tail = backbone.tail_model(features_model, fine_tune_blocks, n)
-        tail.get_layer("head").set_weights(head.get_layer("head").get_weights())  # start from the trained head
-        tail.compile(
-            optimizer=keras.optimizers.Adam(learning_rate / FINE_TUNE_LR_DIVISOR),
+        return fit, keep
+
+    def fit_head(self):
+        keras = self.keras
+        dims = self.backbone.BACKBONES[self.backbone_name].dims
+        x, y = self._with_augmentations(self.base, self.features_model)
+        self.head = keras.Sequential(
+            [
+                keras.Input((dims,)),
+                keras.layers.Dropout(0.2),
+                keras.layers.Dense(self.n, activation="softmax", name="head"),
+            ]
+        )
+        self.head.compile(
+            optimizer=keras.optimizers.Adam(self.learning_rate),
             loss="sparse_categorical_crossentropy",
             metrics=["accuracy"],
         )
-        tune_epochs = max(2, epochs // 3)
+        validation = (self.base[self.val_idx], self.labels[self.val_idx]) if self.val_idx else None
+        fit, keep = self._fit(self.head, x, y, self.epochs, validation, "training")
+        self.best_epoch = keep.epoch or self.epochs
+        self.history = {k: [float(v) for v in values] for k, values in fit.history.items()}
+        self.predict = self.head.predict
 
-        class TuneReport(keras.callbacks.Callback):
-            def on_epoch_end(self, epoch, logs=None):
-                progress("fine-tuning", (epoch + 1) / tune_epochs)
-
-        keep_tuned = KeepBest(keras)
-        tuned_fit = tail.fit(
-            x_tail,
-            y_tail,
-            epochs=tune_epochs,
-            batch_size=batch,
-            validation_data=(below[val_idx], labels[val_idx]) if val_idx else None,
-            verbose=0,
-            class_weight=_class_weights(y_tail, n),
-            callbacks=[TuneReport(), keep_tuned],
-            shuffle=True,
+    def fine_tune(self, blocks: int):
+        """The last blocks and the head together, on cached activations from below those blocks."""
+        backbone, paths = self.backbone, self.dataset.paths
+        trunk = backbone.trunk_model(self.features_model, blocks)
+        stage = f"trunk{blocks}"
+        self.progress("fine-tuning features", 0.0)
+        below, _ = self.cache.features(
+            paths,
+            "plain",
+            trunk,
+            backbone_name=self.backbone_name,
+            stage=stage,
+            progress=lambda k: self.progress("fine-tuning features", k / max(1, len(paths))),
         )
-        best_epoch = epochs + keep_tuned.epoch if keep_tuned.epoch else best_epoch
-        for key, values in tuned_fit.history.items():  # the charts go on where head training stopped
-            history.setdefault(key, []).extend(float(v) for v in values)
-        history["fine_tune_from_epoch"] = [float(epochs)]
-        predict, test_inputs, head = tail.predict, below[test_idx], tail
-        val_inputs = below[val_idx]
-        tuned = {name: tail.get_layer(name).get_weights()[0] for name in backbone.tuned_layer_names(fine_tune_blocks)}
-
-    names = dataset.label_names
-    threshold_class = "valid" if "valid" in names else names[-1]
-    target = names.index(threshold_class)
-    calibration = threshold = None
-    reliability_data = {}
-    if val_idx and len(set(labels[val_idx].tolist())) == n:
-        val_logits = _logits(predict(val_inputs, verbose=0))
-        calibration = fit_calibration(val_logits, labels[val_idx])
-        val_p = calibrate(val_logits, calibration)[:, target]
-        threshold = best_threshold(val_p, labels[val_idx] == target)
-        reliability_data["validation"] = (val_p, (labels[val_idx] == target).astype(int))
-
-    confusion = np.zeros((n, n), dtype=int)
-    test_accuracy = None
-    original_recall = {}
-    if test_idx:
-        test_p = calibrate(_logits(predict(test_inputs, verbose=0)), calibration)
-        predicted = test_p.argmax(axis=1)
-        if threshold is not None and n == 2:  # the decision classifyphotos makes with the recommended threshold
-            predicted = np.where(Decision(threshold_class, threshold).valid(test_p[:, target]), target, 1 - target)
-        for truth, guess in zip(labels[test_idx], predicted):
-            confusion[truth, guess] += 1
-        test_accuracy = float(np.trace(confusion) / confusion.sum())
-        reliability_data["test"] = (test_p[:, target], (labels[test_idx] == target).astype(int))
-        if dataset.original:
-            folders = np.array([dataset.original[i] for i in test_idx])
-            right = predicted == labels[test_idx]
-            for folder in sorted(set(folders.tolist())):
-                inside = folders == folder
-                original_recall[folder] = (int(inside.sum()), float(right[inside].mean()))
-    precision = {
-        names[i]: float(confusion[i, i] / confusion[:, i].sum()) if confusion[:, i].sum() else 0.0 for i in range(n)
-    }
-    recall = {names[i]: float(confusion[i, i] / confusion[i].sum()) if confusion[i].sum() else 0.0 for i in range(n)}
-    counts = {
-        names[i]: (
-            int((labels[train_idx] == i).sum()),
-            int((labels[val_idx] == i).sum()),
-            int((labels[test_idx] == i).sum()),
+        x, y = self._with_augmentations(below, trunk, stage)
+        tail = backbone.tail_model(self.features_model, blocks, self.n)
+        tail.get_layer("head").set_weights(self.head.get_layer("head").get_weights())  # start from the trained head
+        tail.compile(
+            optimizer=self.keras.optimizers.Adam(self.learning_rate / FINE_TUNE_LR_DIVISOR),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
         )
-        for i in range(n)
-    }
-    kernel, bias = head.get_layer("head").get_weights()
-    result = TrainResult(
-        names,
-        history,
-        test_accuracy,
-        precision,
-        recall,
-        confusion.tolist(),
-        counts,
-        unreadable,
-        best_epoch,
-        calibration,
-        threshold,
-        threshold_class,
-        original_recall,
-        reliability_data,
-    )
-    save_model_file(
-        model_path,
-        names,
-        kernel,
-        bias,
-        {
-            "test_accuracy": test_accuracy,
-            "precision": precision,
-            "recall": recall,
-            "confusion": confusion.tolist(),
-            "best_epoch": best_epoch,
-            "recall_by_class_folder": original_recall,
-        },
-        backbone_name=backbone_name,
-        tuned=tuned,
-        fine_tuned_blocks=fine_tune_blocks,
-        calibration=calibration,
-        threshold=threshold,
-        threshold_class=threshold_class,
-    )
-    return result
+        validation = (below[self.val_idx], self.labels[self.val_idx]) if self.val_idx else None
+        fit, keep = self._fit(tail, x, y, max(2, self.epochs // 3), validation, "fine-tuning")
+        self.best_epoch = self.epochs + keep.epoch if keep.epoch else self.best_epoch
+        for key, values in fit.history.items():  # the charts go on where head training stopped
+            self.history.setdefault(key, []).extend(float(v) for v in values)
+        self.history["fine_tune_from_epoch"] = [float(self.epochs)]
+        self.predict, self.head = tail.predict, tail
+        self.test_inputs, self.val_inputs = below[self.test_idx], below[self.val_idx]
+        self.tuned = {name: tail.get_layer(name).get_weights()[0] for name in backbone.tuned_layer_names(blocks)}
+
+    def calibrate(self):
+        """Temperature calibration and the recommended threshold, on the validation photos."""
+        names, labels, val_idx = self.names, self.labels, self.val_idx
+        self.threshold_class = "valid" if "valid" in names else names[-1]
+        self.target = names.index(self.threshold_class)
+        self.calibration = self.threshold = None
+        self.reliability = {}
+        if val_idx and len(set(labels[val_idx].tolist())) == self.n:
+            val_logits = _logits(self.predict(self.val_inputs, verbose=0))
+            self.calibration = fit_calibration(val_logits, labels[val_idx])
+            val_p = calibrate(val_logits, self.calibration)[:, self.target]
+            self.threshold = best_threshold(val_p, labels[val_idx] == self.target)
+            self.reliability["validation"] = (val_p, (labels[val_idx] == self.target).astype(int))
+
+    def evaluate(self):
+        """The test photos, decided as classifyphotos decides (decision.py) for two classes."""
+        n, names, labels, test_idx, target = self.n, self.names, self.labels, self.test_idx, self.target
+        confusion = np.zeros((n, n), dtype=int)
+        self.test_accuracy = None
+        self.original_recall = {}
+        if test_idx:
+            test_p = calibrate(_logits(self.predict(self.test_inputs, verbose=0)), self.calibration)
+            predicted = test_p.argmax(axis=1)
+            if self.threshold is not None and n == 2:
+                valid = Decision(self.threshold_class, self.threshold).valid(test_p[:, target])
+                predicted = np.where(valid, target, 1 - target)
+            for truth, guess in zip(labels[test_idx], predicted):
+                confusion[truth, guess] += 1
+            self.test_accuracy = float(np.trace(confusion) / confusion.sum())
+            self.reliability["test"] = (test_p[:, target], (labels[test_idx] == target).astype(int))
+            if self.dataset.original:
+                folders = np.array([self.dataset.original[i] for i in test_idx])
+                right = predicted == labels[test_idx]
+                for folder in sorted(set(folders.tolist())):
+                    inside = folders == folder
+                    self.original_recall[folder] = (int(inside.sum()), float(right[inside].mean()))
+        self.confusion = confusion
+        self.precision = {
+            names[i]: float(confusion[i, i] / confusion[:, i].sum()) if confusion[:, i].sum() else 0.0 for i in range(n)
+        }
+        self.recall = {
+            names[i]: float(confusion[i, i] / confusion[i].sum()) if confusion[i].sum() else 0.0 for i in range(n)
+        }
+
+    def save(self, model_path: str, fine_tune_blocks: int) -> TrainResult:
+        labels = self.labels
+        counts = {
+            name: tuple(int((labels[part] == i).sum()) for part in (self.train_idx, self.val_idx, self.test_idx))
+            for i, name in enumerate(self.names)
+        }
+        kernel, bias = self.head.get_layer("head").get_weights()
+        metrics = {
+            "test_accuracy": self.test_accuracy,
+            "precision": self.precision,
+            "recall": self.recall,
+            "confusion": self.confusion.tolist(),
+            "best_epoch": self.best_epoch,
+            "recall_by_class_folder": self.original_recall,
+        }
+        save_model_file(
+            model_path,
+            self.names,
+            kernel,
+            bias,
+            metrics,
+            backbone_name=self.backbone_name,
+            tuned=self.tuned,
+            fine_tuned_blocks=fine_tune_blocks,
+            calibration=self.calibration,
+            threshold=self.threshold,
+            threshold_class=self.threshold_class,
+        )
+        return TrainResult(
+            self.names,
+            self.history,
+            self.test_accuracy,
+            self.precision,
+            self.recall,
+            self.confusion.tolist(),
+            counts,
+            self.unreadable,
+            self.best_epoch,
+            self.calibration,
+            self.threshold,
+            self.threshold_class,
+            self.original_recall,
+            self.reliability,
+        )
 
 
 def write_report(path: str, result: TrainResult, settings: dict):

@@ -107,7 +107,7 @@ def test_shipped_head_on_photos_it_never_saw(default, tmp_path):
 
 
 def test_shipped_head_records_how_it_was_made():
-    head = classifier.DefaultHead.load(classifier.DEFAULT_HEAD)
+    head = classifier.Head.load(classifier.DEFAULT_HEAD)
     meta = head.meta
     assert meta["photo_devset_manifest_sha256"] and meta["command"].startswith("python scripts/make_default_model.py")
     assert meta["metrics"]["balanced_accuracy_at_threshold"] >= 0.95

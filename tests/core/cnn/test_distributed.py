@@ -6,9 +6,9 @@ import signal
 
 import pytest
 
-from scenic_heatmap.core.cnn.distributed import ClusterClassifier
 from scenic_heatmap.core.cluster.scheduler import SchedulerError, worker_pids
 from scenic_heatmap.core.cnn.classifier import WorkerClassifier
+from scenic_heatmap.core.cnn.distributed import ClusterClassifier
 
 
 def rows(predictions):

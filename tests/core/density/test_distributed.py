@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from scenic_heatmap.core.density.distributed import strip_runner
 from scenic_heatmap.core.density import kde, tiles
+from scenic_heatmap.core.density.distributed import strip_runner
 
 from ..density.test_tiles import blob, photos, read, utm_wkt
 
@@ -41,8 +41,8 @@ def test_an_error_on_a_worker_reaches_the_caller_and_leaves_no_file(tmp_path, lo
 
 
 def test_bootstrap_strips_on_the_cluster_equal_the_local_ones(local_client, monkeypatch):
-    from scenic_heatmap.core.density.distributed import bootstrap_runner
     from scenic_heatmap.core.density import bootstrap
+    from scenic_heatmap.core.density.distributed import bootstrap_runner
 
     xs, ys, _, owners = photos(1500, seed=4)
     grid = kde.grid_for_points(xs, ys, 300, 20)
