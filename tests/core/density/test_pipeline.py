@@ -55,8 +55,11 @@ def test_weighing_chooses_the_audience_and_counts_photo_user_days():
     assert 0 < len(weighed.photos) < len(given)
     assert any(note.startswith("Audience tourists") for note in weighed.notes)
     cell = request.radius
-    keys = {(o, int(x // cell), int(y // cell), int(t // 86400))
-            for o, x, y, t in zip(weighed.photos.owners, weighed.photos.xs, weighed.photos.ys, weighed.photos.times)}  # fmt: skip
+    kept = weighed.photos
+    keys = {
+        (o, int(x // cell), int(y // cell), int(t // 86400))
+        for o, x, y, t in zip(kept.owners, kept.xs, kept.ys, kept.times)
+    }
     assert weighed.photos.weights.sum() == pytest.approx(len(keys))
 
 
