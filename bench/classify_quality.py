@@ -35,7 +35,7 @@ link_plugin()
 from scenic_heatmap.core.cnn import calibration as cal  # noqa: E402
 from scenic_heatmap.core.cnn import scenic_head as sh  # noqa: E402
 from scenic_heatmap.core.cnn.classifier import DEFAULT_HEAD  # noqa: E402
-from scenic_heatmap.core.cnn.scenic_head import Head  # noqa: E402
+from scenic_heatmap.core.cnn.head import Head  # noqa: E402
 
 SHARED = os.path.join(os.path.dirname(REPO), "shared")
 CACHE = os.path.join(os.path.expanduser("~"), ".cache", "scenic_heatmap", "quality")

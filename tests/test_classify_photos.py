@@ -126,7 +126,7 @@ def test_empty_threshold_uses_the_recommended_one_and_review_outputs(run_alg, ex
     from qgis.core import QgsProcessingFeedback
 
     from scenic_heatmap.core.cnn.classifier import DEFAULT_HEAD
-    from scenic_heatmap.core.cnn.scenic_head import Head
+    from scenic_heatmap.core.cnn.head import Head
 
     class Log(QgsProcessingFeedback):
         lines = []

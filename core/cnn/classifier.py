@@ -29,7 +29,7 @@ from ..packages import need
 from . import backbone
 from .calibration import calibrate
 from .decision import LABEL_CUT
-from .scenic_head import Head
+from .head import Head
 
 if TYPE_CHECKING:
     from PIL import Image
