@@ -6,7 +6,7 @@ from qgis.PyQt.QtCore import QVariant
 
 from ..core.density.weighting import LOCAL_DAYS
 from ..core.files import write_text_atomically
-from ..core.stats import hedonic
+from ..core.stats import hedonic, hedonic_report
 from .support import price_sampling as ps
 from .support.base import ScenicAlgorithm, progress
 from .support.fields import make_fields
@@ -105,16 +105,16 @@ class PriceModelAlgorithm(ScenicAlgorithm):
             v.log_price, hedonic.PHOTO_TERMS[v.photo_term], hedonic.SPATIAL_CHOICES[v.spatial], v.neighbours
         )
         result = hedonic.fit_price_model(data, settings, progress(feedback, 0.3, 0.9))
-        for line in hedonic.describe(result):
+        for line in hedonic_report.describe(result):
             feedback.pushInfo(line)
         results = self._write_tables(parameters, context, inputs, data, result)
-        chart = hedonic.chart_png(result, inputs.label)
+        chart = hedonic_report.chart_png(result, inputs.label)
         if v.chart:
             with open(v.chart, "wb") as fh:
                 fh.write(chart)
         if v.report:
             title = "Photo variable in a hedonic price model"
-            write_text_atomically(v.report, hedonic.report_html(title, self._facts(inputs, data), result, chart))
+            write_text_atomically(v.report, hedonic_report.report_html(title, self._facts(inputs, data), result, chart))
         first = result.photo()
         tourists = result.photo("photo_tourists") if "photo_tourists" in result.photo_terms else None
         results.update({"CHART": v.chart or None, "REPORT": v.report or None, "VERDICT": result.verdict})
@@ -166,7 +166,7 @@ class PriceModelAlgorithm(ScenicAlgorithm):
 
     def _write_tables(self, parameters, context, inputs, data, result) -> dict:
         table = Sink(self, parameters, "COEFFICIENTS", context, make_fields(COEFFICIENT_FIELDS), QgsWkbTypes.NoGeometry)
-        for row in hedonic.coefficient_rows(result):
+        for row in hedonic_report.coefficient_rows(result):
             table.add([_value(row[name]) for name, _ in COEFFICIENT_FIELDS])
         effect = Sink(
             self, parameters, "EFFECT", context, make_fields(EFFECT_FIELDS), QgsWkbTypes.NoGeometry, optional=True

@@ -23,6 +23,17 @@ def cell(value, digits: int = 4) -> str:
     return str(value)
 
 
+def chart_bytes(figure) -> bytes:
+    """A finished chart as PNG bytes at the figure's own size and resolution; the figure is closed."""
+    import matplotlib.pyplot as plt
+
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
 def figure_png(figure, dpi: int = 90) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")

@@ -10,7 +10,6 @@ alone says "areas"; a within-district effect says "near hot spots".
 """
 
 import html
-import io
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
@@ -19,7 +18,7 @@ import numpy as np
 from ..errors import UserError
 from ..packages import need
 from ..report import Report
-from ..report.page import cell
+from ..report.page import cell, chart_bytes
 
 OUTLIER_METHODS = ("exclude", "winsorize", "keep")
 ROBUST_Z = 3.5  # Iglewicz & Hoaglin's cut-off for the modified z-score
@@ -399,11 +398,7 @@ def chart_png(x, y, table, x_label: str, y_label: str) -> bytes:
     axis.set_title("Price against photo density, by quantile bin")
     axis.legend(loc="upper left", fontsize=8)
     axis.grid(alpha=0.3)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    plt.close(figure)
-    return buffer.getvalue()
+    return chart_bytes(figure)
 
 
 def report_html(title: str, inputs: Dict[str, str], result: "ValidationResult", skipped: int, chart: bytes) -> str:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from scenic_heatmap.core.stats import hedonic as h
+from scenic_heatmap.core.stats import hedonic_report as report
 
 warnings.filterwarnings("ignore", category=UserWarning)  # libpysal: "geopandas not available"
 
@@ -185,7 +186,7 @@ def test_report_escapes_and_holds_the_ladder():
     )
     data.centre = (5000.0, 5000.0)
     result = h.fit_price_model(data)
-    page = h.report_html("<b>t</b>", {"layer": "<img src=x>"}, result, h.chart_png(result, "photos"))
+    page = report.report_html("<b>t</b>", {"layer": "<img src=x>"}, result, report.chart_png(result, "photos"))
     assert "<script>x" not in page and "&lt;script&gt;" in page and "<img src=x>" not in page
     for step in ("photo only", "+ controls", "+ location", "Moran"):
         assert step in page
