@@ -22,7 +22,7 @@ class HeatmapAlgorithm(ScenicAlgorithm):
     OUTPUTS = {
         "files": ("STYLE",),
         "strings": ("CRS_USED", "WEIGHTING_USED", "AUDIENCE_USED", "UNIT"),
-        "numbers": ("MIN", "MAX", "PHOTOS", "REMOVED_CELLS", "REMOVED_PHOTOS"),
+        "numbers": ("MIN", "MAX", "PHOTOS", "REMOVED_CELLS", "REMOVED_PHOTOS", "DOMINATED_CELLS", "DOMINATED_PHOTOS"),
     }
     HELP = (
         "Kernel-density heat map of photo points, written as a GeoTIFF that loads styled "
@@ -49,14 +49,13 @@ class HeatmapAlgorithm(ScenicAlgorithm):
         with dask_client(scheduler_of(self, parameters, context), feedback) as client:
             bar = progress(feedback, 0.05, 0.95)
             summary = pipeline.heat_map(output, request, photos, spec, bar, strips_on(client))
-        if request.min_owners:
-            feedback.pushInfo(pipeline.floor_note(request, summary))
+        for note in pipeline.privacy_notes(request, summary):
+            feedback.pushInfo(note)
         vmin, vmax = summary.vmin, summary.vmax
-        if vmin is None:
-            feedback.pushWarning("Every cell is nodata (no density inside the clip polygons).")
-            vmin, vmax = 0.0, 1.0
+        if vmin is None:  # an empty map: no MIN or MAX, and the log says which rule emptied it
+            feedback.pushWarning(pipeline.empty_reason(request, summary))
         title = density_title(request.unit, request.radius_m, request.weighting)
-        qml = write_density_style(output, vmin, vmax, inputs.values.classes, request.unit, title)
+        qml = write_density_style(output, vmin or 0.0, vmax or 1.0, inputs.values.classes, request.unit, title)
         if context.willLoadLayerOnCompletion(output):
             context.layerToLoadOnCompletionDetails(output).setPostProcessor(LoadStyleOnCompletion.create(qml, title))
         return {
@@ -70,5 +69,7 @@ class HeatmapAlgorithm(ScenicAlgorithm):
             "PHOTOS": len(photos),
             "REMOVED_CELLS": summary.removed_cells,
             "REMOVED_PHOTOS": summary.removed_photos,
+            "DOMINATED_CELLS": summary.dominated_cells,
+            "DOMINATED_PHOTOS": summary.dominated_photos,
             "UNIT": request.unit,
         }

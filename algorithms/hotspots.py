@@ -19,7 +19,7 @@ from ..core.density import weighting as bias
 from ..core.hotspots import analysis, gistar
 from ..core.hotspots.grid import GRIDS
 from .support.base import ScenicAlgorithm, progress
-from .support.density_common import POINTS, WEIGHTING_HELP, DensityInputs, weighting_parameters
+from .support.density_common import POINTS, WEIGHTING_HELP, DensityInputs, privacy_parameters, weighting_parameters
 from .support.fields import make_fields
 from .support.parameters import boolean, enum, integer, number, simple, sink, source
 from .support.sinks import Sink
@@ -88,7 +88,7 @@ class HotspotsAlgorithm(ScenicAlgorithm):
         integer("SEED", "Random seed", 1),
         boolean("FDR", "Benjamini-Hochberg FDR correction", True),
         source("CLIP", "Clip to polygons", ("polygon",), optional=True),
-        integer("MIN_OWNERS", "Min owners per cell", 3, minimum=0),
+        *privacy_parameters(),
         simple("crs", "TARGET_CRS", "Target CRS (projected)", optional=True),
         *weighting_parameters(audiences=(*bias.AUDIENCES, analysis.TOURIST_SHARE)),
         enum("LOCAL_RULE", "Tourist share: who is local", analysis.LOCAL_RULES),
@@ -97,7 +97,10 @@ class HotspotsAlgorithm(ScenicAlgorithm):
         ),
         sink("OUTPUT", "Hot spots", "polygon"),
     )
-    OUTPUTS = {"numbers": ("CELLS", "HOT", "COLD", "REMOVED_CELLS", "REMOVED_PHOTOS"), "strings": ("TESTED",)}
+    OUTPUTS = {
+        "numbers": ("CELLS", "HOT", "COLD", "REMOVED_CELLS", "REMOVED_PHOTOS", "DOMINATED_CELLS", "DOMINATED_PHOTOS"),
+        "strings": ("TESTED",),
+    }
     HELP = (
         "Are the places where photos pile up more than chance? Photos are counted in square or hexagon cells "
         "(metres, in a projected CRS: the UTM zone of the points by default), then each cell's Getis-Ord Gi* "
@@ -141,6 +144,8 @@ class HotspotsAlgorithm(ScenicAlgorithm):
             "TESTED": tested,
             "REMOVED_CELLS": spots.removed_cells,
             "REMOVED_PHOTOS": spots.removed_photos,
+            "DOMINATED_CELLS": spots.dominated_cells,
+            "DOMINATED_PHOTOS": spots.dominated_photos,
         }
 
     @staticmethod
@@ -158,6 +163,7 @@ class HotspotsAlgorithm(ScenicAlgorithm):
             v.seed,
             v.fdr,
             v.min_owners,
+            request.max_owner_share,
             request.weighting,
             analysis.TOURIST_SHARE if share else request.audience,
             v.local_rule,

@@ -217,8 +217,9 @@ def write_report(out: pathlib.Path, facts: dict, table_rows: list, prices: dict,
     page.heading("Photo density: by photos and by photo-user-days")
     page.image(png("heatmap.png"), "photos", 480).image(png("heatmap_photo_user_days.png"), "photo-user-days", 480)
     page.paragraph(
-        "One owner's burst of photos in an afternoon makes a hot spot by photo count; counted as "
-        "photo-user-days it is one visit."
+        "One owner's burst of photos in an afternoon would make a hot spot by photo count: the dominance "
+        "rule (one owner above 70 % of a cell's value) blanks those cells. Counted as photo-user-days it is "
+        "one visit among others, and the spot stays."
     )
     page.heading("By season (common colour scale)").image(png("series.png"), "seasons", 960)
     page.heading("Districts").table(table_rows[1:], table_rows[0])

@@ -71,6 +71,7 @@ def test_equals_qgis_heatmap_on_reprojected_points(run_alg, tmp_path, kernel, ou
             "WEIGHT": "w" if weighted else None,
             "TARGET_CRS": "EPSG:31256",
             "MIN_OWNERS": 0,  # QGIS's tool has no privacy floor
+            "MAX_OWNER_SHARE": 0,
             "OUTPUT": str(tmp_path / "ours.tif"),
         },
     )
@@ -116,7 +117,15 @@ def test_output_loads_styled_and_writes_a_qml(run_alg, tmp_path):
     out = tmp_path / "styled.tif"
     result = run_alg(
         "scenicheatmap:heatmap",
-        {"POINTS": vienna_points(300), "RADIUS": 300, "PIXEL_SIZE": 20, "CLASSES": 7, "OUTPUT": str(out)},
+        {
+            "POINTS": vienna_points(300),  # one owner: the privacy rules would empty the map
+            "RADIUS": 300,
+            "PIXEL_SIZE": 20,
+            "CLASSES": 7,
+            "MIN_OWNERS": 0,
+            "MAX_OWNER_SHARE": 0,
+            "OUTPUT": str(out),
+        },
     )
     qml = tmp_path / "styled.qml"
     assert result["STYLE"] == str(qml) and qml.exists()
@@ -149,6 +158,7 @@ def test_clip_makes_outside_cells_nodata(run_alg, tmp_path, districts_path):
             "TARGET_CRS": "EPSG:31256",
             "CLIP": str(districts_path),
             "MIN_OWNERS": 0,
+            "MAX_OWNER_SHARE": 0,
             "OUTPUT": str(tmp_path / "clipped.tif"),
         },
     )
@@ -160,6 +170,7 @@ def test_clip_makes_outside_cells_nodata(run_alg, tmp_path, districts_path):
             "PIXEL_SIZE": 50,
             "TARGET_CRS": "EPSG:31256",
             "MIN_OWNERS": 0,
+            "MAX_OWNER_SHARE": 0,
             "OUTPUT": str(tmp_path / "full.tif"),
         },
     )
@@ -225,7 +236,7 @@ def test_photo_user_days_count_a_prolific_owner_once(run_alg, tmp_path):
         (SPOTS[2][0], SPOTS[2][1], "visitor", "2019-05-02T11:00:00"),
     ]
     burst = [(SPOTS[0][0], SPOTS[0][1], "burst", f"2019-05-03T12:{m:02d}:00") for m in range(50)]
-    base = {"RADIUS": 500, "PIXEL_SIZE": 20, "TARGET_CRS": "EPSG:31256", "MIN_OWNERS": 0}
+    base = {"RADIUS": 500, "PIXEL_SIZE": 20, "TARGET_CRS": "EPSG:31256", "MIN_OWNERS": 0, "MAX_OWNER_SHARE": 0}
     by_photos = run_alg(
         "scenicheatmap:heatmap",
         {**base, "POINTS": people_layer(burst + others), "OUTPUT": str(tmp_path / "photos.tif")},

@@ -33,6 +33,7 @@ def test_dominant_owner_shows_in_the_largest_owner_share(run_alg, tmp_path):
             "TARGET_CRS": "EPSG:31256",
             "BOOTSTRAP": 60,
             "MIN_OWNERS": 0,
+            "MAX_OWNER_SHARE": 0,
             **outputs,
         },
     )

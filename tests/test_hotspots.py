@@ -59,7 +59,7 @@ def test_a_one_owner_cluster_is_removed_by_min_owners(run_alg):
     with_floor = run(run_alg, photos(lone_owner_cluster=True), MIN_OWNERS=3)
     assert cells_at(with_floor["OUTPUT"], 3000, 3000) == []  # left out, not a hot spot
     assert with_floor["REMOVED_CELLS"] >= 1 and with_floor["REMOVED_PHOTOS"] >= 100
-    without = run(run_alg, photos(lone_owner_cluster=True), MIN_OWNERS=0)
+    without = run(run_alg, photos(lone_owner_cluster=True), MIN_OWNERS=0, MAX_OWNER_SHARE=0)
     assert cells_at(without["OUTPUT"], 3000, 3000)[0]["class"].startswith("hot")
 
 
@@ -75,7 +75,7 @@ def test_points_in_degrees_are_computed_in_metres(run_alg):
         feature.setAttributes([f"o{i % 50}"])
         features.append(feature)
     layer.dataProvider().addFeatures(features)
-    result = run(run_alg, layer, MIN_OWNERS=0, TARGET_CRS=None)
+    result = run(run_alg, layer, MIN_OWNERS=0, MAX_OWNER_SHARE=0, TARGET_CRS=None)
     out = result["OUTPUT"]
     assert out.crs().authid() == "EPSG:32633"  # the UTM zone, not degrees
     area = next(out.getFeatures()).geometry().area()
@@ -93,7 +93,7 @@ def test_too_few_cells_are_refused(run_alg):
     from qgis.core import QgsProcessingException
 
     with pytest.raises(QgsProcessingException, match="cells: Gi\\* needs at least 30"):
-        run(run_alg, photos(), CELL=2000, MIN_OWNERS=0)
+        run(run_alg, photos(), CELL=2000, MIN_OWNERS=0, MAX_OWNER_SHARE=0)
 
 
 def test_through_qgis_process(qgis_process, tmp_path):
@@ -144,7 +144,7 @@ def test_tourist_share_is_hot_where_tourists_gather(run_alg):
         feature.setAttributes([owner, taken])
         features.append(feature)
     layer.dataProvider().addFeatures(features)
-    result = run(run_alg, layer, WEIGHTING=1, AUDIENCE=3, LOCAL_DAYS=30, MIN_OWNERS=0)
+    result = run(run_alg, layer, WEIGHTING=1, AUDIENCE=3, LOCAL_DAYS=30, MIN_OWNERS=0, MAX_OWNER_SHARE=0)
     centre = cells_at(result["OUTPUT"], 1000, 1000)
     assert centre[0]["class"] in ("hot 99", "hot 95")
     assert "tourist share" in result["TESTED"]
@@ -177,9 +177,19 @@ def test_tourist_share_with_the_share_of_days_inside_the_clip(run_alg):
         feature.setAttributes([owner, taken])
         features.append(feature)
     layer.dataProvider().addFeatures(features)
-    result = run(run_alg, layer, WEIGHTING=1, AUDIENCE=3, LOCAL_RULE=1, LOCAL_SHARE=0.5, CLIP=clip, MIN_OWNERS=0)
+    result = run(
+        run_alg,
+        layer,
+        WEIGHTING=1,
+        AUDIENCE=3,
+        LOCAL_RULE=1,
+        LOCAL_SHARE=0.5,
+        CLIP=clip,
+        MIN_OWNERS=0,
+        MAX_OWNER_SHARE=0,
+    )
     assert cells_at(result["OUTPUT"], 1000, 1000)[0]["class"] in ("hot 99", "hot 95")
     from qgis.core import QgsProcessingException
 
     with pytest.raises(QgsProcessingException, match="LOCAL_RULE: the share of days inside the area needs CLIP"):
-        run(run_alg, layer, WEIGHTING=1, AUDIENCE=3, LOCAL_RULE=1, MIN_OWNERS=0)
+        run(run_alg, layer, WEIGHTING=1, AUDIENCE=3, LOCAL_RULE=1, MIN_OWNERS=0, MAX_OWNER_SHARE=0)

@@ -231,6 +231,7 @@ def test_scheduler_local_2_end_to_end(qgis_process, exif_dir, tmp_path):
                 "PIXEL_SIZE": 1000,
                 "TARGET_CRS": "EPSG:3035",
                 "MIN_OWNERS": 0,
+                "MAX_OWNER_SHARE": 0,
                 "SCHEDULER": scheduler,
                 "OUTPUT": tmp_path / f"{name}.tif",
             },

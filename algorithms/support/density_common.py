@@ -15,6 +15,8 @@ from .parameters import enum, field_of, integer, number, simple, source
 
 POINTS, RADIUS, PIXEL_SIZE, KERNEL = "POINTS", "RADIUS", "PIXEL_SIZE", "KERNEL"
 TARGET_CRS, CLIP, CLASSES, OUTPUT_VALUE, MIN_OWNERS = "TARGET_CRS", "CLIP", "CLASSES", "OUTPUT_VALUE", "MIN_OWNERS"
+MAX_OWNER_SHARE = "MAX_OWNER_SHARE"
+MAX_SHARE = 0.7  # the default (1, k) dominance rule: README, "Is this hot spot real?"
 WEIGHTING, AUDIENCE, OWNER_FIELD, TAKEN_FIELD, LOCAL_DAYS = (
     "WEIGHTING",
     "AUDIENCE",
@@ -55,8 +57,16 @@ def density_parameters(after_kernel=()) -> tuple:
         simple("crs", TARGET_CRS, "Target CRS (projected)", optional=True),
         source(CLIP, "Clip to polygons", ("polygon",), optional=True),
         integer(CLASSES, "Colour classes", 5, minimum=2, maximum=255),
-        integer(MIN_OWNERS, "Min owners per cell (privacy floor)", 3, minimum=0),
+        *privacy_parameters(),
         *weighting_parameters(),
+    )
+
+
+def privacy_parameters() -> tuple:
+    """The two rules of statistical disclosure control, for every map and for the hot spots."""
+    return (
+        integer(MIN_OWNERS, "Min owners per cell (privacy floor)", 3, minimum=0),
+        number(MAX_OWNER_SHARE, "Max share of one owner in a cell (dominance rule; 0 = off)", MAX_SHARE, 0.0, 1.0),
     )
 
 
@@ -115,6 +125,7 @@ class DensityInputs:
             bias.AUDIENCES[index] if index < len(bias.AUDIENCES) else "all",
             v.local_days,
             floor,
+            v.max_owner_share if floor or not v.min_owners else 0.0,  # no owners, no owner shares
             to_units,
             None if clip is None else clip_wkbs(clip, target, context),
             target.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED_GDAL),
@@ -144,6 +155,8 @@ def _owner_floor(values, source, feedback) -> int:
         return 0
     name = values.owner_field or "owner"
     if source.fields().lookupField(name) < 0:
-        feedback.pushWarning(f"MIN_OWNERS {floor} not applied: the points have no owner field {name!r}.")
+        feedback.pushWarning(
+            f"MIN_OWNERS {floor} and MAX_OWNER_SHARE not applied: the points have no owner field {name!r}."
+        )
         return 0
     return floor

@@ -216,10 +216,17 @@ def check_on_earth(crs, extent, name: str, what: str, context):
             f"{name}: the {what} has no CRS, so its positions cannot be related to the prices. Set its CRS "
             "(Layer Properties > Source) and run again."
         )
-    to_wgs84 = QgsCoordinateTransform(crs, QgsCoordinateReferenceSystem("EPSG:4326"), context.transformContext())
+    wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
+    to_wgs84 = QgsCoordinateTransform(crs, wgs84, context.transformContext())
+    # a local grid (engineering CRS) has no transform: QGIS passes its coordinates through unchanged
+    related = crs == wgs84 or (to_wgs84.isValid() and not to_wgs84.isShortCircuited())
     try:
         box = to_wgs84.transformBoundingBox(extent)
-        placed = -180 <= box.xMinimum() <= box.xMaximum() <= 180 and -90 <= box.yMinimum() <= box.yMaximum() <= 90
+        placed = (
+            related
+            and -180 <= box.xMinimum() <= box.xMaximum() <= 180
+            and -90 <= box.yMinimum() <= box.yMaximum() <= 90
+        )
     except QgsCsException:
         placed = False
     if not placed or crs.description().lower().startswith(("local", "engineering")):

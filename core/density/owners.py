@@ -44,6 +44,54 @@ def owner_windows(
         yield codes[group[0]], slice(r0 - first, r1 - first), slice(c0, c1), own
 
 
+def stamp_windows(stamps, codes, rows):
+    """Per owner: (row slice, column slice, the owner's share of the strip's kernel sums on that
+    window), from the strip's own stamps: the owners' sums add up to the map's value, weights and
+    kernel constant included. rows=(first, end) of the grid; slices relative to the strip."""
+    grid = stamps.grid
+    first, end = rows
+    reach = stamps.radius + 2 * grid.pixel
+    order = np.argsort(codes, kind="stable")
+    for group in np.split(order, np.flatnonzero(np.diff(codes[order])) + 1):
+        x, y = stamps.xs[group], stamps.ys[group]
+        c0 = max(0, int(math.floor((x.min() - reach - grid.xmin) / grid.pixel)))
+        c1 = min(grid.cols, int(math.ceil((x.max() + reach - grid.xmin) / grid.pixel)) + 1)
+        r0 = max(first, int(math.floor((grid.ymax - y.max() - reach) / grid.pixel)))
+        r1 = min(end, int(math.ceil((grid.ymax - y.min() + reach) / grid.pixel)) + 1)
+        if c1 > c0 and r1 > r0:
+            own = kde.strip_sums(stamps.subset(group), r0, r1, cols=(c0, c1))
+            yield slice(r0 - first, r1 - first), slice(c0, c1), own
+
+
+def largest_share(stamps, codes, rows) -> np.ndarray:
+    """Per cell of the strip: the largest single owner's share of the cell's value (NaN where no
+    owner gives it any). The dominance rule of statistical disclosure control, (1, k)."""
+    first, end = rows
+    shape = (end - first, stamps.grid.cols)
+    largest, total = np.zeros(shape), np.zeros(shape)
+    if len(codes):
+        for r, c, own in stamp_windows(stamps, np.asarray(codes), rows):
+            own = np.abs(own)
+            np.maximum(largest[r, c], own, out=largest[r, c])
+            total[r, c] += own
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, largest / total, np.nan)
+
+
+def cell_shares(cells, codes, weights, n: int) -> np.ndarray:
+    """The same rule for cell counts (hot spots): for each of n cells, the largest owner's share of
+    the cell's summed weight. cells: each photo's cell index; NaN for cells without weight."""
+    cells, codes, weights = np.asarray(cells), np.asarray(codes), np.abs(np.asarray(weights, float))
+    pairs, where = np.unique(np.column_stack([cells, codes]), axis=0, return_inverse=True)
+    by_pair = np.bincount(where.ravel(), weights, minlength=len(pairs))
+    largest = np.zeros(n)
+    if len(pairs):
+        np.maximum.at(largest, pairs[:, 0], by_pair)
+    total = np.bincount(cells, weights, minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, largest / total, np.nan)
+
+
 def owner_counts(xs, ys, owners, grid: "kde.Grid", radius: float, rows=None) -> np.ndarray:
     """int32 [rows, cols] of distinct owners whose photos give each cell density (rows=(first, end):
     that strip only)."""

@@ -9,7 +9,6 @@ by tiles (MapSpec.factor, tiles.suppress) for every product alike. Adapters read
 import os
 import re
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Callable, List, Optional
 
 import numpy as np
@@ -17,6 +16,7 @@ import numpy as np
 from ..errors import SILENT, Cancelled, Progress, UserError
 from . import kde, tiles
 from . import weighting as bias
+from .owners import owner_codes
 from .periods import periods_of
 from .raster import RasterError
 
@@ -55,6 +55,7 @@ class Request:
     audience: str = "all"  # bias.AUDIENCES
     local_days: float = bias.LOCAL_DAYS
     min_owners: int = 0
+    max_owner_share: float = 0.0  # the dominance rule: 0 off, else the largest owner's allowed share of a cell
     to_units: float = 1.0  # map units per metre on the ground
     clip_wkbs: Optional[list] = None  # in the target CRS
     wkt: str = ""  # the target CRS
@@ -82,7 +83,13 @@ class Request:
         return kde.grid_for_points(photos.xs, photos.ys, self.radius, self.pixel, max_cells=max_cells)
 
     def spec(self, grid: kde.Grid) -> tiles.MapSpec:
-        return tiles.MapSpec(grid, self.kind, self.to_units, self.clip_wkbs, self.wkt, self.min_owners)
+        spec = tiles.MapSpec(grid, self.kind, self.to_units, self.clip_wkbs, self.wkt, self.min_owners)
+        spec.max_share = self.max_owner_share
+        return spec
+
+    @property
+    def privacy(self) -> bool:
+        return bool(self.min_owners or self.max_owner_share)
 
 
 @dataclass
@@ -113,11 +120,37 @@ def weigh(photos: Photos, request: Request, audience: Optional[str] = None) -> W
     return Weighed(weighed, notes)
 
 
-def floor_note(request: Request, summary: tiles.Summary) -> str:
-    return (
-        f"MIN_OWNERS {request.min_owners}: {summary.removed_cells} cells and {summary.removed_photos} photos "
-        "removed (fewer distinct owners)."
-    )
+def privacy_notes(request: Request, summary: tiles.Summary) -> List[str]:
+    """What each privacy rule removed, one line each."""
+    notes = []
+    if request.min_owners:
+        notes.append(
+            f"MIN_OWNERS {request.min_owners}: {summary.removed_cells} cells and {summary.removed_photos} photos "
+            "removed (fewer distinct owners)."
+        )
+    if request.max_owner_share:
+        notes.append(
+            f"MAX_OWNER_SHARE {request.max_owner_share:g}: {summary.dominated_cells} cells and "
+            f"{summary.dominated_photos} photos removed (one owner makes more of the cell's value)."
+        )
+    return notes
+
+
+def empty_reason(request: Request, summary: tiles.Summary) -> str:
+    """Why every cell of a map is nodata, and what to set to see the density."""
+    if summary.removed_cells:
+        return (
+            f"The owner floor emptied the map: every cell with density has photos of fewer than "
+            f"{request.min_owners} owners (MIN_OWNERS). Lower MIN_OWNERS (0 turns the floor off) to see the density."
+        )
+    if summary.dominated_cells:
+        return (
+            f"The dominance rule emptied the map: in every cell one owner makes more than "
+            f"{request.max_owner_share:g} of the value (MAX_OWNER_SHARE). Raise MAX_OWNER_SHARE (0 turns it off)."
+        )
+    if summary.clipped_cells:
+        return "The clip emptied the map: no density lies inside the CLIP polygons. Check CLIP and its CRS."
+    return "No photo gives density inside the map's extent."
 
 
 def heat_map(
@@ -138,7 +171,7 @@ def heat_map(
         raise UserError(str(exc)) from None
     if weights is None and not request.plain:
         weights = photos.weights
-    owners = photos.owners if spec.floor else None
+    owners = photos.owners if request.privacy else None
     strip_jobs = tiles.jobs(spec, photos.xs, photos.ys, request.radius, request.kernel, weights, owners)
 
     def report(fraction):
@@ -208,8 +241,7 @@ def series(
         chosen = photos.subset(mine)
         summary = heat_map(path, request, chosen, spec, part, run_strips, weights=chosen.weights)
         maps.append(SeriesMap(key.label, key.start, key.end, path, int(mine.sum()), summary))
-        if request.min_owners:
-            notes.append(f"{key.label}: {floor_note(request, summary)}")
+        notes += [f"{key.label}: {note}" for note in privacy_notes(request, summary)]
     lows = [m.summary.vmin for m in maps if m.summary.vmin is not None]
     highs = [m.summary.vmax for m in maps if m.summary.vmax is not None]
     vmin, vmax = (min(lows), max(highs)) if lows else (0.0, 1.0)
@@ -264,9 +296,10 @@ def uncertainty(
     )
     if result is None:
         raise Cancelled()
-    kept = np.ones((grid.rows, grid.cols))  # the clip and floor once, for all four rasters
-    where = SimpleNamespace(xs=photos.xs, ys=photos.ys, radius=request.radius)
-    tiles.suppress(spec, kept, grid, where, photos.owners if spec.floor else None)
+    kept = np.ones((grid.rows, grid.cols))  # the clip, floor and dominance rule once, for all four rasters
+    stamps = kde.stamps(photos.xs, photos.ys, request.radius, grid, request.kernel, photos.weights)
+    codes = owner_codes(photos.owners) if request.privacy else None
+    tiles.suppress(spec, kept, grid, stamps, codes)
     rasters = {}
     for name in ("cv", "p05", "p95", "top_share"):
         values = getattr(result, name)

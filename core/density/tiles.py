@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Iterator, List, Optional
 import numpy as np
 
 from . import kde
-from .owners import owner_codes, owner_counts
+from .owners import largest_share, owner_codes, owner_counts
 from .raster import FLOAT32_MAX, NODATA, RasterError, create_float32, polygon_mask
 
 NOISE = 1e-6  # cells below this share of one photo's kernel peak are float noise of the sums
@@ -36,6 +36,7 @@ class MapSpec:
     clip_wkbs: Optional[List[bytes]] = None  # cells outside become nodata
     wkt: str = ""
     floor: int = 0  # MIN_OWNERS
+    max_share: float = 0.0  # MAX_OWNER_SHARE: cells whose largest owner makes more of the value go (0: off)
     noise: float = 0.0  # values below this become nodata (set by `jobs`)
 
     @property
@@ -48,7 +49,7 @@ class StripJob:
     r0: int
     r1: int
     stamps: kde.Stamps  # only the points that reach rows [r0, r1)
-    owners: Optional[np.ndarray] = None  # their owner codes, for the floor
+    owners: Optional[np.ndarray] = None  # their owner codes, for the floor and the dominance rule
 
 
 @dataclass
@@ -56,8 +57,11 @@ class StripResult:
     r0: int
     r1: int
     values: np.ndarray  # float32 [r1 - r0, cols], nodata as NODATA: ready to write
-    removed_cells: int = 0
+    removed_cells: int = 0  # by the owner floor
     removed_photos: int = 0
+    dominated_cells: int = 0  # by the dominance rule
+    dominated_photos: int = 0
+    clipped_cells: int = 0  # with density, outside the clip polygons
     count: int = 0  # cells with a value, and their sum, sum of squares, min and max
     total: float = 0.0
     squares: float = 0.0
@@ -69,8 +73,11 @@ class StripResult:
 class Summary:
     vmin: Optional[float]  # None when every cell is nodata
     vmax: Optional[float]
-    removed_cells: int = 0
+    removed_cells: int = 0  # by the owner floor
     removed_photos: int = 0
+    dominated_cells: int = 0  # by the dominance rule
+    dominated_photos: int = 0
+    clipped_cells: int = 0
     cells: int = 0  # with a value
     strips: int = 0
     timings: dict = field(default_factory=dict)
@@ -97,7 +104,7 @@ def jobs(
     st = kde.stamps(xs, ys, radius, spec.grid, kernel, weights, scaled, decay, per_area)
     peak = float(np.max(np.abs(st.ws), initial=0.0)) * spec.factor  # one photo's kernel at its centre
     spec.noise = NOISE * peak
-    codes = None if owners is None or not spec.floor else owner_codes(owners)
+    codes = None if owners is None or not (spec.floor or spec.max_share) else owner_codes(owners)
     out = []
     for r0, r1 in kde.strips(spec.grid, rows or tile_rows(spec.grid)):
         index = st.reaching(r0, r1)
@@ -128,10 +135,12 @@ def compute_strip(spec: MapSpec, job: StripJob) -> StripResult:
         job.r1 - job.r0,
         grid.cols,
     )
-    removed_cells, removed_photos = suppress(spec, values, band, job.stamps, job.owners, job.r0)
+    removed = suppress(spec, values, band, job.stamps, job.owners, job.r0)
     out = values.astype(np.float32)
     valid = np.isfinite(out)
-    result = StripResult(job.r0, job.r1, out, removed_cells, removed_photos, int(valid.sum()))
+    result = StripResult(job.r0, job.r1, out, removed.floor_cells, removed.floor_photos)
+    result.dominated_cells, result.dominated_photos = removed.share_cells, removed.share_photos
+    result.clipped_cells, result.count = removed.clipped_cells, int(valid.sum())
     if result.count:
         good = out[valid].astype(np.float64)
         result.total, result.squares = float(good.sum()), float(np.dot(good, good))
@@ -140,27 +149,45 @@ def compute_strip(spec: MapSpec, job: StripJob) -> StripResult:
     return result
 
 
-def suppress(spec: MapSpec, values, band: kde.Grid, stamps, owners, r0: int = 0) -> tuple:
-    """The clip and the MIN_OWNERS floor on rows r0.. of the grid (`band`), in place: cells outside the
-    clip polygons and cells reached by fewer than spec.floor owners become NaN. The one place both
-    rules live, for the heat map, each period of a series and the bootstrap. Returns (cells, photos)
-    removed by the floor."""
+@dataclass
+class Removed:
+    floor_cells: int = 0
+    floor_photos: int = 0
+    share_cells: int = 0
+    share_photos: int = 0
+    clipped_cells: int = 0
+
+
+def suppress(spec: MapSpec, values, band: kde.Grid, stamps, owners, r0: int = 0) -> Removed:
+    """The clip, the MIN_OWNERS floor and the dominance rule on rows r0.. of the grid (`band`), in
+    place: cells outside the clip polygons, cells reached by fewer than spec.floor owners, and cells
+    whose largest owner makes more than spec.max_share of the value become NaN. The one place these
+    rules live, for the heat map, each period of a series and the bootstrap."""
+    removed = Removed()
     if spec.clip_wkbs is not None:
-        values[~polygon_mask(spec.clip_wkbs, band, spec.wkt)] = np.nan
-    if not spec.floor or owners is None or not len(owners):
-        return 0, 0
+        outside = ~polygon_mask(spec.clip_wkbs, band, spec.wkt)
+        removed.clipped_cells = int((outside & np.isfinite(values)).sum())
+        values[outside] = np.nan
+    if owners is None or not len(owners) or not (spec.floor or spec.max_share):
+        return removed
     grid, r1 = spec.grid, r0 + band.rows
-    counts = owner_counts(stamps.xs, stamps.ys, owners, grid, stamps.radius, rows=(r0, r1))
-    few = counts < spec.floor
-    had = np.isfinite(values)
-    removed_cells = int((few & had).sum())
-    # the photos whose own cell lies in these rows and went
+    # the photos whose own cell lies in these rows
     cols = np.clip(((stamps.xs - grid.xmin) / grid.pixel).astype(int), 0, grid.cols - 1)
     rows = np.clip(((grid.ymax - stamps.ys) / grid.pixel).astype(int), 0, grid.rows - 1) - r0
     here = (rows >= 0) & (rows < r1 - r0)
-    removed_photos = int((had & few)[rows[here], cols[here]].sum())
-    values[few] = np.nan
-    return removed_cells, removed_photos
+
+    def drop(mask):
+        had = mask & np.isfinite(values)
+        values[mask] = np.nan
+        return int(had.sum()), int(had[rows[here], cols[here]].sum())
+
+    if spec.floor:
+        counts = owner_counts(stamps.xs, stamps.ys, owners, grid, stamps.radius, rows=(r0, r1))
+        removed.floor_cells, removed.floor_photos = drop(counts < spec.floor)
+    if spec.max_share:
+        share = largest_share(stamps, np.asarray(owners), (r0, r1))
+        removed.share_cells, removed.share_photos = drop(np.nan_to_num(share) > spec.max_share)
+    return removed
 
 
 def local_strips(spec: MapSpec, strip_jobs: Iterable[StripJob]) -> Iterator[StripResult]:
@@ -209,6 +236,9 @@ def heat_map(
             band.WriteArray(result.values, 0, result.r0)
             summary.removed_cells += result.removed_cells
             summary.removed_photos += result.removed_photos
+            summary.dominated_cells += result.dominated_cells
+            summary.dominated_photos += result.dominated_photos
+            summary.clipped_cells += result.clipped_cells
             if progress is not None and progress(done / max(len(strip_jobs), 1)) is False:
                 close = getattr(results, "close", None)
                 if close:

@@ -29,6 +29,7 @@ class Settings:
     seed: int = 1
     fdr: bool = True
     min_owners: int = 0
+    max_owner_share: float = 0.0  # the dominance rule (1, k): 0 off
     weighting: str = "photos"
     audience: str = "all"  # bias.AUDIENCES or TOURIST_SHARE
     local_rule: int = 0  # LOCAL_RULES
@@ -57,9 +58,11 @@ class HotSpots:
     cells: object  # grid.Cells
     keep: np.ndarray  # cells tested
     gi: gistar.GiStar
-    removed_cells: int
+    removed_cells: int  # by the owner floor
     removed_photos: int
     notes: List[str] = field(default_factory=list)
+    dominated_cells: int = 0  # by the dominance rule
+    dominated_photos: int = 0
 
     @property
     def hot(self) -> int:
@@ -101,9 +104,19 @@ def hot_spots(photos, settings: Settings, clip_wkbs=None, progress: Progress = S
             "photos left out (fewer distinct owners)."
         )
     keep &= ~few
+    dominated = np.zeros(len(cells.counts), bool)
+    if settings.max_owner_share:
+        dominated = (np.nan_to_num(cells.shares) > settings.max_owner_share) & (cells.counts > 0) & keep
+        notes.append(
+            f"MAX_OWNER_SHARE {settings.max_owner_share:g}: {int(dominated.sum())} cells with "
+            f"{int(cells.counts[dominated].sum())} photos left out (one owner makes more of the cell's value)."
+        )
+    keep &= ~dominated
     progress.report(0.2, "Gi*")
-    gi, keep = _test(cells, keep, bool(few.any()), settings, notes, progress)
-    return HotSpots(cells, keep, gi, int(few.sum()), int(cells.counts[few].sum()), notes)
+    gi, keep = _test(cells, keep, bool(few.any() or dominated.any()), settings, notes, progress)
+    spots = HotSpots(cells, keep, gi, int(few.sum()), int(cells.counts[few].sum()), notes)
+    spots.dominated_cells, spots.dominated_photos = int(dominated.sum()), int(cells.counts[dominated].sum())
+    return spots
 
 
 def _test(cells, keep, floored, settings: Settings, notes, progress):
@@ -113,7 +126,7 @@ def _test(cells, keep, floored, settings: Settings, notes, progress):
     w = gistar.weights(cells.centres[keep], band=settings.band, k=k)
     alone = np.asarray(w.sum(axis=1)).ravel() <= 1
     if floored and alone.any():
-        notes.append(f"MIN_OWNERS left {int(alone.sum())} cells without a neighbour; they are left out.")
+        notes.append(f"The privacy rules left {int(alone.sum())} cells without a neighbour; they are left out.")
         keep = keep.copy()
         keep[np.flatnonzero(keep)[alone]] = False
         w = gistar.weights(cells.centres[keep], band=settings.band, k=k)

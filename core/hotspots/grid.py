@@ -9,6 +9,7 @@ from typing import List, Optional
 
 import numpy as np
 
+from ..density.owners import cell_shares
 from ..errors import UserError
 
 GRIDS = ("square", "hexagon")
@@ -27,6 +28,7 @@ class Cells:
     counts: np.ndarray  # photos per cell
     owners: np.ndarray  # distinct owners per cell
     values: np.ndarray  # the weighted value that is tested (photos, user-days or owners)
+    shares: Optional[np.ndarray] = None  # the largest owner's share of each cell's value (NaN: empty)
 
     def polygon(self, i: int) -> List[tuple]:
         """The corners of cell i (closed ring)."""
@@ -117,4 +119,5 @@ def aggregate(xs, ys, owners, values, size: float, kind: str = "square", extent:
     owner_codes = np.unique(np.asarray(owners, dtype=object)[ok].astype(str), return_inverse=True)[1]
     pairs = np.unique(np.column_stack([keys[ok], owner_codes]), axis=0)
     owner_counts = np.bincount(pairs[:, 0], minlength=n).astype(float) if len(pairs) else np.zeros(n)
-    return Cells(kind, float(size), centres, counts, owner_counts, summed)
+    shares = cell_shares(keys[ok], owner_codes, values[ok], n)
+    return Cells(kind, float(size), centres, counts, owner_counts, summed, shares)
