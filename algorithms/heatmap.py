@@ -55,7 +55,9 @@ class HeatmapAlgorithm(ScenicAlgorithm):
         if vmin is None:  # an empty map: no MIN or MAX, and the log says which rule emptied it
             feedback.pushWarning(pipeline.empty_reason(request, summary))
         title = density_title(request.unit, request.radius_m, request.weighting)
-        qml = write_density_style(output, vmin or 0.0, vmax or 1.0, inputs.values.classes, request.unit, title)
+        qml = write_density_style(
+            output, vmin or 0.0, vmax or 1.0, inputs.values.classes, request.unit, title, inputs.method
+        )
         if context.willLoadLayerOnCompletion(output):
             context.layerToLoadOnCompletionDetails(output).setPostProcessor(LoadStyleOnCompletion.create(qml, title))
         return {

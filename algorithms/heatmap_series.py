@@ -96,7 +96,7 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
             series = pipeline.series(folder, request, inputs.photos, period, bar, strips_on(client), taken)
         for note in series.notes:
             feedback.pushInfo(note)
-        layers = self._style(series, inputs.values.classes, request, context)
+        layers = self._style(series, inputs.values.classes, request, context, inputs.method)
         qlr = os.path.join(folder, "heatmap_series.qlr")
         self._write_layer_definition(layers, qlr, f"Photo density per {period} ({request.unit})")
         feedback.setProgress(90)
@@ -139,12 +139,12 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
         return folder, strip_path
 
     @staticmethod
-    def _style(series, classes, request, context):
+    def _style(series, classes, request, context, method):
         """Common breaks: every style uses the series' min and max; each .qml carries its period."""
         layers = []
         for one in series.maps:
             layer = QgsRasterLayer(one.path, f"{one.label} ({one.photos} photos)", "gdal")
-            apply_density_style(layer, series.vmin, series.vmax, classes, request.unit)
+            apply_density_style(layer, series.vmin, series.vmax, classes, request.unit, method)
             layer.setTitle(density_title(request.unit, request.radius_m, f"{request.weighting} {one.label}"))
             set_period(layer, one.start, one.end)
             layer.saveNamedStyle(style_path(one.path))  # style and temporal range, loaded with the file

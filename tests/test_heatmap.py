@@ -396,3 +396,34 @@ def test_min_owners_removes_a_one_owner_cluster_and_says_so(run_alg, tmp_path):
     assert any(m.startswith("MIN_OWNERS 3:") and "150 photos" in m for m in messages), messages
     values, _, _ = read_band(result["OUTPUT"])
     assert np.isfinite(values).sum() > 0  # the crowd stays
+
+
+@pytest.mark.parametrize("classes", [3, 9])
+@pytest.mark.parametrize("method", [0, 1, 2, 3])
+def test_the_legend_has_exactly_the_classes_asked_for(run_alg, tmp_path, classes, method):
+    out = tmp_path / f"c{classes}_{method}.tif"
+    result = run_alg(
+        "scenicheatmap:heatmap",
+        {
+            "POINTS": vienna_points(400),
+            "RADIUS": 300,
+            "PIXEL_SIZE": 25,
+            "CLASSES": classes,
+            "CLASSIFICATION": method,
+            "MIN_OWNERS": 0,
+            "MAX_OWNER_SHARE": 0,
+            "OUTPUT": str(out),
+        },
+    )
+    assert result["UNIT"] == "photos per km²"  # the default output value
+    layer = QgsRasterLayer(str(out), "reopened")  # held: its renderer dies with it
+    shader = layer.renderer().shader().rasterShaderFunction()
+    items = shader.colorRampItemList()
+    if method == 3:  # continuous: one ramp from 0 to the maximum, and the legend says so
+        assert shader.colorRampType() == shader.Interpolated and "continuous" in items[-1].label
+        assert items[-1].value == pytest.approx(result["MAX"])
+        return
+    assert len(items) == classes and shader.colorRampType() == shader.Discrete
+    assert items[-2].value < result["MAX"] <= items[-1].value  # the top class holds the maximum
+    labels = " ".join(item.label for item in items)
+    assert ("quantile" in labels) == (method == 1) and ("(log)" in labels) == (method == 2)

@@ -43,7 +43,7 @@ def test_dominant_owner_shows_in_the_largest_owner_share(run_alg, tmp_path):
     assert np.nanmax(share) > 0.9 and np.nanmedian(share) < 0.6
     low, unit, _ = band(result["P05"])
     high, _, _ = band(result["P95"])
-    assert unit.startswith("kernel sum") and np.nanmax(low - high) <= 1e-6
+    assert unit == "photos per km²" and np.nanmax(low - high) <= 1e-6
     assert (tmp_path / "cv.qml").exists()
 
 

@@ -9,6 +9,7 @@ from qgis.core import QgsCoordinateReferenceSystem, QgsProcessingException
 
 from ...core.density import kde
 from ...core.density import weighting as bias
+from ...core.density.classes import METHODS
 from ...core.density.pipeline import Photos, Request, weigh
 from .layers import clip_source, clip_wkbs, field_name, numeric_field, point_source, read_points, target_crs
 from .parameters import enum, field_of, integer, number, simple, source
@@ -16,6 +17,7 @@ from .parameters import enum, field_of, integer, number, simple, source
 POINTS, RADIUS, PIXEL_SIZE, KERNEL = "POINTS", "RADIUS", "PIXEL_SIZE", "KERNEL"
 TARGET_CRS, CLIP, CLASSES, OUTPUT_VALUE, MIN_OWNERS = "TARGET_CRS", "CLIP", "CLASSES", "OUTPUT_VALUE", "MIN_OWNERS"
 MAX_OWNER_SHARE = "MAX_OWNER_SHARE"
+CLASSIFICATION = "CLASSIFICATION"
 MAX_SHARE = 0.7  # the default (1, k) dominance rule: README, "Is this hot spot real?"
 WEIGHTING, AUDIENCE, OWNER_FIELD, TAKEN_FIELD, LOCAL_DAYS = (
     "WEIGHTING",
@@ -53,10 +55,11 @@ def density_parameters(after_kernel=()) -> tuple:
         number(PIXEL_SIZE, "Pixel size (metres)", 10.0, minimum=0.0),
         enum(KERNEL, "Kernel shape", kde.KERNELS),
         *after_kernel,
-        enum(OUTPUT_VALUE, "Output values", kde.VALUE_KINDS),
+        enum(OUTPUT_VALUE, "Output values", kde.VALUE_KINDS, kde.VALUE_KINDS.index("per km²")),
         simple("crs", TARGET_CRS, "Target CRS (projected)", optional=True),
         source(CLIP, "Clip to polygons", ("polygon",), optional=True),
         integer(CLASSES, "Colour classes", 5, minimum=2, maximum=255),
+        enum(CLASSIFICATION, "Colour classes by", METHODS),
         *privacy_parameters(),
         *weighting_parameters(),
     )
@@ -84,6 +87,11 @@ class DensityInputs:
     request: Request
     photos: Photos  # in the target CRS, audience chosen, weighting applied
     audience_index: int  # past bias.AUDIENCES: an algorithm's own (hot spots' tourist share)
+
+    @property
+    def method(self) -> str:
+        """How the colour classes are made (core/density/classes.py)."""
+        return METHODS[getattr(self.values, "classification", 0)]
 
     @property
     def wkt(self) -> str:

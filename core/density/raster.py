@@ -1,6 +1,5 @@
 """GeoTIFF writing and polygon masks with GDAL/OGR. QGIS-free."""
 
-import math
 import os
 
 import numpy as np
@@ -49,25 +48,6 @@ def points_in_polygons(xs, ys, wkbs) -> np.ndarray:
         point.SetPoint_2D(0, float(x), float(y))
         inside[i] = area.Contains(point)
     return inside
-
-
-def class_breaks(vmax: float, classes: int):
-    """Upper bounds of equal-interval classes from 0 with a round step (1, 2, 2.5 or 5 x 10^k),
-    the last one at or above vmax; fewer classes when rounding covers vmax sooner."""
-    if not (vmax > 0 and math.isfinite(vmax)):
-        return [1.0]
-    raw = vmax / max(1, classes)
-    power = 10.0 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw * (1 - 1e-9))
-    count = max(1, math.ceil(vmax / step - 1e-9))
-    return [round(step * (i + 1), 12) for i in range(count)]
-
-
-def break_label(low: float, high: float, step: float) -> str:
-    digits = max(
-        0, -math.floor(math.log10(step)) + (1 if round(step / 10 ** math.floor(math.log10(step)), 6) == 2.5 else 0)
-    )
-    return f"{low:.{digits}f} – {high:.{digits}f}"
 
 
 def drop_noise(values, share: float = 1e-6):

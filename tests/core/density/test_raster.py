@@ -8,8 +8,6 @@ from scenic_heatmap.core.density.kde import grid_for_points
 from scenic_heatmap.core.density.raster import (
     NODATA,
     RasterError,
-    break_label,
-    class_breaks,
     drop_noise,
     polygon_mask,
     write_geotiff,
@@ -20,28 +18,6 @@ def utm_wkt():
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(32633)
     return srs.ExportToWkt()
-
-
-@pytest.mark.parametrize(
-    "vmax,classes,expected",
-    [
-        (49.69, 5, [10, 20, 30, 40, 50]),
-        (43.29, 5, [10, 20, 30, 40, 50]),
-        (1.0, 4, [0.25, 0.5, 0.75, 1.0]),
-        (0.0031, 5, [0.001, 0.002, 0.003, 0.004]),
-        (276.4, 7, [50, 100, 150, 200, 250, 300]),
-    ],
-)
-def test_class_breaks_are_round_and_cover_the_maximum(vmax, classes, expected):
-    breaks = class_breaks(vmax, classes)
-    assert breaks == pytest.approx(expected)
-    assert breaks[-1] >= vmax and len(breaks) <= classes
-
-
-def test_break_labels_have_the_step_s_decimals():
-    assert break_label(0, 10, 10) == "0 – 10"
-    assert break_label(0.25, 0.5, 0.25) == "0.25 – 0.50"
-    assert break_label(2.5, 5, 2.5) == "2.5 – 5.0"
 
 
 def test_drop_noise_sets_float_noise_to_nan():
