@@ -20,6 +20,7 @@ class CheckWorkflowAlgorithm(ScenicAlgorithm):
     PIXEL_SIZE = "PIXEL_SIZE"
 
     NAME = "checkworkflow"
+    HELP_SECTION = "workflow"  # the first step of the workflow model, explained there
     DISPLAY = "Check workflow settings"
     GROUP = "Workflow"
     HELP = (

@@ -15,7 +15,9 @@ from ..algorithms.heatmap_uncertainty import HeatmapUncertaintyAlgorithm
 from ..algorithms.hotspots import HotspotsAlgorithm
 from ..algorithms.import_photos import ImportPhotosAlgorithm
 from ..algorithms.price_model import PriceModelAlgorithm
+from ..algorithms.support.base import readme_section
 from ..algorithms.support.cluster import register_setting, unregister_setting
+from ..algorithms.support.parameter_help import help_for
 from ..algorithms.train_classifier import TrainClassifierAlgorithm
 from ..algorithms.validate_prices import ValidatePricesAlgorithm
 
@@ -29,6 +31,9 @@ class ShippedModel(QgsProcessingModelAlgorithm):
 
     def displayName(self):
         return "Whole workflow: harvest, classify, districts, heat map" if self.name() == "workflow" else self.name()
+
+    def helpUrl(self):
+        return readme_section(self.name())
 
 
 class ScenicHeatmapProvider(QgsProcessingProvider):
@@ -75,6 +80,8 @@ class ScenicHeatmapProvider(QgsProcessingProvider):
             if name.endswith(".model3"):  # graphical models shipped with the plugin
                 model = ShippedModel()
                 if model.fromFile(os.path.join(MODELS, name)):
+                    for definition in model.parameterDefinitions():  # QGIS 3.22 does not read back their help
+                        definition.setHelp(definition.help() or help_for(model.name(), definition.name()))
                     self.addAlgorithm(model)
                 else:
                     QgsMessageLog.logMessage(f"Cannot read the model {name}", "Scenic Heatmap")

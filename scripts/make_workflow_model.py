@@ -52,7 +52,10 @@ def build():
         }
     )
 
+    from scenic_heatmap.algorithms.support.parameter_help import help_for
+
     def parameter(definition, y):
+        definition.setHelp(help_for("workflow", definition.name()))
         model.addModelParameter(definition, QgsProcessingModelParameter(definition.name()))
         component = model.parameterComponent(definition.name())
         component.setPosition(QPointF(120, y))

@@ -172,3 +172,22 @@ def test_plugin_loads_without_optional_packages(tmp_path):
     assert seen["heatmap_max"] > 0
     assert "exifread" in seen["importphotos"] and "pip install --target" in seen["importphotos"]
     assert "Traceback" not in seen["importphotos"]
+
+
+def test_every_parameter_has_help_in_words_and_every_algorithm_a_help_url(processing_provider):
+    import re
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    anchors = {re.sub(r"[^\w\- ]", "", line.lstrip("#").strip().lower()).replace(" ", "-") for line in readme.splitlines() if line.startswith("#")}  # fmt: skip
+    for algorithm in processing_provider.algorithms():
+        ids = {d.name() for d in algorithm.parameterDefinitions()}
+        for definition in algorithm.parameterDefinitions():
+            if ":" in definition.name():  # a model's outputs are its children's, described there
+                continue
+            text = definition.help()
+            assert text and len(text) > 15, (algorithm.id(), definition.name())
+            named = [w for w in re.findall(r"\b[A-Z][A-Z_]{2,}\b", text) if w in ids]
+            assert not named, (algorithm.id(), definition.name(), named)  # a label is meant, not an id
+            assert not re.search(r"\b[A-Z]+_[A-Z_]+\b", definition.description()), definition.description()
+        url = algorithm.helpUrl()
+        assert "#" in url and url.split("#", 1)[1] in anchors, (algorithm.id(), url)

@@ -1,6 +1,7 @@
 """What every Scenic Heatmap algorithm shares: naming, help, icon, output checks."""
 
 import os
+import re
 import traceback
 
 from qgis.core import QgsApplication, QgsProcessingAlgorithm, QgsProcessingException
@@ -11,7 +12,35 @@ from ...core import packages
 from ...core.child import WorkerError, python_executable
 from ...core.errors import Cancelled, Progress, UserError
 from . import outputs_guard
+from .parameter_help import help_for
 from .parameters import read_all
+
+PLUGIN = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+README = os.path.join(PLUGIN, "README.md")
+
+
+def homepage() -> str:
+    """metadata.txt's homepage (where the README is published)."""
+    try:
+        with open(os.path.join(PLUGIN, "metadata.txt"), encoding="utf-8") as fh:
+            return next((line.split("=", 1)[1].strip() for line in fh if line.startswith("homepage=")), "")
+    except OSError:
+        return ""
+
+
+def readme_section(name: str) -> str:
+    """The README heading that names `scenicheatmap:<name>`, as a web address with its anchor."""
+    try:
+        with open(README, encoding="utf-8") as fh:
+            headings = [line.lstrip("#").strip() for line in fh if line.startswith("#")]
+    except OSError:
+        return homepage()
+    heading = next((h for h in headings if f"`scenicheatmap:{name}`" in h), "")
+    if not heading:
+        return homepage()
+    anchor = re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")  # the web's heading anchors
+    return f"{homepage()}#{anchor}"
+
 
 ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "icon.svg")
 
@@ -31,6 +60,7 @@ class ScenicAlgorithm(QgsProcessingAlgorithm):
     OUTPUTS = {}  # values returned beside the destinations: {"numbers": (...), "strings": (...), ...}
     KEEP_ON_FAILURE = ()  # outputs that hold resumable work (harvest images and journal): never cleaned
     PARAMETERS = ()  # the parameter table (support/parameters.py), in dialog order
+    HELP_SECTION = ""  # the README section's algorithm name, when it is another's
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -41,7 +71,7 @@ class ScenicAlgorithm(QgsProcessingAlgorithm):
 
     def initAlgorithm(self, config=None):
         for spec in self.PARAMETERS:
-            self.addParameter(spec.build(self.tr))
+            self.addParameter(spec.build(self.tr, help_for(self.NAME, spec.name)))
         declare_outputs(self, **self.OUTPUTS)
 
     def read(self, parameters, context):
@@ -62,6 +92,10 @@ class ScenicAlgorithm(QgsProcessingAlgorithm):
 
     def shortHelpString(self):
         return self.tr(self.HELP)
+
+    def helpUrl(self):
+        """This algorithm's section of the README, where every option is explained with its unit."""
+        return readme_section(self.HELP_SECTION or self.NAME)
 
     def icon(self):
         return QIcon(ICON)

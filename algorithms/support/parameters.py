@@ -56,14 +56,14 @@ class Spec:
     def advanced_(self) -> "Spec":
         return replace(self, advanced=True)
 
-    def build(self, tr) -> QgsProcessingParameterDefinition:
+    def build(self, tr, help_text: str = "") -> QgsProcessingParameterDefinition:
+        """The QGIS definition; its help is the spec's own, else help_text (support/parameter_help.py)."""
         label = tr(self.label)
         make = _BUILDERS[self.kind]
         definition = make(self, label)
         if self.advanced:
             definition.setFlags(definition.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-        if self.help and hasattr(definition, "setHelp"):
-            definition.setHelp(tr(self.help))
+        definition.setHelp(tr(self.help or help_text))
         return definition
 
     def read(self, algorithm, parameters, context):
