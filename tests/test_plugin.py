@@ -178,7 +178,8 @@ def test_every_parameter_has_help_in_words_and_every_algorithm_a_help_url(proces
     import re
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    anchors = {re.sub(r"[^\w\- ]", "", line.lstrip("#").strip().lower()).replace(" ", "-") for line in readme.splitlines() if line.startswith("#")}  # fmt: skip
+    headings = [line.lstrip("#").strip().lower() for line in readme.splitlines() if line.startswith("#")]
+    anchors = {re.sub(r"[^\w\- ]", "", heading).replace(" ", "-") for heading in headings}
     for algorithm in processing_provider.algorithms():
         ids = {d.name() for d in algorithm.parameterDefinitions()}
         for definition in algorithm.parameterDefinitions():
