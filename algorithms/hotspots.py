@@ -46,8 +46,12 @@ FIELDS = (
 )
 
 
-def class_renderer() -> QgsCategorizedSymbolRenderer:
-    """Red hot and blue cold classes (the layer title says what was tested)."""
+SUPPRESSED = "suppressed"
+
+
+def class_renderer(min_owners: int = 3, max_share: float = 0.7) -> QgsCategorizedSymbolRenderer:
+    """Red hot and blue cold classes, and grey cells that the privacy rules hid (the layer title says
+    what was tested)."""
     categories = []
     for name in gistar.CLASSES:
         symbol = QgsFillSymbol.createSimple(
@@ -56,18 +60,22 @@ def class_renderer() -> QgsCategorizedSymbolRenderer:
         if name == "not significant":
             symbol.setOpacity(0.5)
         categories.append(QgsRendererCategory(name, symbol, name))
+    hidden = QgsFillSymbol.createSimple({"color": "#bdbdbd", "style": "b_diagonal", "outline_color": "#969696"})
+    rules = [f"fewer than {min_owners} owners"] if min_owners else []
+    rules += [f"one owner above {max_share:.0%}"] if max_share else []
+    categories.append(QgsRendererCategory(SUPPRESSED, hidden, f"suppressed: {' or '.join(rules) or 'privacy'}"))
     renderer = QgsCategorizedSymbolRenderer("class", categories)
     return renderer
 
 
 class StyleHotspots(KeptPostProcessor):
-    def __init__(self, name: str, tested: str):
+    def __init__(self, name: str, tested: str, rules: tuple):
         super().__init__()
-        self.name, self.tested = name, tested
+        self.name, self.tested, self.rules = name, tested, rules
 
     def postProcessLayer(self, layer, context, feedback):
         if isinstance(layer, QgsVectorLayer):
-            layer.setRenderer(class_renderer())
+            layer.setRenderer(class_renderer(*self.rules))
             layer.setName(self.name)
             layer.setTitle(self.tested)
             layer.triggerRepaint()
@@ -82,19 +90,20 @@ class HotspotsAlgorithm(ScenicAlgorithm):
         number("CELL", "Cell size (metres)", 250.0, minimum=0.0),
         enum("GRID", "Grid", GRIDS),
         enum("NEIGHBOURHOOD", "Neighbourhood", analysis.NEIGHBOURHOODS),
-        number("BAND", "Distance band (metres; 0 = 1.5 cells)", 0.0, minimum=0.0),
-        integer("K", "k nearest cells", 8, minimum=1),
-        integer("PERMUTATIONS", "Permutations", 999, minimum=0, maximum=99999),
-        integer("SEED", "Random seed", 1),
-        boolean("FDR", "Benjamini-Hochberg FDR correction", True),
+        number("BAND", "Distance band (metres; 0 = 1.5 cells)", 0.0, minimum=0.0, advanced=True),
+        integer("K", "k nearest cells", 8, minimum=1, advanced=True),
+        integer("PERMUTATIONS", "Permutations", 999, minimum=0, maximum=99999, advanced=True),
+        integer("SEED", "Random seed", 1, advanced=True),
+        boolean("FDR", "Benjamini-Hochberg FDR correction", True, advanced=True),
         source("CLIP", "Clip to polygons", ("polygon",), optional=True),
         *privacy_parameters(),
         simple("crs", "TARGET_CRS", "Target CRS (projected)", optional=True),
-        *weighting_parameters(audiences=(*bias.AUDIENCES, analysis.TOURIST_SHARE)),
-        enum("LOCAL_RULE", "Tourist share: who is local", analysis.LOCAL_RULES),
-        number(
-            "LOCAL_SHARE", "Local: share of an owner's photo days inside the clip area", 0.5, minimum=0.0, maximum=1.0
+        *(
+            spec.advanced_() if spec.name == "LOCAL_DAYS" else spec
+            for spec in weighting_parameters(audiences=(*bias.AUDIENCES, analysis.TOURIST_SHARE))
         ),
+        enum("LOCAL_RULE", "Tourist share: who is local", analysis.LOCAL_RULES, advanced=True),
+        number("LOCAL_SHARE", "Local: share of photo days inside the clip", 0.5, 0.0, 1.0, advanced=True),
         sink("OUTPUT", "Hot spots", "polygon"),
     )
     OUTPUTS = {
@@ -109,7 +118,8 @@ class HotspotsAlgorithm(ScenicAlgorithm):
         "folded permutation p (conditional randomization), p_fdr the Benjamini-Hochberg corrected two-sided p "
         "that the classes use: hot or cold at 99, 95 and 90 % confidence.<br>"
         "<b>Min owners</b>: a cell with photos from fewer distinct owners than this (default 3) is left out of "
-        "the map and the test, so that one person's holiday is neither a hot spot nor traceable.<br>" + WEIGHTING_HELP
+        "the map and the test, so that one person's holiday is neither a hot spot nor traceable.<br>"
+        + WEIGHTING_HELP.replace("whose side is the radius", "of the grid")
     )
 
     def processAlgorithm(self, parameters, context, feedback):
@@ -129,12 +139,17 @@ class HotspotsAlgorithm(ScenicAlgorithm):
             row = [int(cells.counts[i]), int(cells.owners[i]), float(cells.values[i]), float(gi.z[position])]
             row += [float(gi.p_norm[position]), _number(gi.p_sim[position]), float(gi.p_fdr[position])]
             sink.add(row + [gi.classes[position]], QgsGeometry.fromPolygonXY([ring]))
+        for i in np.flatnonzero(spots.suppressed):  # shown as such, without their numbers
+            ring = [QgsPointXY(x, y) for x, y in cells.polygon(i)]
+            sink.add([None] * 7 + [SUPPRESSED], QgsGeometry.fromPolygonXY([ring]))
         tested, cells_tested = settings.tested, int(spots.keep.sum())
         feedback.pushInfo(f"{tested}: {spots.hot} hot and {spots.cold} cold of {cells_tested} cells (p_fdr <= 0.10).")
         name = f"Hot spots: {settings.weighting}, {cell_m:g} m {settings.grid}s"
+        rules = (settings.min_owners, settings.max_owner_share)
         if context.willLoadLayerOnCompletion(sink.dest):
-            context.layerToLoadOnCompletionDetails(sink.dest).setPostProcessor(StyleHotspots.create(name, tested))
-        self._write_sidecar_style(sink.dest)
+            details = context.layerToLoadOnCompletionDetails(sink.dest)
+            details.setPostProcessor(StyleHotspots.create(name, tested, rules))
+        self._write_sidecar_style(sink.dest, rules)
         feedback.setProgress(100)
         return {
             "OUTPUT": sink.dest,
@@ -172,13 +187,13 @@ class HotspotsAlgorithm(ScenicAlgorithm):
         )
 
     @staticmethod
-    def _write_sidecar_style(dest):
+    def _write_sidecar_style(dest, rules):
         """A .qml beside a file output, so qgis_process users get the classes too."""
         path = dest.split("|", 1)[0]
         if not os.path.isfile(path):
             return
         layer = QgsVectorLayer("Polygon?field=class:string", "hot spots", "memory")  # the style needs no data
-        layer.setRenderer(class_renderer())
+        layer.setRenderer(class_renderer(*rules))
         message, ok = layer.saveNamedStyle(os.path.splitext(path)[0] + ".qml")
         if not ok:
             raise QgsProcessingException(f"OUTPUT: cannot write the style beside {path}: {message}")

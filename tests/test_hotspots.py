@@ -52,12 +52,14 @@ def test_planted_cluster_is_hot_at_95_after_fdr(run_alg):
     names = layer.fields().names()
     for field in ("count", "owners", "value", "gi_z", "p_norm", "p_sim", "p_fdr", "class"):
         assert field in names
-    assert layer.featureCount() == result["CELLS"] and result["TESTED"].startswith("Gi* of photos")
+    tested = [f for f in layer.getFeatures() if f["class"] != "suppressed"]
+    assert len(tested) == result["CELLS"] and result["TESTED"].startswith("Gi* of photos")
 
 
 def test_a_one_owner_cluster_is_removed_by_min_owners(run_alg):
     with_floor = run(run_alg, photos(lone_owner_cluster=True), MIN_OWNERS=3)
-    assert cells_at(with_floor["OUTPUT"], 3000, 3000) == []  # left out, not a hot spot
+    hidden = cells_at(with_floor["OUTPUT"], 3000, 3000)  # shown as suppressed, without numbers, not tested
+    assert hidden and all(f["class"] == "suppressed" and not f["count"] for f in hidden)
     assert with_floor["REMOVED_CELLS"] >= 1 and with_floor["REMOVED_PHOTOS"] >= 100
     without = run(run_alg, photos(lone_owner_cluster=True), MIN_OWNERS=0, MAX_OWNER_SHARE=0)
     assert cells_at(without["OUTPUT"], 3000, 3000)[0]["class"].startswith("hot")
@@ -113,7 +115,7 @@ def test_through_qgis_process(qgis_process, tmp_path):
     assert rc == 0, log
     assert result["results"]["HOT"] >= 1
     layer = QgsVectorLayer(str(tmp_path / "hot.gpkg"), "hot")
-    assert layer.featureCount() == result["results"]["CELLS"]
+    assert sum(f["class"] != "suppressed" for f in layer.getFeatures()) == result["results"]["CELLS"]
     assert (tmp_path / "hot.qml").exists()
     layer.loadNamedStyle(str(tmp_path / "hot.qml"))
     assert layer.renderer().type() == "categorizedSymbol"
@@ -188,8 +190,32 @@ def test_tourist_share_with_the_share_of_days_inside_the_clip(run_alg):
         MIN_OWNERS=0,
         MAX_OWNER_SHARE=0,
     )
-    assert cells_at(result["OUTPUT"], 1000, 1000)[0]["class"] in ("hot 99", "hot 95")
+    assert cells_at(result["OUTPUT"], 1010, 1010)[0]["class"] in ("hot 99", "hot 95")  # the lattice starts at the clip
     from qgis.core import QgsProcessingException
 
     with pytest.raises(QgsProcessingException, match="LOCAL_RULE: the share of days inside the area needs CLIP"):
         run(run_alg, layer, WEIGHTING=1, AUDIENCE=3, LOCAL_RULE=1, MIN_OWNERS=0, MAX_OWNER_SHARE=0)
+
+
+def test_the_lattice_covers_the_clip_and_its_empty_cells_are_the_reference(run_alg):
+    """With CLIP the cells cover the clip polygons (to within one cell, none wholly outside), also where
+    no photo lies; a larger study area of empty cells makes a planted cluster stand out more, as Gi*'s
+    reference should."""
+    small = QgsVectorLayer("Polygon?crs=EPSG:31256", "small", "memory")
+    large = QgsVectorLayer("Polygon?crs=EPSG:31256", "large", "memory")
+    squares = {small: 4000, large: 8000}
+    for layer, side in squares.items():
+        wkt = f"POLYGON((0 0,{side} 0,{side} {side},0 {side},0 0))"
+        feature = QgsFeature()
+        feature.setGeometry(QgsGeometry.fromWkt(wkt))
+        layer.dataProvider().addFeatures([feature])
+    z = {}
+    for name, clip in (("small", small), ("large", large)):
+        result = run(run_alg, photos(), CLIP=clip, MIN_OWNERS=0, MAX_OWNER_SHARE=0)
+        cells = list(result["OUTPUT"].getFeatures())
+        area = next(clip.getFeatures()).geometry()
+        union = QgsGeometry.unaryUnion([f.geometry() for f in cells])
+        assert area.difference(union.buffer(250 * 1.5, 4)).isEmpty()  # covered to within one cell
+        assert all(f.geometry().intersects(area) for f in cells)  # no cell wholly outside
+        z[name] = cells_at(result["OUTPUT"], 1010, 1010)[0]["gi_z"]
+    assert z["large"] > z["small"]

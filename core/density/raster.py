@@ -35,6 +35,13 @@ def polygon_mask(wkbs, grid, wkt_crs: str):
     return target.GetRasterBand(1).ReadAsArray().astype(bool)
 
 
+def polygons_extent(wkbs) -> tuple:
+    """(xmin, ymin, xmax, ymax) of the polygons (WKB)."""
+    boxes = [ogr.CreateGeometryFromWkb(wkb).GetEnvelope() for wkb in wkbs]
+    boxes = [b for b in boxes if b is not None]
+    return min(b[0] for b in boxes), min(b[2] for b in boxes), max(b[1] for b in boxes), max(b[3] for b in boxes)
+
+
 def points_in_polygons(xs, ys, wkbs) -> np.ndarray:
     """Per point, whether it lies inside the union of the polygons (WKB, in the points' CRS)."""
     area = ogr.Geometry(ogr.wkbMultiPolygon)

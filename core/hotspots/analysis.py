@@ -7,7 +7,7 @@ from typing import List, Optional
 import numpy as np
 
 from ..density import weighting as bias
-from ..density.raster import points_in_polygons
+from ..density.raster import points_in_polygons, polygons_extent
 from ..errors import SILENT, Progress, UserError
 from . import gistar
 from .grid import aggregate
@@ -63,6 +63,7 @@ class HotSpots:
     notes: List[str] = field(default_factory=list)
     dominated_cells: int = 0  # by the dominance rule
     dominated_photos: int = 0
+    suppressed: Optional[np.ndarray] = None  # cells hidden by either rule: shown as such, never tested
 
     @property
     def hot(self) -> int:
@@ -81,10 +82,18 @@ def hot_spots(photos, settings: Settings, clip_wkbs=None, progress: Progress = S
     share = settings.audience == TOURIST_SHARE
     if share and settings.weighting != "photo-user-days":
         raise UserError("AUDIENCE tourist share compares photo-user-days: set WEIGHTING to photo-user-days.")
-    cells = aggregate(photos.xs, photos.ys, photos.owners, photos.weights, settings.cell, settings.grid)
+    # the lattice covers the study area: the clip polygons when given (their empty cells are part of
+    # Gi*'s reference), else the photos' extent
+    if clip_wkbs is not None:
+        extent = polygons_extent(clip_wkbs)
+        notes.append("The lattice covers the clip polygons; cells whose centre lies outside them are not tested.")
+    else:
+        extent = (photos.xs.min(), photos.ys.min(), photos.xs.max(), photos.ys.max())
+        notes.append("The lattice covers the photos' extent (give CLIP polygons to test the whole study area).")
+    cells = aggregate(photos.xs, photos.ys, photos.owners, photos.weights, settings.cell, settings.grid, extent=extent)
+    progress.report(0.1, "cells")
     if share:
         tourists = ~_locals(photos, settings, clip_wkbs)
-        extent = (photos.xs.min(), photos.ys.min(), photos.xs.max(), photos.ys.max())
         visitors = aggregate(
             photos.xs, photos.ys, photos.owners, photos.weights * tourists, settings.cell, settings.grid, extent=extent
         )
@@ -116,6 +125,7 @@ def hot_spots(photos, settings: Settings, clip_wkbs=None, progress: Progress = S
     gi, keep = _test(cells, keep, bool(few.any() or dominated.any()), settings, notes, progress)
     spots = HotSpots(cells, keep, gi, int(few.sum()), int(cells.counts[few].sum()), notes)
     spots.dominated_cells, spots.dominated_photos = int(dominated.sum()), int(cells.counts[dominated].sum())
+    spots.suppressed = few | dominated
     return spots
 
 
@@ -131,7 +141,7 @@ def _test(cells, keep, floored, settings: Settings, notes, progress):
         keep[np.flatnonzero(keep)[alone]] = False
         w = gistar.weights(cells.centres[keep], band=settings.band, k=k)
     gi = gistar.gi_star(
-        cells.values[keep], w, settings.permutations, settings.seed, fdr=settings.fdr, cancelled=progress.cancelled
+        cells.values[keep], w, settings.permutations, settings.seed, fdr=settings.fdr, progress=progress.part(0.3, 1.0)
     )
     return gi, keep
 

@@ -7,11 +7,11 @@ L_i = Σ_j w_ij x_j, W_i = Σ_j w_ij, S_i = Σ_j w_ij², x̄ and s the mean and 
 (population) of all n cells."""
 
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Optional
 
 import numpy as np
 
-from ..errors import Cancelled, UserError
+from ..errors import SILENT, Progress, UserError
 from ..packages import need
 
 CLASSES = ("hot 99", "hot 95", "hot 90", "not significant", "cold 90", "cold 95", "cold 99")
@@ -63,7 +63,7 @@ def gi_star(
     seed: int = 1,
     fdr: bool = True,
     classes_from: str = "normal",
-    cancelled: Callable[[], bool] = lambda: False,
+    progress: Progress = SILENT,
     chunk: int = 256,
 ) -> GiStar:
     """Gi* per cell. The classes come from the two-sided normal p (classes_from="normal", exact for
@@ -87,7 +87,7 @@ def gi_star(
     z = (lag - mean * counts) / (sd * np.sqrt((n * squares - counts**2) / (n - 1)))
     p_norm = 1.0 - need("scipy.stats").norm.cdf(np.abs(z))
     p_sim = (
-        _permutation_p(x, lag, counts.astype(int), permutations, seed, cancelled, chunk)
+        _permutation_p(x, lag, counts.astype(int), permutations, seed, progress, chunk)
         if permutations
         else np.full(n, np.nan)
     )
@@ -97,7 +97,7 @@ def gi_star(
     return GiStar(z, p_norm, p_sim, p_fdr, classify(z, p_fdr), counts)
 
 
-def _permutation_p(x, lag, counts, permutations, seed, cancelled, chunk):
+def _permutation_p(x, lag, counts, permutations, seed, progress, chunk):
     """Conditional randomization: cell i keeps its value, its W_i - 1 neighbours are drawn from the
     other n - 1 cells (the same draws for every cell, as esda's crand does)."""
     n = len(x)
@@ -106,8 +106,8 @@ def _permutation_p(x, lag, counts, permutations, seed, cancelled, chunk):
     draws = np.stack([rng.choice(n - 1, size=k_max, replace=False) for _ in range(permutations)])
     larger = np.zeros(n)
     for start in range(0, n, chunk):
-        if cancelled():
-            raise Cancelled()
+        progress.check()
+        progress.report(start / n, f"permutations: {start} of {n} cells")
         cells = np.arange(start, min(n, start + chunk))
         for k in np.unique(counts[cells]):
             group = cells[counts[cells] == k]

@@ -90,7 +90,7 @@ def aggregate(xs, ys, owners, values, size: float, kind: str = "square", extent:
         if cols * rows > MAX_CELLS:
             raise GridError(f"CELL: {cols} x {rows} cells is more than {MAX_CELLS:,}; use larger cells.")
         ci, ri = _square_index(xs, ys, size, xmin, ymin)
-        keys = ri * cols + ci
+        keys = np.where((ci >= 0) & (ci < cols) & (ri >= 0) & (ri < rows), ri * cols + ci, -1)  # outside: no cell
         gc, gr = np.meshgrid(np.arange(cols), np.arange(rows))
         centres = np.column_stack([xmin + (gc.ravel() + 0.5) * size, ymin + (gr.ravel() + 0.5) * size])
         n = cols * rows
