@@ -204,6 +204,19 @@ def installed_font(layer):
         labeling.setSettings(settings)
 
 
+def district_choropleth(layer):
+    """Photos per km² in five equal-interval classes (YlOrRd, half transparent over the heat map)."""
+    from qgis.core import QgsClassificationEqualInterval, QgsFillSymbol, QgsGraduatedSymbolRenderer, QgsStyle
+
+    renderer = QgsGraduatedSymbolRenderer("images_per_km2")
+    renderer.setSourceSymbol(QgsFillSymbol.createSimple({"outline_color": "#333333", "outline_width": "0.4"}))
+    renderer.setSourceColorRamp(QgsStyle.defaultStyle().colorRamp("YlOrRd"))
+    renderer.setClassificationMethod(QgsClassificationEqualInterval())
+    renderer.updateClasses(layer, 5)
+    layer.setRenderer(renderer)
+    layer.setOpacity(0.45)
+
+
 def write_report(out: pathlib.Path, facts: dict, table_rows: list, prices: dict, model: dict):
     """The one-page HTML summary (core/report): maps, district table, correlation chart, all embedded."""
     from scenic_heatmap.core.report import Report
@@ -250,7 +263,9 @@ def write_report(out: pathlib.Path, facts: dict, table_rows: list, prices: dict,
 def main(out: pathlib.Path):
     app, plugin = start_qgis()
     import processing
-    from qgis.core import QgsProject, QgsRasterLayer, QgsReferencedRectangle, QgsVectorLayer
+    from qgis.core import QgsCoordinateTransform, QgsProject, QgsRasterLayer, QgsReferencedRectangle, QgsVectorLayer
+
+    from scenic_heatmap.algorithms.support.map_tips import photo_map_tip
 
     if out.exists():
         shutil.rmtree(out)
@@ -405,19 +420,25 @@ def main(out: pathlib.Path):
     if osm.isValid():  # each new layer goes on top: the background first
         project.addMapLayer(osm)
         project.layerTreeRoot().findLayer(osm.id()).setItemVisibilityChecked(False)
-    for layer in (*rasters.values(), districts, photos, price_layer):
+    # the photos on top: QGIS desktop opens the project with its top layer current, so every dialog
+    # preselects the photos (not the hidden prices)
+    choropleth = districts.clone()
+    choropleth.setName("SAMPLE districts: photos per km²")
+    district_choropleth(choropleth)
+    for layer in (*rasters.values(), choropleth, districts, price_layer, photos):  # district names above the fill
         project.addMapLayer(layer)
     project.layerTreeRoot().findLayer(rasters["heatmap_photo_user_days"].id()).setItemVisibilityChecked(False)
     project.layerTreeRoot().findLayer(price_layer.id()).setItemVisibilityChecked(False)
+    photos.setMapTipTemplate(photo_map_tip("path", scored=True))  # hover: the photo, its score and category
     project.setCrs(rasters["heatmap"].crs())
     project.setTitle("Scenic Heatmap demo (SAMPLE data)")
-    view = rasters["heatmap"].extent()
-    view.scale(1.15)
-    project.viewSettings().setDefaultViewExtent(QgsReferencedRectangle(view, rasters["heatmap"].crs()))
+    to_project = QgsCoordinateTransform(districts.crs(), project.crs(), project.transformContext())
+    view = to_project.transformBoundingBox(districts.extent())  # every district in view
+    view.scale(1.1)
+    project.viewSettings().setDefaultViewExtent(QgsReferencedRectangle(view, project.crs()))
     project.write(str(out / "scenic_heatmap_demo.qgz"))
 
-    extent = rasters["heatmap"].extent()
-    extent.scale(1.15)
+    extent = view
     for name, raster in rasters.items():
         render_png([photos, districts, raster], extent, out / f"{name}.png", raster.name(), maps[name]["UNIT"])
     facts = {

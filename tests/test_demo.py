@@ -5,7 +5,7 @@ import re
 import subprocess
 import sys
 
-from qgis.core import QgsProject, QgsRasterLayer
+from qgis.core import QgsCoordinateTransform, QgsProject, QgsRasterLayer
 from qgis.PyQt.QtGui import QFontDatabase
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -70,6 +70,17 @@ def test_demo_runs_the_whole_chain(tmp_path):
     assert len(background) == 1 and not project.layerTreeRoot().findLayer(background[0].id()).isVisible()
     view = project.viewSettings().defaultViewExtent()
     assert not view.isEmpty() and view.contains(densities[0].extent().center())
+    vectors = {layer.name(): layer for layer in project.mapLayers().values() if layer.type() == layer.VectorLayer}
+    districts = vectors["SAMPLE districts with counts"]
+    to_view = QgsCoordinateTransform(districts.crs(), view.crs(), project.transformContext())
+    assert view.contains(to_view.transformBoundingBox(districts.extent()))  # every district in view
+    photos = vectors["SAMPLE valid photos"]
+    assert "<img" in photos.mapTipTemplate()  # hover shows the photo
+    top = project.layerTreeRoot().findLayers()[0].layer()
+    assert top.id() == photos.id()  # QGIS opens with the top layer current: dialogs preselect the photos
+    choropleth = vectors["SAMPLE districts: photos per km²"]
+    assert choropleth.renderer().type() == "graduatedSymbol" and len(choropleth.renderer().ranges()) == 5
+    assert choropleth.renderer().classAttribute() == "images_per_km2"
     families = set(QFontDatabase().families())
     for layer in project.mapLayers().values():
         labeling = getattr(layer, "labeling", lambda: None)()
