@@ -54,12 +54,27 @@ class ScenicHeatmapPlugin:
 
         bar = self.iface.messageBar()
         names = ", ".join(sorted({packages.pip_name(n) for n in absent}))
-        item = bar.createMessage(MENU, f"{len(absent)} Python packages are missing for some algorithms.")
-        item.setToolTip(names)
+        item = bar.createMessage(MENU, self.missing_text())
+        item.setToolTip(f"Missing Python packages: {names}")
         button = QPushButton("Install…", item)
         button.clicked.connect(self.open_installer)
         item.layout().addWidget(button)
         bar.pushWidget(item, Qgis.Warning, 0)
+
+    def blocked_algorithms(self):
+        """Display names of the algorithms whose packages are missing now."""
+        from .core import packages
+
+        algorithms = self.provider.algorithms() if self.provider is not None else []
+        return sorted(a.displayName() for a in algorithms if packages.missing(getattr(a, "REQUIRES", ())))
+
+    def missing_text(self) -> str:
+        blocked = self.blocked_algorithms()
+        if not blocked:
+            return "Some optional Python packages are missing (faster heat maps, the cluster)."
+        what = blocked[0] if len(blocked) == 1 else ", ".join(blocked[:-1]) + " and " + blocked[-1]
+        verb = "needs packages that are" if len(blocked) == 1 else "need packages that are"
+        return f"{what} {verb} not installed yet."
 
     def open_installer(self):
         from .algorithms.support.base import packages_folder

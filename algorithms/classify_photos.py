@@ -226,8 +226,8 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
             raise QgsProcessingException("Cancelled.")
         results = {"CLASSIFIED": classified.dest, "VALID": valid.dest, "VALID_COUNT": kept, "UNREADABLE": failed}
         results.update(self._extras(v, csv_rows, reviewed, rule.threshold, feedback), THRESHOLD_USED=rule.threshold)
-        for dest in (classified.dest, valid.dest):
-            attach_map_tip(context, dest, self._path_field, scored=True)
+        for dest, name in ((classified.dest, "Classified photos: kept and dropped"), (valid.dest, "Valid photos")):
+            attach_map_tip(context, dest, self._path_field, scored=True, name=name)
         feedback.pushInfo(
             f"{kept} of {len(items)} photos are valid (score >= {rule.threshold:.2f}); {failed} unreadable."
         )

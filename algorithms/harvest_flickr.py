@@ -174,7 +174,7 @@ class HarvestFlickrAlgorithm(ScenicAlgorithm):
             values.update(taken=_qdatetime(record["taken"]), uploaded=_qdatetime(record["uploaded"]))
             point = QgsGeometry.fromPointXY(QgsPointXY(record["lon"], record["lat"]))
             out.add([values[name] for name, _ in HARVEST_FIELDS], point)
-        attach_map_tip(context, out.dest, "image_path")
+        attach_map_tip(context, out.dest, "image_path", name="Flickr photos with GNSS positions")
         counts = {"PHOTOS": len(records), "CANDIDATES": stats.candidates, "API_CALLS": stats.api_calls}
         return {"OUTPUT": out.dest, "IMAGE_FOLDER": v.image_folder, **counts}
 

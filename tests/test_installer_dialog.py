@@ -58,3 +58,34 @@ def test_nothing_to_install_says_so(tmp_path, qgis_app):
     requirements.write_text("numpy<2\n")
     dialog = InstallerDialog(str(tmp_path / "t"), requirements=str(requirements))
     assert "Nothing to install" in dialog.summary.text() and not dialog.install_button.isEnabled()
+
+
+def test_a_feature_set_installs_only_its_own_packages(tmp_path, qgis_app, monkeypatch):
+    from scenic_heatmap.core import packages
+
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    make_wheel(wheels, name="scenicmapspkg", value=1)
+    make_wheel(wheels, name="scenicbigpkg", value=2)
+    monkeypatch.setattr(
+        packages,
+        "FEATURES",
+        {"maps only": ("heat maps", ("scenicmapspkg",), 5), "classification": ("the CNN", ("scenicbigpkg",), 1400)},
+    )
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("scenicmapspkg==1.0\nscenicbigpkg==1.0\n")
+    target = tmp_path / "target"
+    dialog = InstallerDialog(
+        str(target), requirements=str(requirements), find_links=str(wheels), no_index=True, by_feature=True
+    )
+    boxes = dialog.boxes
+    assert "about 1400 MB" in boxes["classification"].text() and not boxes["classification"].isChecked()
+    assert boxes["maps only"].isChecked() and dialog.wanted == ["scenicmapspkg==1.0"]
+    boxes["classification"].setChecked(True)
+    assert dialog.wanted == ["scenicmapspkg==1.0", "scenicbigpkg==1.0"]
+    boxes["classification"].setChecked(False)
+    dialog.start()
+    wait_until_finished(dialog)
+    assert dialog.exit_code == 0, dialog.log.toPlainText()
+    assert (target / "scenicmapspkg").is_dir() and not (target / "scenicbigpkg").exists()
+    sys.path.remove(str(target))

@@ -172,6 +172,9 @@ def test_plugin_loads_without_optional_packages(tmp_path):
     assert seen["heatmap_max"] > 0
     assert "exifread" in seen["importphotos"] and "pip install --target" in seen["importphotos"]
     assert "Traceback" not in seen["importphotos"]
+    bar = seen["bar"]  # names the algorithms that cannot run yet, and only those
+    assert "Import geotagged photos" in bar and "Classify photos" in bar and "need packages" in bar
+    assert "heat map" not in bar.lower()
 
 
 def test_every_parameter_has_help_in_words_and_every_algorithm_a_help_url(processing_provider):

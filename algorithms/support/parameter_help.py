@@ -1,129 +1,20 @@
-"""One line of help for every parameter (QgsProcessingParameterDefinition.setHelp), with its unit:
-by parameter name, and by (algorithm, name) where a name means something else there. Written with
-the dialog's labels, never a parameter id."""
+"""One line of help for every parameter (QgsProcessingParameterDefinition.setHelp), with its unit, read
+from resources/parameter_help.json: by parameter name, and by algorithm where a name means something
+else there. Written with the dialog's labels, never a parameter id."""
 
-HELP = {
-    "ALLOW_ORIGINAL": "Also download the original file when no smaller size exists (originals can be very large).",
-    "API_ENDPOINT": "Flickr's REST address; change it only for a mirror or a test server.",
-    "API_KEY": "Your Flickr API key; better kept in the credentials (an authentication configuration).",
-    "API_SECRET": "The secret that goes with the API key; never written to logs or outputs.",
-    "AUDIENCE": "Whose photos count: everyone, locals (photos spanning more than the local days) or tourists.",
-    "AUGMENT": "Also train on flipped, cropped and brightened copies of the training photos.",
-    "AUTHCFG": "An authentication configuration of type Basic: API key as user name, secret as password.",
-    "BACKBONE": "The image network whose features the classifier learns from.",
-    "BAND": "Neighbours within this distance in metres count for a cell's Gi*; 0 takes 1.5 cells.",
-    "BATCH": "Photos per training step.",
-    "BINS": "Number of quantile bins of the photo variable in the table and chart.",
-    "BLOCK_DAYS": "Length in days of the time blocks the harvest searches one by one.",
-    "BOOTSTRAP": "How many times the photographers are resampled for the percentiles.",
-    "CELL": "Side of a square cell, or of a hexagon, in metres on the ground.",
-    "CENTRE": "A point, in any CRS: the distance to it in km becomes a control (centrality).",
-    "CHART": "A PNG chart of the result; empty writes none.",
-    "CLASSES": "Exactly this many colour classes in the legend.",
-    "CLASSIFICATION": "How the colour classes are made: round equal intervals, quantiles, logarithmic or a ramp.",
-    "CLASSIFIED": "Every photo with its class, category, score, valid flag and any error.",
-    "CLASSIFIER": "A .scenicmodel from Train photo classifier; empty uses the built-in classifier.",
-    "CLASS_GROUPS": "Merge class folders: group=folder,folder; group=folder (empty: one class per folder).",
-    "CLIP": "Cells outside these polygons become nodata.",
-    "CLIPPED": "The photos that lie in a district, with the district's id.",
-    "COEFFICIENTS": "Every model's coefficients, standard errors, p-values and 95 % intervals.",
-    "CONTROLS": "Fields of the price layer: numbers enter linearly, text and yes/no as categories.",
-    "CSV": "The study's semicolon file (latitude, longitude, path, time, score) of the valid photos.",
-    "CV": "Coefficient of variation of each cell over the bootstrap (0: stable).",
-    "DATE_FIELD": "Search by the date of upload (as the study) or the date taken.",
-    "DENSITY": "A photo-density raster (a heat map) sampled at every price; or give photo points instead.",
-    "DISTRICTS": "District polygons.",
-    "DISTRICTS_OUT": "The districts with photos, share and photos per km².",
-    "DISTRICT_FIELD": "The field with the district names; empty groups by district feature.",
-    "DISTRICT_ID": "The field that identifies each district.",
-    "DISTRICT_TABLE": "Statistics per district.",
-    "EFFECT": "The photo variable's partial effect and its 95 % band, as a table.",
-    "END": "The last day of the time window, inclusive.",
-    "EPOCHS": "Passes over the training photos (the weights of the best validation epoch are kept).",
-    "EXTENT": "The area to search, in any CRS.",
-    "FACE_CHECK": "Also veto photos in which a face fills much of the frame (OpenCV).",
-    "FDR": "Benjamini-Hochberg correction of the p-values over all cells tested.",
-    "FINE_TUNE_BLOCKS": "Also train the network's last blocks (efficientnet-lite0 only); 0 trains the head alone.",
-    "FOLDER": "A folder of photos.",
-    "GNSS_ONLY": "Keep only photos whose EXIF holds a satellite position; off also keeps Flickr geotags.",
-    "GRID": "Square or hexagonal cells.",
-    "IMAGE_FOLDER": "Where the images and the resume state go; run again with the same folder to resume.",
-    "INPUT": "Photo points with an image path field.",
-    "INVALID": "A table of the files that were left out and why; off unless asked.",
-    "K": "The number of nearest cells that count as neighbours.",
-    "KERNEL": "The kernel's shape, as in QGIS's own heat map.",
-    "LABEL_COUNT": "How many doubtful photos go into the label folder.",
-    "LABEL_FOLDER": "The most doubtful photos, to sort by hand and train with.",
-    "LEARNING_RATE": "Step size of the optimiser.",
-    "LICENSES": "Keep only photos under these licences; none selected keeps all.",
-    "LOCAL_DAYS": "An owner whose photos span more days than this counts as a local; everyone else is a tourist.",
-    "LOCAL_RULE": "For the tourist share: locals by the span of their photo days, or by their days in the clip.",
-    "LOCAL_SHARE": "A local spends at least this share (0 to 1) of their photo days inside the clip polygons.",
-    "LOG_PRICE": "Model the logarithm of the price, so coefficients read as relative changes.",
-    "MAX_CALLS_PER_HOUR": "Flickr's limit per key; the harvest waits when it is reached.",
-    "MAX_EDGE": "Download the largest size whose longer edge is at most this many pixels.",
-    "MAX_OWNER_SHARE": "A cell whose largest single owner makes more than this share (0 to 1) of its value is hidden.",
-    "METRICS": "Accuracy, precision, recall and the recommended threshold.",
-    "MIN_ACCURACY": "Flickr's geotag accuracy, 1 (world) to 16 (street), for photos without GNSS.",
-    "MIN_OWNERS": "A cell with photos of fewer distinct people than this is hidden (0 turns it off).",
-    "MODEL": "Where the trained classifier (.scenicmodel) is written.",
-    "NEIGHBOURHOOD": "Which cells are a cell's neighbours: those within a distance band, or the k nearest.",
-    "NEIGHBOURS": "Each price's k nearest other prices make its neighbourhood in the spatial model.",
-    "OUTLIERS": "What to do with prices far from the rest: leave out, clip to the range, or keep.",
-    "OUTPUT": "The result.",
-    "OUTPUT_FOLDER": "One raster per period goes into this folder, with a layer definition of the series.",
-    "OUTPUT_VALUE": "Per km² (density on the ground), raw kernel sums as QGIS's heat map, or scaled kernels.",
-    "OWNER_FIELD": "The field with each photo's owner (the harvest writes owner).",
-    "P05": "The 5th percentile of each cell over the bootstrap.",
-    "P95": "The 95th percentile of each cell over the bootstrap.",
-    "PARALLEL": "Requests to Flickr at the same time.",
-    "PATH_FIELD": "The field with each photo's image path; image_path or path is found by itself.",
-    "PERIOD": "One map per month, season or year of the date taken.",
-    "PERMUTATIONS": "Random permutations for the p-values; more is slower and finer.",
-    "PHOTOS": "Photo points, counted with a quartic kernel within the radius; or give a density raster.",
-    "PHOTO_TERM": "Linear in log(1 + photos), or a smooth spline curve.",
-    "PIXEL_SIZE": "Side of a raster cell in metres on the ground.",
-    "POINTS": "The photo points (from the harvest, the import or the classifier).",
-    "PRICES": "Points or polygons with a price; polygons are sampled at a point inside.",
-    "PRICE_FIELD": "The field with the price.",
-    "RADIUS": "Reach of each photo's kernel, in metres on the ground.",
-    "RECURSIVE": "Also read the sub-folders.",
-    "REPORT": "An HTML report with the numbers and charts; empty writes none.",
-    "RESIDUALS": "Each price with the final model's fitted value and residual: map it to see where the model fails.",
-    "REVIEW": "An HTML contact sheet of kept and dropped photos, the most doubtful first.",
-    "SAMPLES": "Every price location with its photo variable, outlier flag and district.",
-    "SCHEDULER": "Empty runs here; local:N starts N worker processes; tcp://host:8786 uses a Dask cluster.",
-    "SEED": "Seed of the random numbers, for repeatable results.",
-    "SPATIAL": "Auto lets the LM tests choose; or force OLS, a spatial error or a spatial lag model.",
-    "SPLIT_AUDIENCE": "Two photo variables, locals' and tourists' photo-user-days, in one model.",
-    "START": "The first day of the time window.",
-    "STRIP": "A PNG with one map per period on one colour scale.",
-    "SUMMARY": "Mean, median and spread of the photo counts over the districts.",
-    "TAKEN_FIELD": "The field with the date each photo was taken (the harvest writes taken).",
-    "TARGET_CRS": "A projected CRS in metres to compute in; empty takes the UTM zone of the photos.",
-    "TEST_PERCENT": "Percent of each class's photos kept apart to measure the classifier.",
-    "THRESHOLD": "A photo is valid from this score on (0 to 1); empty takes the classifier's recommended one.",
-    "TOP_SHARE": "Share of each cell's density that comes from its largest owner (near 1: one person's track).",
-    "VALID": "Only the valid photos.",
-    "VALIDATION_PERCENT": "Percent of each class's photos used to choose the epoch, calibration and threshold.",
-    "VALID_CLASS": "The class that counts as valid (the scenic photos).",
-    "WEIGHT": "A numeric field that weights each photo; empty counts every photo once.",
-    "WEIGHTING": "Count photos, photo-user-days (an owner once per day and place) or owners (once per place).",
-}
+import json
+import os
+from functools import lru_cache
 
-BY_ALGORITHM = {
-    ("trainclassifier", "INPUT"): "A folder with one sub-folder of photos per class.",
-    ("trainclassifier", "REPORT"): "An HTML report of the training: curves, confusion, reliability.",
-    ("importphotos", "OUTPUT"): "One point per photo with a GNSS position, with date, camera and owner.",
-    ("importphotos", "FOLDER"): "The folder with the photos (JPEG, HEIC).",
-    ("harvestflickr", "OUTPUT"): "One point per harvested photo, at its GNSS position.",
-    ("heatmap", "OUTPUT"): "The heat map as a GeoTIFF, styled by a .qml beside it.",
-    ("hotspots", "OUTPUT"): "Cells with Gi* z, p-values and hot or cold class.",
-    ("validateprices", "OUTPUT"): "Price by photo-density bin: n, mean, median and 95 % interval.",
-    ("classifyphotos", "FOLDER"): "A folder of photos instead of photo points.",
-    ("classifyphotos", "INPUT"): "Photo points with an image path field; or give a folder instead.",
-}
+TEXTS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "resources", "parameter_help.json")
+
+
+@lru_cache(maxsize=1)
+def _texts() -> dict:
+    with open(TEXTS, encoding="utf-8") as fh:
+        return json.load(fh)
 
 
 def help_for(algorithm: str, name: str) -> str:
-    return BY_ALGORITHM.get((algorithm, name)) or HELP.get(name, "")
+    texts = _texts()
+    return texts["by_algorithm"].get(f"{algorithm}:{name}") or texts["by_name"].get(name, "")
