@@ -30,12 +30,15 @@ class HeatmapAlgorithm(ScenicAlgorithm):
         "a .qml next to the file).<br><br>"
         "<b>Radius</b> and <b>pixel size</b> are always metres, even for points in EPSG:4326. "
         "The study used 1000 m for the whole city and 100-300 m per district.<br>"
-        "<b>Kernel</b>, <b>weight field</b> and <b>output values</b> (raw or scaled) work as in "
+        "<b>Output values</b>: per km² (default), the density on the ground; raw or scaled work as in "
         "QGIS's own Heatmap (kernel density estimation), whose values this algorithm reproduces "
         "on the same grid, only faster.<br>"
         "<b>Target CRS</b>: the projected CRS to compute in; default the UTM zone of the points' "
-        "centre. <b>Clip</b>: cells outside these polygons become nodata. <b>Classes</b>: number "
-        "of colour classes. Cells that no point reaches are nodata.<br>" + WEIGHTING_HELP + SCHEDULER_HELP
+        "centre. <b>Clip</b>: cells outside these polygons become nodata. <b>Classes</b>: exactly this "
+        "many colour classes, by round equal intervals, quantiles, logarithmic steps or a continuous ramp. "
+        "Cells that no point reaches are nodata.<br><b>Privacy</b>: a cell with photos of fewer than "
+        "<i>min owners</i> people, or whose largest owner makes more than the <i>max share</i> of its value, "
+        "is nodata; the log counts both.<br>" + WEIGHTING_HELP + SCHEDULER_HELP
     )
 
     def processAlgorithm(self, parameters, context, feedback):
