@@ -103,9 +103,10 @@ def add_to_path(folder: str) -> bool:
 
 
 def install_hint(import_names: Iterable[str], folder: str, python: str) -> str:
-    pips = " ".join(sorted({pip_name(n) for n in import_names}))
+    names = sorted({pip_name(n) for n in import_names})
+    pips = " ".join(names)
     return (
-        f"Install them with Plugins > Scenic Heatmap > Install Python packages…, or run: "
+        f"Install {'it' if len(names) == 1 else 'them'} with Plugins > Scenic Heatmap > Install Python packages…, or run: "
         f'"{python}" -m pip install --target "{folder}" {pips}  (then restart QGIS)'
     )
 
