@@ -105,8 +105,9 @@ def add_to_path(folder: str) -> bool:
 def install_hint(import_names: Iterable[str], folder: str, python: str) -> str:
     names = sorted({pip_name(n) for n in import_names})
     pips = " ".join(names)
+    which = "it" if len(names) == 1 else "them"
     return (
-        f"Install {'it' if len(names) == 1 else 'them'} with Plugins > Scenic Heatmap > Install Python packages…, or run: "
+        f"Install {which} with Plugins > Scenic Heatmap > Install Python packages…, or run: "
         f'"{python}" -m pip install --target "{folder}" {pips}  (then restart QGIS)'
     )
 
