@@ -149,6 +149,8 @@ class HarvestFlickrAlgorithm(ScenicAlgorithm):
         endpoint = v.api_endpoint or REST_URL
         if not endpoint.startswith(("http://", "https://")):
             raise QgsProcessingException(f"The API endpoint must be an http(s) URL, not {endpoint!r}.")
+        with FlickrClient(key, secret, endpoint=endpoint, retries=2, backoff=0.5) as probe:
+            probe.check_key()  # a refused or expired key stops here, before the image folder holds anything
         harvester = Harvester(
             self._params(v, parameters, context),
             v.image_folder,

@@ -132,6 +132,7 @@ class Faults:
 class FakeFlickr:
     photos: list
     api_key: str = "test-key"
+    key_answer: str = "Invalid API Key (Key not found)"  # or "... (Key has expired)"
     faults: Faults = field(default_factory=Faults)
     latency: float = 0.0
     shifting_totals: bool = True
@@ -234,13 +235,15 @@ class FakeFlickr:
         with self._lock:
             self.calls[method] += 1
         if key != self.api_key:
-            return self._fail(handler, 100, "Invalid API Key (Key not found)")
+            return self._fail(handler, 100, self.key_answer)
         if self._roll(self.faults.malformed):
             return self._send(handler, 200, b'{"photos": {"page": 1, "photo": [')
         if method == "flickr.photos.search":
             return self._search(handler, form)
         if method == "flickr.photos.getExif":
             return self._exif(handler, form)
+        if method == "flickr.test.echo":
+            return self._json(handler, {"method": {"_content": method}, "stat": "ok"})
         return self._fail(handler, 112, f'Method "{method}" not found')
 
     def _search(self, handler, form):

@@ -117,7 +117,7 @@ def test_wrong_key_stops_without_output(run_alg, fake, tmp_path):
     with pytest.raises(QgsProcessingException, match="Invalid API Key"):
         run_alg("scenicheatmap:harvestflickr", parameters(fake, tmp_path, API_KEY="bad", API_SECRET="bad"))
     assert not (tmp_path / "photos.gpkg").exists()
-    assert sum(fake.calls.values()) == 1
+    assert sum(fake.calls.values()) == 1  # the key check alone
 
 
 def test_cancel_leaves_a_resumable_state(run_alg, fake, tmp_path):
@@ -171,3 +171,18 @@ def test_licence_filter_and_extent_in_another_crs(run_alg, fake, tmp_path):
     assert all(q["license"] == "4,9" for q in searches)
     west, south, east, north = (float(v) for v in searches[0]["bbox"].split(","))
     assert 16.1 < west < 16.3 and 48.0 < south < 48.2 and 16.5 < east < 16.7 and 48.3 < north < 48.4
+
+
+@pytest.mark.parametrize("answer", ["Invalid API Key (Key has expired)", "Invalid API Key (Key not found)"])
+def test_an_expired_or_refused_key_says_why_before_anything_is_written(run_alg, fake, tmp_path, answer):
+    fake.key_answer = answer
+    folder = tmp_path / "images"
+    with pytest.raises(QgsProcessingException, match="Flickr Pro") as raised:
+        run_alg(
+            "scenicheatmap:harvestflickr",
+            {**parameters(fake, tmp_path, API_KEY="old-key", API_SECRET="old-secret"), "IMAGE_FOLDER": str(folder)},
+        )
+    assert answer in str(raised.value) and "YFCC100M" in str(raised.value)
+    assert not (tmp_path / "photos.gpkg").exists()
+    assert not folder.exists() or not any(folder.iterdir())  # no harvest state, no image
+    assert dict(fake.calls) == {"flickr.test.echo": 1}

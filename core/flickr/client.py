@@ -25,6 +25,12 @@ for _name in ("flickrapi", "requests_oauthlib", "oauthlib", "urllib3"):
 # Flickr error codes worth another try: search unavailable, service unavailable.
 TRANSIENT_CODES = {0, 10, 105, 201}
 PERMISSION_DENIED = 2  # getExif: the owner hides EXIF
+INVALID_KEY = 100  # "Invalid API Key (Key not found)", "Invalid API Key (Key has expired)"
+KEY_MESSAGE = (
+    "Flickr refused the API key ({answer}). Since 2025 Flickr issues new API keys only to Flickr Pro (paid) "
+    "accounts, and a free key that expired is not renewed. Without a key, Import YFCC100M photos reads the "
+    "Creative Commons dump of 100 million Flickr photos offline (README, Photos without a paid Flickr key)."
+)
 _STATUS = re.compile(r"Status code (\d{3})")
 
 
@@ -121,6 +127,8 @@ def _classify(exc: Exception) -> Exception:
             return FlickrPermanentError(f"Flickr answered HTTP {code}.")
         if exc.code in TRANSIENT_CODES:
             return TransientError(f"Flickr error {exc.code}")
+        if exc.code == INVALID_KEY:
+            return FlickrPermanentError(KEY_MESSAGE.format(answer=str(exc).split(": ", 1)[-1]))
         if exc.code == PERMISSION_DENIED:
             return ExifPrivate()
         return FlickrPermanentError(f"Flickr refused the request: {exc}")
@@ -165,6 +173,12 @@ class FlickrClient:
         self._session.close()
         self._api.flickr_oauth.session.close()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
     def _retry(self, attempt_call, counts_as_call: bool):
         for attempt in range(self.retries + 1):
             if self.cancelled():
@@ -203,6 +217,10 @@ class FlickrClient:
             return answer
 
         return self._retry(attempt, counts_as_call=True)
+
+    def check_key(self):
+        """One cheap call (flickr.test.echo) that fails at once on a refused key, before anything is written."""
+        self.call("flickr.test.echo")
 
     def search(self, **params) -> dict:
         answer = self.call("flickr.photos.search", **params)

@@ -220,6 +220,7 @@ class Harvester:
         self.client = client_factory(limiter=limiter, on_call=self._on_call, cancelled=cancelled)
 
     def _replay(self):
+        self._decide_lock = threading.Lock()
         self.records = {}
         self.decided = set()
         self.pages_done = {}
@@ -338,10 +339,7 @@ class Harvester:
                         self.stats.failed += 1  # not journaled: a later run tries again
                         failed += 1
                         continue
-                    self.journal.add(t="photo", id=photo_id, status=status, record=record)
-                    self.decided.add(photo_id)
-                    if record:
-                        self.records[photo_id] = record
+                    self._decide(photo_id, status, record)  # kept photos are journaled by their worker already
                     setattr(self.stats, status, getattr(self.stats, status) + 1)
                     self.progress(self.stats)
                 if self.cancelled():
@@ -388,11 +386,7 @@ class Harvester:
             if not self._complete_on_disk(path, position):
                 body = self.client.download(url)
                 self.stats.downloads += 1
-                tmp = f"{path}.part"
-                with open(tmp, "wb") as fh:
-                    fh.write(body)
-                write_gnss(tmp, position[0], position[1], taken)
-                os.replace(tmp, path)
+                self._store(path, body, position, taken)
             with need("PIL.Image").open(path) as image:  # the size really served
                 width, height = image.size
         except TransientError as exc:
@@ -429,7 +423,27 @@ class Harvester:
             "width": width,
             "height": height,
         }
+        self._decide(photo_id, "kept", record)  # the image is on disk: record it now, not when the page ends
         return "kept", record
+
+    def _store(self, path, body, position, taken):
+        """The image with its position, complete or not at all (a .part file, renamed once whole)."""
+        tmp = f"{path}.part"
+        with open(tmp, "wb") as fh:
+            fh.write(body)
+        write_gnss(tmp, position[0], position[1], taken)
+        os.replace(tmp, path)
+
+    def _decide(self, photo_id, status, record):
+        """Journals a photo's decision once, from whichever thread reaches it first."""
+        with self._decide_lock:
+            if photo_id in self.decided:
+                return False
+            self.journal.add(t="photo", id=photo_id, status=status, record=record)
+            self.decided.add(photo_id)
+            if record:
+                self.records[photo_id] = record
+            return True
 
     @staticmethod
     def _complete_on_disk(path, position) -> bool:

@@ -310,3 +310,50 @@ def test_photos_that_failed_are_tried_again_by_the_next_run(vienna_fake, tmp_pat
     # only the failed photos are asked for again; the decided ones are not
     assert vienna_fake.calls["flickr.photos.getExif"] - exif_calls == len(expected_ids(vienna_fake))
     assert harvester.stats.candidates == len(expected_ids(vienna_fake))
+
+
+class Killed(BaseException):
+    """A stand-in for the process dying: not an Exception, so nothing in the harvest catches it."""
+
+
+@pytest.mark.parametrize("point", ["downloaded", "part written", "position written", "image renamed"])
+def test_a_death_between_download_and_state_costs_at_most_the_download_in_flight(
+    vienna_fake, tmp_path, monkeypatch, point
+):
+    """The harvest dies at one point between an image's download and its record in the resume state
+    (the 12th image), then resumes: every image is fetched once, except the one in flight, and only
+    when it died before the image was complete on disk."""
+    import scenic_heatmap.core.flickr.harvest as harvest_module
+
+    _, expected = harvest(vienna_fake, tmp_path / "whole", parallel=1)
+    before = dict(vienna_fake.image_gets)
+    stores = {"n": 0}
+    real_store, real_replace, real_write = Harvester._store, os.replace, harvest_module.write_gnss
+
+    def store(self, path, body, position, taken):
+        stores["n"] += 1
+        dying = stores["n"] == 12
+        if dying and point == "downloaded":
+            raise Killed()
+        if dying and point == "part written":
+            monkeypatch.setattr(harvest_module, "write_gnss", lambda *a, **k: (_ for _ in ()).throw(Killed()))
+        if dying and point == "position written":
+            monkeypatch.setattr(harvest_module.os, "replace", lambda *a: (_ for _ in ()).throw(Killed()))
+        try:
+            real_store(self, path, body, position, taken)
+        finally:
+            monkeypatch.setattr(harvest_module, "write_gnss", real_write)
+            monkeypatch.setattr(harvest_module.os, "replace", real_replace)
+        if dying and point == "image renamed":
+            raise Killed()  # the image is whole on disk; its record is not written yet
+
+    monkeypatch.setattr(Harvester, "_store", store)
+    with pytest.raises(Killed):
+        harvest(vienna_fake, tmp_path / "killed", parallel=1)
+    monkeypatch.setattr(Harvester, "_store", real_store)
+    _, resumed = harvest(vienna_fake, tmp_path / "killed", parallel=1)
+    assert resumed == expected
+    gets = {k: v - before.get(k, 0) for k, v in vienna_fake.image_gets.items() if v - before.get(k, 0)}
+    twice = [k for k, v in gets.items() if v > 1]
+    assert len(twice) == (0 if point == "image renamed" else 1), (point, twice)
+    assert folder_digest(tmp_path / "whole") == folder_digest(tmp_path / "killed")
