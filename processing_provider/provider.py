@@ -14,6 +14,7 @@ from ..algorithms.heatmap_series import HeatmapSeriesAlgorithm
 from ..algorithms.heatmap_uncertainty import HeatmapUncertaintyAlgorithm
 from ..algorithms.hotspots import HotspotsAlgorithm
 from ..algorithms.import_photos import ImportPhotosAlgorithm
+from ..algorithms.import_yfcc import ImportYfccAlgorithm
 from ..algorithms.price_model import PriceModelAlgorithm
 from ..algorithms.support.base import readme_section
 from ..algorithms.support.cluster import register_setting, unregister_setting
@@ -63,6 +64,7 @@ class ScenicHeatmapProvider(QgsProcessingProvider):
     def loadAlgorithms(self):
         for algorithm in (
             ImportPhotosAlgorithm(),
+            ImportYfccAlgorithm(),
             HarvestFlickrAlgorithm(),
             TrainClassifierAlgorithm(),
             ClassifyPhotosAlgorithm(),

@@ -39,6 +39,7 @@ def test_init_processing_registers_without_iface(processing_provider):
         "scenicheatmap:heatmapuncertainty",
         "scenicheatmap:hotspots",
         "scenicheatmap:importphotos",
+        "scenicheatmap:importyfcc",
         "scenicheatmap:pricemodel",
         "scenicheatmap:trainclassifier",
         "scenicheatmap:validateprices",
@@ -167,7 +168,7 @@ def test_plugin_loads_without_optional_packages(tmp_path):
     lines = [line for line in child.stdout.splitlines() if line.startswith("RESULT ")]
     assert lines, child.stdout + child.stderr
     seen = json.loads(lines[-1][7:])
-    assert len(seen["algorithms"]) == 13 and "scenicheatmap:importphotos" in seen["algorithms"]
+    assert len(seen["algorithms"]) == 14 and "scenicheatmap:importphotos" in seen["algorithms"]
     assert seen["loaded"] == []
     assert seen["heatmap_max"] > 0
     assert "exifread" in seen["importphotos"] and "pip install --target" in seen["importphotos"]

@@ -14,6 +14,7 @@ def test_algorithms_are_listed(qgis_process_env):
     ).stdout
     for alg in (
         "importphotos",
+        "importyfcc",
         "harvestflickr",
         "trainclassifier",
         "classifyphotos",
