@@ -62,9 +62,8 @@ def main(sizes):
         if out.returncode:
             raise SystemExit(out.stderr[-2000:])
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        print(
-            f"| {rows:,} | {r['kept']:,} | {r['s']:.1f} | {rows / r['s']:,.0f} | {r['peak_mb']:.0f} | {r['grew_mb']:.1f} |"
-        )
+        rate, peak, grew = rows / r["s"], r["peak_mb"], r["grew_mb"]
+        print(f"| {rows:,} | {r['kept']:,} | {r['s']:.1f} | {rate:,.0f} | {peak:.0f} | {grew:.1f} |")
 
 
 if __name__ == "__main__":
