@@ -2,11 +2,12 @@
 (core/photos/yfcc.py)."""
 
 import datetime
+import os
 
 from qgis.core import QgsCoordinateReferenceSystem, QgsGeometry, QgsPointXY, QgsWkbTypes
 from qgis.PyQt.QtCore import QDateTime, QVariant
 
-from ..core.photos import yfcc
+from ..core.photos import downloads, yfcc
 from .support.base import ScenicAlgorithm, progress
 from .support.fields import make_fields
 from .support.parameters import enum, integer, simple, sink
@@ -25,6 +26,7 @@ FIELDS = (
     ("license", QVariant.String),
     ("page_url", QVariant.String),
     ("image_url", QVariant.String),
+    ("image_path", QVariant.String),
 )
 LICENSE_NAMES = (
     "1 CC BY-NC-SA 2.0",
@@ -50,9 +52,13 @@ class ImportYfccAlgorithm(ScenicAlgorithm):
         enum("DATE_FIELD", "Date field", yfcc.DATE_FIELDS),
         integer("MIN_ACCURACY", "Minimum geotag accuracy (1-16)", 16, minimum=1, maximum=16),
         enum("LICENSES", "Licences (none selected: all)", LICENSE_NAMES, None, multiple=True, optional=True),
+        simple(
+            "folder_out", "IMAGE_FOLDER", "Image folder (optional: download the images)", optional=True, create=False
+        ),
         sink("OUTPUT", "YFCC100M photos", "point"),
     )
-    OUTPUTS = {"numbers": ("PHOTOS", "LINES", "MALFORMED", "VIDEOS")}
+    OUTPUTS = {"numbers": ("PHOTOS", "LINES", "MALFORMED", "VIDEOS", "DOWNLOADED", "DEAD_LINKS")}
+    KEEP_ON_FAILURE = ("IMAGE_FOLDER",)  # downloaded images stay for the next run, which skips them
     HELP = (
         "Photos without a paid Flickr key: YFCC100M is the Creative Commons dump of 100 million Flickr photos "
         "and videos, about 48 million of them geotagged, with owner, dates and position accuracy: the same kind "
@@ -63,7 +69,9 @@ class ImportYfccAlgorithm(ScenicAlgorithm):
         "the date of upload or the date taken), with a geotag accuracy of at least <b>minimum accuracy</b> (16: "
         "street level) and, when chosen, one of the <b>licences</b>. The output has the harvest's field names, "
         "so every later step works on it unchanged: classify, districts, heat maps with photo-user-days, hot "
-        "spots, the price model."
+        "spots, the price model.<br><b>Image folder</b> (optional): downloads each kept photo's image once, with "
+        "its position written into its EXIF; many of the dump's links are dead, and those are counted. Run "
+        "again with the same folder to resume: images already there are not downloaded again."
     )
 
     def processAlgorithm(self, parameters, context, feedback):
@@ -76,17 +84,41 @@ class ImportYfccAlgorithm(ScenicAlgorithm):
             v.min_accuracy,
             {int(LICENSE_NAMES[i].split()[0]) for i in v.licenses} if v.licenses else None,
         )
-        out = Sink(self, parameters, "OUTPUT", context, make_fields(FIELDS), QgsWkbTypes.Point, WGS84)
         stats = yfcc.YfccStats()
-        for record in yfcc.read(v.input, wanted, stats, progress(feedback)):
-            values = dict(record, taken=_qdatetime(record["taken"]), uploaded=_qdatetime(record["uploaded"]))
-            point = QgsGeometry.fromPointXY(QgsPointXY(record["lon"], record["lat"]))
-            out.add([values[name] for name, _ in FIELDS], point)
+        kept = list(yfcc.read(v.input, wanted, stats, progress(feedback, 0.0, 0.5 if v.image_folder else 1.0)))
         feedback.pushInfo(stats.describe())
         if stats.malformed:
             feedback.pushWarning(f"{stats.malformed} malformed lines were skipped.")
+        images, got = self._download(v.image_folder, kept, feedback) if v.image_folder else ({}, {})
+        out = Sink(self, parameters, "OUTPUT", context, make_fields(FIELDS), QgsWkbTypes.Point, WGS84)
+        for record in kept:
+            values = dict(record, taken=_qdatetime(record["taken"]), uploaded=_qdatetime(record["uploaded"]))
+            values["image_path"] = images.get(record["photo_id"])
+            out.add(
+                [values[name] for name, _ in FIELDS], QgsGeometry.fromPointXY(QgsPointXY(record["lon"], record["lat"]))
+            )
         counts = {"PHOTOS": stats.kept, "LINES": stats.lines, "MALFORMED": stats.malformed, "VIDEOS": stats.videos}
-        return {"OUTPUT": out.dest, **counts}
+        counts.update(DOWNLOADED=got.get("downloaded", 0), DEAD_LINKS=got.get("dead", 0))
+        return {"OUTPUT": out.dest, "IMAGE_FOLDER": v.image_folder or None, **counts}
+
+    @staticmethod
+    def _download(folder, kept, feedback) -> tuple:
+        """The kept photos' images through the shared downloader (core/photos/downloads.py), each once,
+        with its position in EXIF; many of the dump's links are dead: counted, never fatal."""
+        os.makedirs(folder, exist_ok=True)
+        store, fetcher = downloads.ImageStore(folder), downloads.Fetcher(cancelled=feedback.isCanceled)
+        items = [(r["photo_id"], r["image_url"], (r["lat"], r["lon"]), r["taken"]) for r in kept]
+        bar = progress(feedback, 0.5, 1.0)
+        try:
+            counts = downloads.download_all(store, fetcher, items, lambda n: bar.report(n / max(len(items), 1)))
+        finally:
+            fetcher.close()
+        feedback.pushInfo(
+            f"Images: {counts['downloaded']} downloaded, {counts['on_disk']} already there, "
+            f"{counts['dead']} dead links, {counts['failed']} failed (run again to retry)."
+        )
+        paths = {r["photo_id"]: store.path_for(r["photo_id"]) for r in kept}
+        return {k: p for k, p in paths.items() if os.path.exists(p)}, counts
 
     def _bbox(self, parameters, context):
         if parameters.get("EXTENT") in (None, ""):

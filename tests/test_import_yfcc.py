@@ -67,3 +67,66 @@ def test_a_file_that_is_not_yfcc_stops_without_output(run_alg, tmp_path):
     with pytest.raises(QgsProcessingException, match="YFCC100M layout"):
         run_alg("scenicheatmap:importyfcc", {"INPUT": str(path), "OUTPUT": str(tmp_path / "out.gpkg")})
     assert not (tmp_path / "out.gpkg").exists()
+
+
+@pytest.fixture()
+def image_server():
+    """Images on 127.0.0.1: /ok/<id>.jpg a small JPEG, anything else 404; GETs counted per path."""
+    import http.server
+    import io
+    import threading
+    from collections import Counter
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (120, 160, 200)).save(buffer, "JPEG")
+    jpeg, gets = buffer.getvalue(), Counter()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):  # noqa: N802 - the standard library's name
+            gets[self.path] += 1
+            if self.path.startswith("/ok/"):
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(jpeg)))
+                self.end_headers()
+                self.wfile.write(jpeg)
+            else:
+                self.send_response(404)
+                self.end_headers()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", gets
+    server.shutdown()
+
+
+def test_images_are_downloaded_once_with_their_position_and_dead_links_counted(run_alg, tmp_path, image_server):
+    import sys
+    import urllib.parse
+
+    sys.path.insert(0, str(TESTS_CORE))
+    from test_yfcc import row
+
+    from scenic_heatmap.core.photos.exif_gnss import gps_position, read_tags
+
+    base, gets = image_server
+    lines = [row(i, 5000 + i, image=urllib.parse.quote(f"{base}/ok/{5000 + i}.jpg", safe="")) for i in range(4)]
+    lines += [row(9, 5009, image=urllib.parse.quote(f"{base}/gone/5009.jpg", safe=""))]
+    lines += [row(10, 1, image="x").replace("\t1\t", "\t..%2F..%2Fescape\t", 1)]  # a hostile id: malformed
+    path = tmp_path / "yfcc100m_dataset"
+    path.write_text("\n".join(lines) + "\n")
+    parameters = {"INPUT": str(path), "IMAGE_FOLDER": str(tmp_path / "images"), "OUTPUT": str(tmp_path / "y.gpkg")}
+    first = run_alg("scenicheatmap:importyfcc", parameters)
+    assert (first["PHOTOS"], first["DOWNLOADED"], first["DEAD_LINKS"], first["MALFORMED"]) == (5, 4, 1, 1)
+    layer = QgsVectorLayer(first["OUTPUT"], "y")
+    with_images = [f for f in layer.getFeatures() if f["image_path"]]
+    assert len(with_images) == 4
+    lat, lon = gps_position(read_tags(with_images[0]["image_path"]))[:2]
+    assert (lat, lon) == pytest.approx((with_images[0]["lat"], with_images[0]["lon"]), abs=1e-6)
+    assert sorted(p.name for p in (tmp_path / "images").iterdir()) == [f"{5000 + i}.jpg" for i in range(4)]
+    again = run_alg("scenicheatmap:importyfcc", dict(parameters, OUTPUT=str(tmp_path / "again.gpkg")))
+    assert again["DOWNLOADED"] == 0 and all(n == 1 for p, n in gets.items() if p.startswith("/ok/"))

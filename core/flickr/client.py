@@ -15,6 +15,7 @@ from typing import Callable, Iterable, Optional
 
 from ..errors import Cancelled, UserError
 from ..packages import need
+from ..photos.downloads import read_jpeg
 
 REST_URL = "https://api.flickr.com/services/rest/"  # flickrapi.FlickrAPI.REST_URL
 
@@ -243,16 +244,9 @@ class FlickrClient:
                     raise need("flickrapi.exceptions").FlickrError(f"Status code {response.status_code} received")
                 if response.status_code != 200:
                     raise FlickrPermanentError(f"The image server answered HTTP {response.status_code}.")
-                body = bytearray()
-                for chunk in response.iter_content(65536):
-                    body.extend(chunk)
-                    if len(body) > max_bytes:
-                        raise FlickrPermanentError("The image is larger than the size limit.")
-                expected = response.headers.get("Content-Length")
-                if expected is not None and int(expected) != len(body):
-                    raise ValueError("truncated image")
-                if not (body.startswith(b"\xff\xd8") and body.rstrip(b"\x00").endswith(b"\xff\xd9")):
-                    raise ValueError("truncated or non-JPEG image")
-                return bytes(body)
+                try:
+                    return read_jpeg(response, max_bytes)
+                except UserError as exc:
+                    raise FlickrPermanentError(str(exc)) from None
 
         return self._retry(attempt, counts_as_call=False)

@@ -22,8 +22,7 @@ from typing import Callable, List, Optional, Tuple
 
 from ..errors import UserError
 from ..packages import need
-from ..photos.exif_gnss import read_tags
-from ..photos.exif_write import holds_position, write_gnss
+from ..photos.downloads import ImageStore
 from ..stats.geo import haversine_m
 from .client import ExifPrivate, FlickrClient, FlickrPermanentError, HarvestCancelled, RateLimiter, TransientError
 from .gnss import gnss_from_exif
@@ -197,6 +196,7 @@ class Harvester:
             raise FlickrPermanentError("PARALLEL must be at least 1.")
         self.params = params
         self.folder = folder
+        self.images = ImageStore(folder)
         self.parallel = parallel
         self.progress = progress
         self.cancelled = cancelled
@@ -380,13 +380,13 @@ class Harvester:
         if size is None:
             return "no_size", None
         url = size[0]
-        path = os.path.join(self.folder, f"{photo_id}.jpg")  # the id alone names the file
+        path = self.images.path_for(photo_id)  # the id alone names the file
         taken = _taken(photo)
         try:
-            if not self._complete_on_disk(path, position):
+            if not self.images.complete(path, position):
                 body = self.client.download(url)
                 self.stats.downloads += 1
-                self._store(path, body, position, taken)
+                self.images.store(path, body, position, taken)
             with need("PIL.Image").open(path) as image:  # the size really served
                 width, height = image.size
         except TransientError as exc:
@@ -426,14 +426,6 @@ class Harvester:
         self._decide(photo_id, "kept", record)  # the image is on disk: record it now, not when the page ends
         return "kept", record
 
-    def _store(self, path, body, position, taken):
-        """The image with its position, complete or not at all (a .part file, renamed once whole)."""
-        tmp = f"{path}.part"
-        with open(tmp, "wb") as fh:
-            fh.write(body)
-        write_gnss(tmp, position[0], position[1], taken)
-        os.replace(tmp, path)
-
     def _decide(self, photo_id, status, record):
         """Journals a photo's decision once, from whichever thread reaches it first."""
         with self._decide_lock:
@@ -444,15 +436,6 @@ class Harvester:
             if record:
                 self.records[photo_id] = record
             return True
-
-    @staticmethod
-    def _complete_on_disk(path, position) -> bool:
-        if not os.path.exists(path):
-            return False
-        try:
-            return holds_position(read_tags(path), *position)
-        except Exception:  # a damaged file is downloaded again
-            return False
 
     # -- the run -----------------------------------------------------------
     def run(self) -> List[dict]:

@@ -95,6 +95,8 @@ def parse(line: str) -> dict:
     cols = line.rstrip("\r\n").split("\t")
     if len(cols) != COLUMNS:
         raise ValueError(f"{len(cols)} columns, not {COLUMNS}")
+    if not cols[1].isdigit():
+        raise ValueError("a photo id that is not a number")  # it names the image file: never a path
     if cols[24] not in ("0", "1"):
         raise ValueError("the photo/video marker is neither 0 nor 1")
     uploaded = datetime.datetime.fromtimestamp(int(cols[6]), datetime.timezone.utc).replace(tzinfo=None)

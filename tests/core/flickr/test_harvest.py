@@ -323,34 +323,35 @@ def test_a_death_between_download_and_state_costs_at_most_the_download_in_flight
     """The harvest dies at one point between an image's download and its record in the resume state
     (the 12th image), then resumes: every image is fetched once, except the one in flight, and only
     when it died before the image was complete on disk."""
-    import scenic_heatmap.core.flickr.harvest as harvest_module
-
     _, expected = harvest(vienna_fake, tmp_path / "whole", parallel=1)
     before = dict(vienna_fake.image_gets)
     stores = {"n": 0}
-    real_store, real_replace, real_write = Harvester._store, os.replace, harvest_module.write_gnss
+    import scenic_heatmap.core.photos.downloads as downloads_module
+    from scenic_heatmap.core.photos.downloads import ImageStore
 
-    def store(self, path, body, position, taken):
+    real_store, real_replace, real_write = ImageStore.store, os.replace, downloads_module.write_gnss
+
+    def store(path, body, position, taken):
         stores["n"] += 1
         dying = stores["n"] == 12
         if dying and point == "downloaded":
             raise Killed()
         if dying and point == "part written":
-            monkeypatch.setattr(harvest_module, "write_gnss", lambda *a, **k: (_ for _ in ()).throw(Killed()))
+            monkeypatch.setattr(downloads_module, "write_gnss", lambda *a, **k: (_ for _ in ()).throw(Killed()))
         if dying and point == "position written":
-            monkeypatch.setattr(harvest_module.os, "replace", lambda *a: (_ for _ in ()).throw(Killed()))
+            monkeypatch.setattr(downloads_module.os, "replace", lambda *a: (_ for _ in ()).throw(Killed()))
         try:
-            real_store(self, path, body, position, taken)
+            real_store(path, body, position, taken)
         finally:
-            monkeypatch.setattr(harvest_module, "write_gnss", real_write)
-            monkeypatch.setattr(harvest_module.os, "replace", real_replace)
+            monkeypatch.setattr(downloads_module, "write_gnss", real_write)
+            monkeypatch.setattr(downloads_module.os, "replace", real_replace)
         if dying and point == "image renamed":
             raise Killed()  # the image is whole on disk; its record is not written yet
 
-    monkeypatch.setattr(Harvester, "_store", store)
+    monkeypatch.setattr(ImageStore, "store", staticmethod(store))
     with pytest.raises(Killed):
         harvest(vienna_fake, tmp_path / "killed", parallel=1)
-    monkeypatch.setattr(Harvester, "_store", real_store)
+    monkeypatch.setattr(ImageStore, "store", staticmethod(real_store))
     _, resumed = harvest(vienna_fake, tmp_path / "killed", parallel=1)
     assert resumed == expected
     gets = {k: v - before.get(k, 0) for k, v in vienna_fake.image_gets.items() if v - before.get(k, 0)}

@@ -17,11 +17,12 @@ OWNER, NICK, TAKEN = "12345678%40N00", "Anna+M%C3%BCller", "2016-07-30+18%3A04%3
 
 
 def row(n, photo_id, lon=16.37, lat=48.21, uploaded=UPLOAD_2016, accuracy=16, license_url=BY_NC, video=0,
-        title="Stephansdom+bei+Nacht", owner=OWNER, nick=NICK, taken=TAKEN):  # fmt: skip
+        title="Stephansdom+bei+Nacht", owner=OWNER, nick=NICK, taken=TAKEN, image=None):  # fmt: skip
+    image = image or f"http%3A%2F%2Ffarm1.staticflickr.com%2F1%2F{photo_id}_abc.jpg"
     cols = [str(n), str(photo_id), "abc123", owner, nick, taken, str(uploaded), "Canon+EOS+5D", title,
             "A+description", "vienna,night", "", "" if lon is None else str(lon), "" if lat is None else str(lat),
             str(accuracy), f"http%3A%2F%2Fwww.flickr.com%2Fphotos%2F{owner}%2F{photo_id}%2F",
-            f"http%3A%2F%2Ffarm1.staticflickr.com%2F1%2F{photo_id}_abc.jpg", "Attribution-NonCommercial+License",
+            image, "Attribution-NonCommercial+License",
             license_url, "1", "1", "abc", "def", "jpg", str(video)]  # fmt: skip
     return "\t".join(cols)
 
