@@ -31,7 +31,11 @@ class ShippedModel(QgsProcessingModelAlgorithm):
     """A .model3 from resources/models, listed with a readable name (its id stays its model name)."""
 
     def displayName(self):
-        return "Whole workflow: harvest, classify, districts, heat map" if self.name() == "workflow" else self.name()
+        names = {
+            "workflow": "Whole workflow: harvest, classify, districts, heat map",
+            "workflow_yfcc": "Whole workflow from YFCC100M (no Flickr key): import, classify, districts, heat map",
+        }
+        return names.get(self.name(), self.name())
 
     def helpUrl(self):
         return readme_section(self.name())

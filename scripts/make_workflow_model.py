@@ -1,4 +1,5 @@
-"""Writes resources/models/scenic_heatmap_workflow.model3: harvest -> classify -> districtstats -> heatmap.
+"""Writes the shipped models: resources/models/scenic_heatmap_workflow.model3 (harvest -> classify ->
+districtstats -> heatmap) and scenic_heatmap_workflow_yfcc.model3 (the same from YFCC100M, no Flickr key).
 
 The .model3 is committed; run this again after changing an algorithm's parameters,
 then open the model in QGIS's graphical modeler to check it.
@@ -13,9 +14,11 @@ sys.path.insert(0, os.path.dirname(__file__))
 from standalone import REPO, start_qgis  # noqa: E402
 
 MODEL_PATH = REPO / "resources" / "models" / "scenic_heatmap_workflow.model3"
+YFCC_MODEL_PATH = REPO / "resources" / "models" / "scenic_heatmap_workflow_yfcc.model3"
 
 
-def build():
+def build(source_kind: str = "flickr"):
+    """source_kind: "flickr" (the harvest, a key needed) or "yfcc" (the YFCC100M file, no key)."""
     from qgis.core import (
         QgsProcessing,
         QgsProcessingModelAlgorithm,
@@ -38,8 +41,10 @@ def build():
 
     from scenic_heatmap.core.density.weighting import WEIGHTINGS
 
-    model = QgsProcessingModelAlgorithm("workflow", "Workflow")
-    model.setName("workflow")
+    yfcc = source_kind == "yfcc"
+    name = "workflow_yfcc" if yfcc else "workflow"
+    model = QgsProcessingModelAlgorithm(name, "Workflow")
+    model.setName(name)
     model.setGroup("Workflow")
     model.setHelpContent(
         {
@@ -62,11 +67,33 @@ def build():
         model.setParameterComponent(component)
 
     y = 60
+    if yfcc:
+        model.setHelpContent(
+            {
+                "ALG_DESC": "The whole chain without a Flickr key: import the photos of the area from the YFCC100M "
+                "metadata file (downloading their images), classify them, keep the valid ones, clip and count them "
+                "per district, and map their density.",
+                "ALG_CREATOR": "Scenic Heatmap",
+            }
+        )
+        head = (
+            QgsProcessingParameterFile("YFCC_FILE", "YFCC100M metadata file", fileFilter="YFCC100M metadata (*)"),
+            QgsProcessingParameterExtent("EXTENT", "Area to import"),
+            # a model passes an unset optional date on as an invalid one, which the step refuses: the dump's years
+            QgsProcessingParameterDateTime("START", "From", QgsProcessingParameterDateTime.Date, QDate(2000, 1, 1)),
+            QgsProcessingParameterDateTime("END", "To", QgsProcessingParameterDateTime.Date, QDate(2014, 12, 31)),
+        )
+    else:
+        head = (
+            QgsProcessingParameterExtent("EXTENT", "Area to harvest"),
+            QgsProcessingParameterDateTime("START", "From", QgsProcessingParameterDateTime.Date, QDate(2016, 6, 30)),
+            QgsProcessingParameterDateTime("END", "To", QgsProcessingParameterDateTime.Date, QDate(2017, 6, 30)),
+            QgsProcessingParameterAuthConfig(
+                "AUTHCFG", "Flickr credentials (authentication configuration)", optional=True
+            ),
+        )
     for definition in (
-        QgsProcessingParameterExtent("EXTENT", "Area to harvest"),
-        QgsProcessingParameterDateTime("START", "From", QgsProcessingParameterDateTime.Date, QDate(2016, 6, 30)),
-        QgsProcessingParameterDateTime("END", "To", QgsProcessingParameterDateTime.Date, QDate(2017, 6, 30)),
-        QgsProcessingParameterAuthConfig("AUTHCFG", "Flickr credentials (authentication configuration)", optional=True),
+        *head,
         QgsProcessingParameterFile(
             "CLASSIFIER", "Trained classifier (.scenicmodel; empty: built-in)", extension="scenicmodel", optional=True
         ),
@@ -88,12 +115,15 @@ def build():
             "PIXEL_SIZE", "Heat-map pixel size (metres)", QgsProcessingParameterNumber.Double, 10.0, minValue=0.0
         ),
         QgsProcessingParameterEnum("WEIGHTING", "Heat-map weighting", options=list(WEIGHTINGS), defaultValue=0),
-        QgsProcessingParameterString("API_ENDPOINT", "Flickr REST endpoint", "https://api.flickr.com/services/rest/"),
     ):
         parameter(definition, y)
         y += 60
-    endpoint = model.parameterDefinition("API_ENDPOINT")
-    endpoint.setFlags(endpoint.flags() | endpoint.FlagAdvanced)
+    if not yfcc:
+        endpoint = QgsProcessingParameterString(
+            "API_ENDPOINT", "Flickr REST endpoint", "https://api.flickr.com/services/rest/"
+        )
+        endpoint.setFlags(endpoint.flags() | endpoint.FlagAdvanced)
+        parameter(endpoint, y)
 
     def source(name):
         return QgsProcessingModelChildParameterSource.fromModelParameter(name)
@@ -137,23 +167,40 @@ def build():
         450,
         y=180,
     )
-    child(
-        "harvest",
-        "scenicheatmap:harvestflickr",
-        "Harvest Flickr photos",
-        {
-            "EXTENT": source("EXTENT"),
-            "START": source("START"),
-            "END": source("END"),
-            "AUTHCFG": source("AUTHCFG"),
-            "API_ENDPOINT": source("API_ENDPOINT"),
-            "GNSS_ONLY": static(True),
-            "BLOCK_DAYS": static(7),
-        },
-        {"IMAGE_FOLDER": "Photo folder", "OUTPUT": "Harvested photos"},
-        450,
-        after=("check",),
-    )
+    if yfcc:
+        child(
+            "harvest",
+            "scenicheatmap:importyfcc",
+            "Import YFCC100M photos",
+            {
+                "INPUT": source("YFCC_FILE"),
+                "EXTENT": source("EXTENT"),
+                "START": source("START"),
+                "END": source("END"),
+                "DATE_FIELD": static(1),  # the date taken
+            },
+            {"IMAGE_FOLDER": "Photo folder", "OUTPUT": "Imported photos"},
+            450,
+            after=("check",),
+        )
+    else:
+        child(
+            "harvest",
+            "scenicheatmap:harvestflickr",
+            "Harvest Flickr photos",
+            {
+                "EXTENT": source("EXTENT"),
+                "START": source("START"),
+                "END": source("END"),
+                "AUTHCFG": source("AUTHCFG"),
+                "API_ENDPOINT": source("API_ENDPOINT"),
+                "GNSS_ONLY": static(True),
+                "BLOCK_DAYS": static(7),
+            },
+            {"IMAGE_FOLDER": "Photo folder", "OUTPUT": "Harvested photos"},
+            450,
+            after=("check",),
+        )
     child(
         "classify",
         "scenicheatmap:classifyphotos",
@@ -204,14 +251,14 @@ def build():
 
 def main():
     app, plugin = start_qgis()
-    model = build()
-    MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
-    if not model.toFile(str(MODEL_PATH)):
-        raise SystemExit(f"cannot write {MODEL_PATH}")
-    print(
-        f"wrote {MODEL_PATH} with {len(model.childAlgorithms())} steps and "
-        f"{len(model.parameterDefinitions())} parameters"
-    )
+    for kind, path in (("flickr", MODEL_PATH), ("yfcc", YFCC_MODEL_PATH)):
+        model = build(kind)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not model.toFile(str(path)):
+            raise SystemExit(f"cannot write {path}")
+        print(
+            f"wrote {path} with {len(model.childAlgorithms())} steps and {len(model.parameterDefinitions())} parameters"
+        )
     plugin.unload()
 
 

@@ -83,7 +83,7 @@ def assert_outputs_declared(algorithm_id, results):
     from qgis.core import QgsApplication
 
     algorithm = QgsApplication.processingRegistry().algorithmById(algorithm_id)
-    if algorithm is None or algorithm_id == "scenicheatmap:workflow":
+    if algorithm is None or algorithm_id.startswith("scenicheatmap:workflow"):  # models return their children's too
         return
     declared = {output.name() for output in algorithm.outputDefinitions()}
     undeclared = set(results) - declared
@@ -245,3 +245,38 @@ def pytest_terminal_summary(terminalreporter):
             "folder beside the checkout: Vienna districts, camera photos, Flickr answers, prices; see its README.md).",
             yellow=True,
         )
+
+
+@pytest.fixture()
+def image_server():
+    """Images on 127.0.0.1: /ok/<id>.jpg a small JPEG, anything else 404; GETs counted per path."""
+    import http.server
+    import io
+    import threading
+    from collections import Counter
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (120, 160, 200)).save(buffer, "JPEG")
+    jpeg, gets = buffer.getvalue(), Counter()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):  # noqa: N802 - the standard library's name
+            gets[self.path] += 1
+            if self.path.startswith("/ok/"):
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(jpeg)))
+                self.end_headers()
+                self.wfile.write(jpeg)
+            else:
+                self.send_response(404)
+                self.end_headers()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", gets
+    server.shutdown()

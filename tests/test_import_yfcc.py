@@ -69,41 +69,6 @@ def test_a_file_that_is_not_yfcc_stops_without_output(run_alg, tmp_path):
     assert not (tmp_path / "out.gpkg").exists()
 
 
-@pytest.fixture()
-def image_server():
-    """Images on 127.0.0.1: /ok/<id>.jpg a small JPEG, anything else 404; GETs counted per path."""
-    import http.server
-    import io
-    import threading
-    from collections import Counter
-
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), (120, 160, 200)).save(buffer, "JPEG")
-    jpeg, gets = buffer.getvalue(), Counter()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def do_GET(self):  # noqa: N802 - the standard library's name
-            gets[self.path] += 1
-            if self.path.startswith("/ok/"):
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(jpeg)))
-                self.end_headers()
-                self.wfile.write(jpeg)
-            else:
-                self.send_response(404)
-                self.end_headers()
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", gets
-    server.shutdown()
-
-
 def test_images_are_downloaded_once_with_their_position_and_dead_links_counted(run_alg, tmp_path, image_server):
     import sys
     import urllib.parse

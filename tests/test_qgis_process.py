@@ -26,6 +26,7 @@ def test_algorithms_are_listed(qgis_process_env):
         "hotspots",
         "heatmapuncertainty",
         "workflow",
+        "workflow_yfcc",
     ):
         assert f"scenicheatmap:{alg}" in out
 

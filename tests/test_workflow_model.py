@@ -113,3 +113,55 @@ def test_model_fails_before_the_harvest(run_alg, fake, tmp_path, districts_path,
         run_alg("scenicheatmap:workflow", parameters, feedback=feedback)
     assert any(named in line for line in feedback.lines), feedback.lines
     assert os.listdir(tmp_path) == []  # the harvest never started: no photo folder, no layer
+
+
+def test_the_keyless_model_runs_from_a_yfcc100m_file(run_alg, tmp_path, districts_path, image_server):
+    """importyfcc (images from a local server) -> classify -> districts -> heat map, no key anywhere."""
+    import sys
+    import urllib.parse
+
+    from conftest import REPO
+
+    sys.path.insert(0, str(REPO / "tests" / "core" / "photos"))
+    from test_yfcc import row
+
+    base, gets = image_server
+    lines = [
+        row(
+            i,
+            7000 + i,
+            lon=16.33 + 0.004 * (i % 10),
+            lat=48.19 + 0.003 * (i % 8),
+            owner=f"{i % 15}%40N02",
+            image=urllib.parse.quote(f"{base}/ok/{7000 + i}.jpg", safe=""),
+        )  # fmt: skip
+        for i in range(40)
+    ]
+    (tmp_path / "yfcc100m_dataset").write_text("\n".join(lines) + "\n")
+    west, south, east, north = VIENNA
+    run_alg(
+        "scenicheatmap:workflow_yfcc",
+        {
+            "YFCC_FILE": str(tmp_path / "yfcc100m_dataset"),
+            "EXTENT": f"{west},{east},{south},{north} [EPSG:4326]",
+            "START": "2016-01-01",  # the rows are taken in 2016
+            "END": "2016-12-31",
+            "THRESHOLD": 0.0,  # the served images are plain
+            "DISTRICTS": str(districts_path),
+            "DISTRICT_ID": "DISTRICT_CODE",
+            "RADIUS": 1000,
+            "PIXEL_SIZE": 50,
+            "WEIGHTING": 1,
+            "harvest:Photo folder": str(tmp_path / "images"),
+            "harvest:Imported photos": str(tmp_path / "imported.gpkg"),
+            "classify:Classified photos": str(tmp_path / "classified.gpkg"),
+            "classify:Valid photos": str(tmp_path / "valid.gpkg"),
+            "districts:Valid photos in districts": str(tmp_path / "clipped.gpkg"),
+            "districts:Districts with counts": str(tmp_path / "districts.gpkg"),
+            "districts:District summary": str(tmp_path / "summary.csv"),
+            "heatmap:Heat map": str(tmp_path / "heat.tif"),
+        },
+    )
+    assert QgsVectorLayer(str(tmp_path / "valid.gpkg"), "v").featureCount() == 40
+    assert len(list((tmp_path / "images").glob("*.jpg"))) == 40 and sum(gets.values()) == 40
+    assert QgsRasterLayer(str(tmp_path / "heat.tif"), "heat").isValid()

@@ -9,12 +9,13 @@ from .exif_gnss import gps_position, read_tags, taken_time
 
 
 def _dms(value: float):
-    """Unsigned degrees as EXIF rationals; seconds to a millionth (about 3 cm)."""
-    value = abs(value)
-    degrees = int(value)
-    minutes = int((value - degrees) * 60)
-    seconds = Fraction((value - degrees - minutes / 60) * 3600).limit_denominator(1_000_000)
-    return ((degrees, 1), (minutes, 1), (seconds.numerator, seconds.denominator))
+    """Unsigned degrees as EXIF rationals; seconds to a millionth (about 3 cm). Counted in whole
+    millionths of a second, so rounding never gives 60 seconds (which no reader accepts)."""
+    micro = round(abs(value) * 3600 * 1_000_000)
+    degrees, rest = divmod(micro, 3600 * 1_000_000)
+    minutes, seconds = divmod(rest, 60 * 1_000_000)
+    second = Fraction(seconds, 1_000_000)
+    return ((degrees, 1), (minutes, 1), (second.numerator, second.denominator))
 
 
 def gps_exif_bytes(
