@@ -8,6 +8,7 @@ from qgis.PyQt.QtGui import QIcon
 from ..algorithms.check_workflow import CheckWorkflowAlgorithm
 from ..algorithms.classify_photos import ClassifyPhotosAlgorithm
 from ..algorithms.district_stats import DistrictStatsAlgorithm
+from ..algorithms.harvest_commons import HarvestCommonsAlgorithm
 from ..algorithms.harvest_flickr import HarvestFlickrAlgorithm
 from ..algorithms.heatmap import HeatmapAlgorithm
 from ..algorithms.heatmap_series import HeatmapSeriesAlgorithm
@@ -70,6 +71,7 @@ class ScenicHeatmapProvider(QgsProcessingProvider):
             ImportPhotosAlgorithm(),
             ImportYfccAlgorithm(),
             HarvestFlickrAlgorithm(),
+            HarvestCommonsAlgorithm(),
             TrainClassifierAlgorithm(),
             ClassifyPhotosAlgorithm(),
             DistrictStatsAlgorithm(),

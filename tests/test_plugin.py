@@ -33,6 +33,7 @@ def test_init_processing_registers_without_iface(processing_provider):
         "scenicheatmap:checkworkflow",
         "scenicheatmap:classifyphotos",
         "scenicheatmap:districtstats",
+        "scenicheatmap:harvestcommons",
         "scenicheatmap:harvestflickr",
         "scenicheatmap:heatmap",
         "scenicheatmap:heatmapseries",
@@ -169,7 +170,7 @@ def test_plugin_loads_without_optional_packages(tmp_path):
     lines = [line for line in child.stdout.splitlines() if line.startswith("RESULT ")]
     assert lines, child.stdout + child.stderr
     seen = json.loads(lines[-1][7:])
-    assert len(seen["algorithms"]) == 15 and "scenicheatmap:importphotos" in seen["algorithms"]
+    assert len(seen["algorithms"]) == 16 and "scenicheatmap:importphotos" in seen["algorithms"]
     assert seen["loaded"] == []
     assert seen["heatmap_max"] > 0
     assert "exifread" in seen["importphotos"] and "pip install --target" in seen["importphotos"]

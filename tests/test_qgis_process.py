@@ -16,6 +16,7 @@ def test_algorithms_are_listed(qgis_process_env):
         "importphotos",
         "importyfcc",
         "harvestflickr",
+        "harvestcommons",
         "trainclassifier",
         "classifyphotos",
         "districtstats",

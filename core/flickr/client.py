@@ -30,7 +30,7 @@ INVALID_KEY = 100  # "Invalid API Key (Key not found)", "Invalid API Key (Key ha
 KEY_MESSAGE = (
     "Flickr refused the API key ({answer}). Since 2025 Flickr issues new API keys only to Flickr Pro (paid) "
     "accounts, and a free key that expired is not renewed. Without a key, Import YFCC100M photos reads the "
-    "Creative Commons dump of 100 million Flickr photos offline (README, Photos without a paid Flickr key)."
+    "Creative Commons dump of 100 million Flickr photos offline, and Harvest Wikimedia Commons photos needs no key."
 )
 _STATUS = re.compile(r"Status code (\d{3})")
 

@@ -1,0 +1,1 @@
+"""Wikimedia Commons: geotagged photos with free licences, harvested without a key."""
