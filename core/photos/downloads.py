@@ -66,13 +66,25 @@ def read_jpeg(response, max_bytes: int = MAX_BYTES) -> bytes:
 
 
 class Fetcher:
-    """Plain HTTP image downloads (static image hosts need no key): retries with exponential backoff
-    on 5xx, 429, connection errors and truncated bodies; 404 and 410 are dead links (None)."""
+    """Plain HTTP image downloads (static image hosts need no key), at most `per_second` requests a
+    second: retries with exponential backoff on 5xx, 429, connection errors and truncated bodies; 404
+    and 410 are dead links (None)."""
 
-    def __init__(self, retries: int = 4, backoff: float = 1.0, timeout: float = 30.0, cancelled=lambda: False):
+    def __init__(
+        self, retries: int = 4, backoff: float = 1.0, timeout: float = 30.0, cancelled=lambda: False, per_second=5.0
+    ):
         self.session = need("requests").Session()
         self.session.headers["User-Agent"] = "ScenicHeatmap-QGIS-plugin (image download)"
         self.retries, self.backoff, self.timeout, self.cancelled = retries, backoff, timeout, cancelled
+        self.interval, self._last = 1.0 / per_second if per_second else 0.0, 0.0
+
+    def _wait_turn(self):
+        """The rate limit: one request per interval, the wait cancellable."""
+        while time.monotonic() < self._last + self.interval:
+            if self.cancelled():
+                raise Cancelled()
+            time.sleep(min(0.05, self._last + self.interval - time.monotonic()))
+        self._last = time.monotonic()
 
     def close(self):
         self.session.close()
@@ -84,6 +96,7 @@ class Fetcher:
         for attempt in range(self.retries + 1):
             if self.cancelled():
                 raise Cancelled()
+            self._wait_turn()
             try:
                 with self.session.get(url, timeout=self.timeout, stream=True) as response:
                     if response.status_code in GONE:
