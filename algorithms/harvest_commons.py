@@ -1,6 +1,5 @@
 """scenicheatmap:harvestcommons - geotagged photos from Wikimedia Commons, no key (core/commons)."""
 
-import datetime
 import os
 
 from qgis.core import QgsCoordinateReferenceSystem, QgsGeometry, QgsPointXY, QgsWkbTypes
@@ -8,19 +7,13 @@ from qgis.PyQt.QtCore import QDateTime, QVariant
 
 from ..core.commons.harvest import API, CommonsError, CommonsHarvester, CommonsParams
 from .support.base import ScenicAlgorithm, progress
-from .support.fields import make_fields
+from .support.fields import PHOTO_FIELDS, as_date, make_fields
 from .support.map_tips import attach_map_tip
 from .support.parameters import integer, simple, sink
 from .support.sinks import Sink
 
 FIELDS = (
-    ("photo_id", QVariant.String),
-    ("owner", QVariant.String),
-    ("owner_name", QVariant.String),
-    ("title", QVariant.String),
-    ("taken", QVariant.DateTime),
-    ("lat", QVariant.Double),
-    ("lon", QVariant.Double),
+    *PHOTO_FIELDS,
     ("position_source", QVariant.String),
     ("license", QVariant.String),
     ("page_url", QVariant.String),
@@ -62,7 +55,7 @@ class HarvestCommonsAlgorithm(ScenicAlgorithm):
         v = self.read(parameters, context)
         extent = self.parameterAsExtent(parameters, "EXTENT", context, WGS84)
         bbox = (extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum())
-        params = CommonsParams(bbox, _date(v.start), _date(v.end), v.max_edge)
+        params = CommonsParams(bbox, as_date(v.start), as_date(v.end), v.max_edge)
         if not (v.api_endpoint or API).startswith(("http://", "https://")):
             raise CommonsError(f"API_ENDPOINT: not an http(s) address: {v.api_endpoint!r}.")  # before any folder
         os.makedirs(v.image_folder, exist_ok=True)
@@ -78,6 +71,7 @@ class HarvestCommonsAlgorithm(ScenicAlgorithm):
         for record in records:
             values = dict(record, image_path=os.path.join(v.image_folder, record["image_path"]))
             values["taken"] = QDateTime.fromString(record["taken"], "yyyy-MM-dd") if record["taken"] else None
+            values["uploaded"] = None  # Commons gives the upload time per revision, not asked for
             out.add(
                 [values[name] for name, _ in FIELDS], QgsGeometry.fromPointXY(QgsPointXY(record["lon"], record["lat"]))
             )
@@ -85,10 +79,3 @@ class HarvestCommonsAlgorithm(ScenicAlgorithm):
         counts = {"PHOTOS": len(records), "FILES": s.files, "NO_CAMERA_POSITION": s.no_camera_position}
         counts.update(DOWNLOADS=s.downloads, DEAD_LINKS=s.dead)
         return {"OUTPUT": out.dest, "IMAGE_FOLDER": v.image_folder, **counts}
-
-
-def _date(value):
-    if value is None or not value.isValid():
-        return None
-    day = value.date()
-    return datetime.date(day.year(), day.month(), day.day())

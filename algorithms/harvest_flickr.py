@@ -17,7 +17,7 @@ from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
 from ..core.flickr.client import REST_URL, FlickrClient
 from ..core.flickr.harvest import Harvester, HarvestParams
 from .support.base import ScenicAlgorithm
-from .support.fields import make_fields
+from .support.fields import PHOTO_FIELDS, make_fields
 from .support.map_tips import attach_map_tip
 from .support.parameters import boolean, enum, integer, number, simple, sink
 from .support.sinks import Sink
@@ -38,14 +38,7 @@ LICENSE_NAMES = (
 )
 DATE_FIELDS = ("upload", "taken")
 HARVEST_FIELDS = (
-    ("photo_id", QVariant.String),
-    ("owner", QVariant.String),
-    ("owner_name", QVariant.String),
-    ("title", QVariant.String),
-    ("taken", QVariant.DateTime),
-    ("uploaded", QVariant.DateTime),
-    ("lat", QVariant.Double),
-    ("lon", QVariant.Double),
+    *PHOTO_FIELDS,
     ("gnss", QVariant.Bool),
     ("geotag_lat", QVariant.Double),
     ("geotag_lon", QVariant.Double),

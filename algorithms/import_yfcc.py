@@ -1,7 +1,6 @@
 """scenicheatmap:importyfcc - photos from the YFCC100M dump, offline and without a Flickr key
 (core/photos/yfcc.py)."""
 
-import datetime
 import os
 
 from qgis.core import QgsCoordinateReferenceSystem, QgsGeometry, QgsPointXY, QgsWkbTypes
@@ -9,19 +8,12 @@ from qgis.PyQt.QtCore import QDateTime, QVariant
 
 from ..core.photos import downloads, yfcc
 from .support.base import ScenicAlgorithm, progress
-from .support.fields import make_fields
+from .support.fields import PHOTO_FIELDS, as_date, make_fields
 from .support.parameters import enum, integer, simple, sink
 from .support.sinks import Sink
 
 FIELDS = (
-    ("photo_id", QVariant.String),
-    ("owner", QVariant.String),
-    ("owner_name", QVariant.String),
-    ("title", QVariant.String),
-    ("taken", QVariant.DateTime),
-    ("uploaded", QVariant.DateTime),
-    ("lat", QVariant.Double),
-    ("lon", QVariant.Double),
+    *PHOTO_FIELDS,
     ("geotag_accuracy", QVariant.Int),
     ("license", QVariant.String),
     ("page_url", QVariant.String),
@@ -78,8 +70,8 @@ class ImportYfccAlgorithm(ScenicAlgorithm):
         v = self.read(parameters, context)
         wanted = yfcc.YfccFilter(
             self._bbox(parameters, context),
-            _date(v.start),
-            _date(v.end),
+            as_date(v.start),
+            as_date(v.end),
             yfcc.DATE_FIELDS[v.date_field],
             v.min_accuracy,
             {int(LICENSE_NAMES[i].split()[0]) for i in v.licenses} if v.licenses else None,
@@ -125,14 +117,6 @@ class ImportYfccAlgorithm(ScenicAlgorithm):
             return None
         extent = self.parameterAsExtent(parameters, "EXTENT", context, WGS84)
         return extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum()
-
-
-def _date(value):
-    """An optional date parameter as a date, or None when unset."""
-    if value is None or not value.isValid():
-        return None
-    day = value.date()
-    return datetime.date(day.year(), day.month(), day.day())
 
 
 def _qdatetime(value):
