@@ -222,8 +222,7 @@ class ClassifyPhotosAlgorithm(ScenicAlgorithm):
                 paths, lambda done: (bar.report(done / max(len(items), 1)), not bar.cancelled())[1]
             )
             csv_rows, kept, failed, reviewed = self._write(items, predictions, rule, classified, valid, feedback)
-        if feedback.isCanceled():
-            raise QgsProcessingException("Cancelled.")
+        bar.check()  # a cancel stopped the classifier at its callback: core's Cancelled, nothing is kept
         results = {"CLASSIFIED": classified.dest, "VALID": valid.dest, "VALID_COUNT": kept, "UNREADABLE": failed}
         results.update(self._extras(v, csv_rows, reviewed, rule.threshold, feedback), THRESHOLD_USED=rule.threshold)
         for dest, name in ((classified.dest, "Classified photos: kept and dropped"), (valid.dest, "Valid photos")):

@@ -59,7 +59,11 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
         simple("folder_out", "OUTPUT_FOLDER", "Series folder"),
         file_out("STRIP", "PNG strip", "PNG image (*.png)", optional=True),
     )
-    OUTPUTS = {"strings": ("UNIT",), "numbers": ("MIN", "MAX"), "files": ("LAYER_DEFINITION",)}
+    OUTPUTS = {
+        "strings": ("UNIT",),
+        "numbers": ("MIN", "MAX", "REMOVED_CELLS", "REMOVED_PHOTOS", "DOMINATED_CELLS", "DOMINATED_PHOTOS"),
+        "files": ("LAYER_DEFINITION",),
+    }
     HELP = (
         "One photo-density heat map per month, season or year of the date taken: where people "
         "photograph in summer and in winter, year by year.<br><br>"
@@ -96,7 +100,8 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
             series = pipeline.series(folder, request, inputs.photos, period, bar, strips_on(client), taken)
         for note in series.notes:
             feedback.pushInfo(note)
-        layers = self._style(series, inputs.values.classes, request, context, inputs.method)
+        low, high = series.vmin or 0.0, series.vmax or 1.0  # an empty series: the log said why; no MIN or MAX
+        layers = self._style(series, low, high, inputs.values.classes, request, context, inputs.method)
         qlr = os.path.join(folder, "heatmap_series.qlr")
         self._write_layer_definition(layers, qlr, f"Photo density per {period} ({request.unit})")
         feedback.setProgress(90)
@@ -111,6 +116,7 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
             "MIN": series.vmin,
             "MAX": series.vmax,
             "UNIT": request.unit,
+            **series.removed,
         }
         feedback.setProgress(95)
         return self._results
@@ -139,12 +145,12 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
         return folder, strip_path
 
     @staticmethod
-    def _style(series, classes, request, context, method):
+    def _style(series, low, high, classes, request, context, method):
         """Common breaks: every style uses the series' min and max; each .qml carries its period."""
         layers = []
         for one in series.maps:
             layer = QgsRasterLayer(one.path, f"{one.label} ({one.photos} photos)", "gdal")
-            apply_density_style(layer, series.vmin, series.vmax, classes, request.unit, method)
+            apply_density_style(layer, low, high, classes, request.unit, method)
             layer.setTitle(density_title(request.unit, request.radius_m, f"{request.weighting} {one.label}"))
             set_period(layer, one.start, one.end)
             layer.saveNamedStyle(style_path(one.path))  # style and temporal range, loaded with the file

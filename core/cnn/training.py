@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from ..errors import UserError
+from ..errors import Cancelled, UserError
 from ..files import not_regular_reason
 from ..packages import need
 from ..report import Report, figure_png
@@ -336,7 +336,7 @@ def train_in_worker(
 ) -> dict:
     """`train` in a child process (core/cnn/train_worker.py), the twin of WorkerClassifier: TensorFlow
     never loads in QGIS. Reports progress(stage, fraction); returns the worker's result dict.
-    Raises TrainingError for the worker's own errors or a cancel, WorkerError when it dies."""
+    Raises TrainingError for the worker's own errors, Cancelled on a cancel, WorkerError when it dies."""
     from ..child import run_worker
 
     check_fine_tune(request.get("backbone_name", "efficientnet-lite0"), request.get("fine_tune_blocks", 0))
@@ -345,7 +345,7 @@ def train_in_worker(
     try:
         for message in lines:
             if cancelled():
-                raise TrainingError("Cancelled; nothing was written.")
+                raise Cancelled()
             if "error" in message:
                 raise TrainingError(message["error"])
             if "result" in message:

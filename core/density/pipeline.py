@@ -201,9 +201,15 @@ class SeriesMap:
 class Series:
     maps: List[SeriesMap]
     grid: kde.Grid
-    vmin: float
-    vmax: float
+    vmin: Optional[float]  # None when every period is empty
+    vmax: Optional[float]
     notes: List[str] = field(default_factory=list)
+
+    @property
+    def removed(self) -> dict:
+        """What each privacy rule removed, summed over the periods."""
+        names = ("removed_cells", "removed_photos", "dominated_cells", "dominated_photos")
+        return {name.upper(): sum(getattr(m.summary, name) for m in self.maps) for name in names}
 
 
 def series(
@@ -244,8 +250,13 @@ def series(
         notes += [f"{key.label}: {note}" for note in privacy_notes(request, summary)]
     lows = [m.summary.vmin for m in maps if m.summary.vmin is not None]
     highs = [m.summary.vmax for m in maps if m.summary.vmax is not None]
-    vmin, vmax = (min(lows), max(highs)) if lows else (0.0, 1.0)
-    return Series(maps, grid, vmin, vmax, notes)
+    if not lows:  # every period empty: say which rule emptied them
+        total = tiles.Summary(None, None)
+        for m in maps:
+            for name in ("removed_cells", "dominated_cells", "clipped_cells"):
+                setattr(total, name, getattr(total, name) + getattr(m.summary, name))
+        notes.append(empty_reason(request, total))
+    return Series(maps, grid, min(lows) if lows else None, max(highs) if highs else None, notes)
 
 
 @dataclass
