@@ -211,6 +211,7 @@ def test_split_audience_gives_two_photo_terms(run_alg, tmp_path):
         ({"CONTROLS": ["capacity", "flat"]}, "constant"),
         ({"CONTROLS": ["capacity", "room"], "NEIGHBOURS": 2, "PRICES": "few"}, "more observations than terms"),
         ({"PHOTOS": "no_crs", "DENSITY": None}, "PHOTOS: the photo layer has no CRS"),
+        ({"PHOTOS": "local_crs", "DENSITY": None}, "PHOTOS: the photo layer's CRS .* local grid"),
         ({"SPLIT_AUDIENCE": True}, "SPLIT_AUDIENCE needs photo points"),
     ],
 )
@@ -227,9 +228,11 @@ def test_bad_input_is_refused_before_anything_is_written(run_alg, tmp_path, chan
     parameters.update(change)
     if parameters["PRICES"] == "few":
         parameters["PRICES"] = price_layer(2, n=4, lam=0.0)[0]
-    if parameters.get("PHOTOS") == "no_crs":
+    if parameters.get("PHOTOS") in ("no_crs", "local_crs"):
         photos = QgsVectorLayer("Point", "photos", "memory")
-        photos.setCrs(QgsCoordinateReferenceSystem())  # a layer whose CRS was never set
+        local = 'LOCAL_CS["site grid",LOCAL_DATUM["site",0],UNIT["metre",1],AXIS["X",EAST],AXIS["Y",NORTH]]'
+        crs = QgsCoordinateReferenceSystem.fromWkt(local) if parameters["PHOTOS"] == "local_crs" else None
+        photos.setCrs(crs or QgsCoordinateReferenceSystem())  # a site grid, or a CRS that was never set
         feature = QgsFeature()
         feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(1, 1)))
         photos.dataProvider().addFeatures([feature])
