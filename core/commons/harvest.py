@@ -25,7 +25,7 @@ from typing import Dict, List, Optional, Tuple
 
 from ..errors import SILENT, Cancelled, Progress, UserError
 from ..packages import need
-from ..photos.downloads import Fetcher, ImageStore
+from ..photos.downloads import RESUME, Fetcher, ImageStore
 
 API = "https://commons.wikimedia.org/w/api.php"
 USER_AGENT = "ScenicHeatmap/0.3 (QGIS plugin; https://example.org/scenic-heatmap) python-requests"
@@ -120,7 +120,7 @@ class Api:
         params = dict(params, format="json", formatversion="2", maxlag="5")
         for attempt in range(RETRIES + 1):
             if self.cancelled():
-                raise Cancelled("Cancelled. Run again with the same parameters and image folder to resume.")
+                raise Cancelled(RESUME)
             wait = self.backoff * (2**attempt) * (0.5 + random.random())
             try:
                 response = self.session.get(self.endpoint, params=params, timeout=60)

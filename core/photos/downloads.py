@@ -19,6 +19,7 @@ from .exif_write import holds_position, write_gnss
 SAFE_NAME = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 MAX_BYTES = 50_000_000
 GONE = (404, 410)  # dead links in an old dump: counted, never retried
+RESUME = "Cancelled. Run again with the same parameters and image folder to resume."  # the images stay
 
 
 class ImageStore:
@@ -82,7 +83,7 @@ class Fetcher:
         """The rate limit: one request per interval, the wait cancellable."""
         while time.monotonic() < self._last + self.interval:
             if self.cancelled():
-                raise Cancelled()
+                raise Cancelled(RESUME)
             time.sleep(min(0.05, self._last + self.interval - time.monotonic()))
         self._last = time.monotonic()
 
@@ -95,7 +96,7 @@ class Fetcher:
             return None
         for attempt in range(self.retries + 1):
             if self.cancelled():
-                raise Cancelled()
+                raise Cancelled(RESUME)
             self._wait_turn()
             try:
                 with self.session.get(url, timeout=self.timeout, stream=True) as response:
