@@ -47,6 +47,8 @@ bench: setup
 	$(PY) bench/harvest.py
 	$(PY) bench/classify.py
 	$(PY) bench/workflow.py
+	$(PY) bench/pricemodel.py
+	$(PY) bench/yfcc.py
 
 # Only ruff, in a venv of its own: no QGIS, no TensorFlow.
 LINT_VENV := .venv-lint
