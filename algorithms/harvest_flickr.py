@@ -16,6 +16,7 @@ from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
 
 from ..core.flickr.client import REST_URL, FlickrClient
 from ..core.flickr.harvest import Harvester, HarvestParams
+from ..core.flickr.vocabulary import DATE_FIELDS, LICENSES, license_choices
 from .support.base import ScenicAlgorithm
 from .support.fields import PHOTO_FIELDS, make_fields
 from .support.map_tips import attach_map_tip
@@ -23,20 +24,6 @@ from .support.parameters import boolean, enum, integer, number, simple, sink
 from .support.sinks import Sink
 
 KEY_ENV, SECRET_ENV = "SCENIC_HEATMAP_FLICKR_KEY", "SCENIC_HEATMAP_FLICKR_SECRET"
-LICENSE_NAMES = (
-    "0 All rights reserved",
-    "1 CC BY-NC-SA 2.0",
-    "2 CC BY-NC 2.0",
-    "3 CC BY-NC-ND 2.0",
-    "4 CC BY 2.0",
-    "5 CC BY-SA 2.0",
-    "6 CC BY-ND 2.0",
-    "7 No known copyright restrictions",
-    "8 United States Government Work",
-    "9 CC0 1.0",
-    "10 Public Domain Mark 1.0",
-)
-DATE_FIELDS = ("upload", "taken")
 HARVEST_FIELDS = (
     *PHOTO_FIELDS,
     ("gnss", QVariant.Bool),
@@ -124,7 +111,9 @@ class HarvestFlickrAlgorithm(ScenicAlgorithm):
         number("BLOCK_DAYS", "Block length (days)", 7.0, minimum=0.001),
         boolean("GNSS_ONLY", "GNSS positions only", True),
         integer("MIN_ACCURACY", "Minimum geotag accuracy (1-16)", 16, minimum=1, maximum=16),
-        enum("LICENSES", "Licences (none selected: all)", LICENSE_NAMES, None, multiple=True, optional=True),
+        enum(
+            "LICENSES", "Licences (none selected: all)", license_choices(LICENSES), None, multiple=True, optional=True
+        ),
         integer("MAX_EDGE", "Max image edge (pixels)", 1024, minimum=75),
         simple("folder_out", "IMAGE_FOLDER", "Image folder"),
         sink("OUTPUT", "Flickr photos", "point"),
@@ -184,7 +173,7 @@ class HarvestFlickrAlgorithm(ScenicAlgorithm):
             block_days=v.block_days,
             gnss_only=v.gnss_only,
             min_accuracy=v.min_accuracy,
-            licenses=sorted(v.licenses) or None,
+            licenses=sorted(v.licenses) or None,  # the choice index is the licence id
             max_edge=v.max_edge,
             allow_original=v.allow_original,
         )

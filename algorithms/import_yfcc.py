@@ -6,6 +6,7 @@ import os
 from qgis.core import QgsCoordinateReferenceSystem, QgsGeometry, QgsPointXY, QgsWkbTypes
 from qgis.PyQt.QtCore import QDateTime, QVariant
 
+from ..core.flickr.vocabulary import DATE_FIELDS, license_choices
 from ..core.photos import downloads, yfcc
 from .support.base import ScenicAlgorithm, progress
 from .support.fields import PHOTO_FIELDS, as_date, make_fields
@@ -20,14 +21,7 @@ FIELDS = (
     ("image_url", QVariant.String),
     ("image_path", QVariant.String),
 )
-LICENSE_NAMES = (
-    "1 CC BY-NC-SA 2.0",
-    "2 CC BY-NC 2.0",
-    "3 CC BY-NC-ND 2.0",
-    "4 CC BY 2.0",
-    "5 CC BY-SA 2.0",
-    "6 CC BY-ND 2.0",
-)
+LICENSE_IDS = sorted(set(yfcc.LICENSE_IDS.values()))  # the Creative Commons licences of the dump
 WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
 
 
@@ -41,9 +35,16 @@ class ImportYfccAlgorithm(ScenicAlgorithm):
         simple("extent", "EXTENT", "Extent", optional=True),
         simple("date", "START", "Start date", optional=True),
         simple("date", "END", "End date (inclusive)", optional=True),
-        enum("DATE_FIELD", "Date field", yfcc.DATE_FIELDS),
+        enum("DATE_FIELD", "Date field", DATE_FIELDS),
         integer("MIN_ACCURACY", "Minimum geotag accuracy (1-16)", 16, minimum=1, maximum=16),
-        enum("LICENSES", "Licences (none selected: all)", LICENSE_NAMES, None, multiple=True, optional=True),
+        enum(
+            "LICENSES",
+            "Licences (none selected: all)",
+            license_choices(LICENSE_IDS),
+            None,
+            multiple=True,
+            optional=True,
+        ),
         simple(
             "folder_out", "IMAGE_FOLDER", "Image folder (optional: download the images)", optional=True, create=False
         ),
@@ -72,9 +73,9 @@ class ImportYfccAlgorithm(ScenicAlgorithm):
             self._bbox(parameters, context),
             as_date(v.start),
             as_date(v.end),
-            yfcc.DATE_FIELDS[v.date_field],
+            DATE_FIELDS[v.date_field],
             v.min_accuracy,
-            {int(LICENSE_NAMES[i].split()[0]) for i in v.licenses} if v.licenses else None,
+            {LICENSE_IDS[i] for i in v.licenses} if v.licenses else None,
         )
         stats = yfcc.YfccStats()
         kept = list(yfcc.read(v.input, wanted, stats, progress(feedback, 0.0, 0.5 if v.image_folder else 1.0)))

@@ -18,7 +18,6 @@ import math
 import os
 import random
 import re
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
@@ -26,6 +25,7 @@ from typing import Dict, List, Optional, Tuple
 from ..errors import SILENT, Cancelled, Progress, UserError
 from ..packages import need
 from ..photos.downloads import RESUME, Fetcher, ImageStore
+from ..photos.journal import Journal
 
 API = "https://commons.wikimedia.org/w/api.php"
 USER_AGENT = "ScenicHeatmap/0.3 (QGIS plugin; https://example.org/scenic-heatmap) python-requests"
@@ -163,46 +163,6 @@ def quarters(tile):
     return [(west, south, mx, my), (mx, south, east, my), (west, my, mx, north), (mx, my, east, north)]
 
 
-class Journal:
-    """Append-only JSON lines in the image folder; a torn last line (a kill) is ignored."""
-
-    def __init__(self, folder: str, fingerprint: str):
-        state = os.path.join(folder, STATE_DIR)
-        os.makedirs(state, exist_ok=True)
-        params = os.path.join(state, "params.json")
-        if os.path.exists(params):
-            with open(params, encoding="utf-8") as fh:
-                if json.load(fh).get("fingerprint") != fingerprint:
-                    raise CommonsError(
-                        "IMAGE_FOLDER holds a harvest with other parameters; use them again to resume, "
-                        "or an empty folder."
-                    )
-        else:
-            with open(params, "w", encoding="utf-8") as fh:
-                json.dump({"fingerprint": fingerprint}, fh)
-        self.path = os.path.join(state, "journal.jsonl")
-        self.entries = []
-        if os.path.exists(self.path):
-            with open(self.path, encoding="utf-8") as fh:
-                for line in fh:
-                    try:
-                        self.entries.append(json.loads(line))
-                    except json.JSONDecodeError:
-                        continue
-        self._fh = open(self.path, "a", encoding="utf-8")
-        self._lock = threading.Lock()
-        if self.entries or os.path.getsize(self.path):
-            self._fh.write("\n")  # a torn line must not glue itself to the next one
-
-    def add(self, **entry):
-        with self._lock:
-            self._fh.write(json.dumps(entry, sort_keys=True) + "\n")
-            self._fh.flush()
-
-    def close(self):
-        self._fh.close()
-
-
 class CommonsHarvester:
     def __init__(
         self, params: CommonsParams, folder: str, endpoint: str = API, progress: Progress = SILENT, backoff=1.0
@@ -216,7 +176,13 @@ class CommonsHarvester:
         self.images = ImageStore(folder)
         self.fetcher = Fetcher(cancelled=progress.cancelled, backoff=backoff)
         self.fetcher.session.headers["User-Agent"] = USER_AGENT
-        self.journal = Journal(folder, params.fingerprint())
+        self.journal = Journal(
+            os.path.join(folder, STATE_DIR),
+            params.fingerprint(),
+            CommonsError(
+                "IMAGE_FOLDER holds a harvest with other parameters; use them again to resume, or an empty folder."
+            ),
+        )
         self.records: Dict[str, dict] = {}
         self.decided, self.done_tiles = set(), set()
         for entry in self.journal.entries:

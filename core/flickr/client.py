@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Optional
 
 from ..errors import Cancelled, UserError
 from ..packages import need
-from ..photos.downloads import read_jpeg
+from ..photos.downloads import RESUME, read_jpeg
 
 REST_URL = "https://api.flickr.com/services/rest/"  # flickrapi.FlickrAPI.REST_URL
 
@@ -37,7 +37,7 @@ _STATUS = re.compile(r"Status code (\d{3})")
 
 class HarvestCancelled(Cancelled):
     def __init__(self):
-        super().__init__("Cancelled. Run again with the same parameters and image folder to resume.")
+        super().__init__(RESUME)
 
 
 class FlickrPermanentError(UserError):

@@ -23,9 +23,11 @@ from typing import Callable, List, Optional, Tuple
 from ..errors import UserError
 from ..packages import need
 from ..photos.downloads import ImageStore
+from ..photos.journal import Journal
 from ..stats.geo import haversine_m
 from .client import ExifPrivate, FlickrClient, FlickrPermanentError, HarvestCancelled, RateLimiter, TransientError
 from .gnss import gnss_from_exif
+from .vocabulary import DATE_FIELDS
 
 PER_PAGE = 250  # Flickr's maximum for geo queries
 RESULT_CAP = 4000  # flickr.photos.search never returns more per query
@@ -57,7 +59,7 @@ class HarvestParams:
             raise FlickrPermanentError(f"The extent {self.bbox} is not a valid WGS 84 bounding box.")
         if self.end < self.start:
             raise FlickrPermanentError("The end date is before the start date.")
-        if self.date_field not in ("upload", "taken"):
+        if self.date_field not in DATE_FIELDS:
             raise FlickrPermanentError("The date field must be 'upload' or 'taken'.")
         if self.block_days <= 0:
             raise FlickrPermanentError("Blocks must be longer than 0 days.")
@@ -132,53 +134,6 @@ def _taken(photo: dict) -> Optional[datetime.datetime]:
         return None
 
 
-class Journal:
-    """Append-only JSON lines; a torn last line (a kill mid-write) is ignored."""
-
-    def __init__(self, folder: str, fingerprint: str):
-        self.dir = os.path.join(folder, STATE_DIR)
-        os.makedirs(self.dir, exist_ok=True)
-        self.path = os.path.join(self.dir, "journal.jsonl")
-        params_path = os.path.join(self.dir, "params.json")
-        if os.path.exists(params_path):
-            with open(params_path) as fh:
-                saved = json.load(fh).get("fingerprint")
-            if saved != fingerprint:
-                raise FlickrPermanentError(
-                    "The image folder holds a harvest with other parameters. Use the same parameters "
-                    "to resume it, or choose an empty folder."
-                )
-        else:
-            with open(params_path, "w") as fh:
-                json.dump({"fingerprint": fingerprint}, fh)
-        self.entries = []
-        if os.path.exists(self.path):
-            with open(self.path) as fh:
-                for line in fh:
-                    try:
-                        self.entries.append(json.loads(line))
-                    except json.JSONDecodeError:
-                        continue  # the torn tail of a killed run
-        self._lock = threading.Lock()
-        torn = False
-        if os.path.getsize(self.path) if os.path.exists(self.path) else 0:
-            with open(self.path, "rb") as fh:
-                fh.seek(-1, os.SEEK_END)
-                torn = fh.read(1) != b"\n"
-        self._fh = open(self.path, "a")
-        if torn:  # a torn line must not glue itself to the next one
-            self._fh.write("\n")
-
-    def add(self, **entry):
-        line = json.dumps(entry, sort_keys=True)
-        with self._lock:
-            self._fh.write(line + "\n")
-            self._fh.flush()
-
-    def close(self):
-        self._fh.close()
-
-
 class Harvester:
     def __init__(
         self,
@@ -203,10 +158,15 @@ class Harvester:
         self.log = log
         self.stats = HarvestStats()
         os.makedirs(folder, exist_ok=True)
-        self.journal = Journal(folder, params.fingerprint())
-        for name in os.listdir(folder):  # half-written downloads of a killed run
-            if _PHOTO_ID.match(name.split(".")[0]) and name.endswith(".jpg.part"):
-                os.remove(os.path.join(folder, name))
+        self.journal = Journal(
+            os.path.join(folder, STATE_DIR),
+            params.fingerprint(),
+            FlickrPermanentError(
+                "The image folder holds a harvest with other parameters. Use the same parameters "
+                "to resume it, or choose an empty folder."
+            ),
+        )
+        self.images.remove_partial(_PHOTO_ID)
         self._replay()
         limiter = RateLimiter(
             max_calls_per_hour,

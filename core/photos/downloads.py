@@ -31,6 +31,12 @@ class ImageStore:
             raise UserError(f"Refused an image name that is not a plain id: {name[:40]!r}.")
         return os.path.join(self.folder, f"{name}.jpg")
 
+    def remove_partial(self, names=SAFE_NAME):
+        """Deletes the .part files a killed run left, for image names that `names` matches."""
+        for entry in os.listdir(self.folder):
+            if entry.endswith(".jpg.part") and names.match(entry.split(".")[0]):
+                os.remove(os.path.join(self.folder, entry))
+
     @staticmethod
     def complete(path: str, position) -> bool:
         """Whole and positioned on disk (then it is not downloaded again)."""
