@@ -51,7 +51,7 @@ class HeatmapUncertaintyAlgorithm(ScenicAlgorithm):
         for name, _, own_unit in RASTERS:
             path = self.parameterAsOutputLayer(parameters, name, context)
             unit = own_unit or request.unit
-            low, high = write_geotiff(path, result.rasters[name], result.grid, inputs.wkt, description=unit)
+            low, high = write_geotiff(path, result.rasters[name], result.grid, inputs.request.wkt, description=unit)
             write_density_style(path, low or 0.0, high or 1.0, values.classes, unit, method=inputs.method)
             results[name] = path
         feedback.pushInfo(f"{values.bootstrap} bootstrap replicates over {result.owners} owners.")

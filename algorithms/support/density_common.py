@@ -93,10 +93,6 @@ class DensityInputs:
         """How the colour classes are made (core/density/classes.py)."""
         return METHODS[getattr(self.values, "classification", 0)]
 
-    @property
-    def wkt(self) -> str:
-        return self.target.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED_GDAL)
-
     @classmethod
     def read(
         cls,

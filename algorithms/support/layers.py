@@ -70,13 +70,19 @@ def numeric_field(algorithm, parameters, name, source, context) -> str:
     return chosen
 
 
+WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
+
+
+def wgs84_centre(source, context) -> QgsPointXY:
+    """The centre of the layer's extent in longitude and latitude; QgsCsException off the Earth."""
+    to_wgs84 = QgsCoordinateTransform(source.sourceCrs(), WGS84, context.transformContext())
+    return to_wgs84.transformBoundingBox(source.sourceExtent()).center()
+
+
 def default_target_crs(source, context) -> QgsCoordinateReferenceSystem:
     """The UTM zone of the centre of the points' extent."""
-    to_wgs84 = QgsCoordinateTransform(
-        source.sourceCrs(), QgsCoordinateReferenceSystem("EPSG:4326"), context.transformContext()
-    )
     try:
-        centre = to_wgs84.transformBoundingBox(source.sourceExtent()).center()
+        centre = wgs84_centre(source, context)
         return QgsCoordinateReferenceSystem(f"EPSG:{utm_epsg(centre.x(), centre.y())}")
     except (QgsCsException, ValueError):
         raise QgsProcessingException(
@@ -90,13 +96,8 @@ def ground_scale(source, target, context) -> float:
     """Target-CRS units per metre on the ground at the points' centre (north-south, 1 km)."""
     from ...core.stats.geo import haversine_m
 
-    wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
-    centre = (
-        QgsCoordinateTransform(source.sourceCrs(), wgs84, context.transformContext())
-        .transformBoundingBox(source.sourceExtent())
-        .center()
-    )
-    to_target = QgsCoordinateTransform(wgs84, target, context.transformContext())
+    centre = wgs84_centre(source, context)
+    to_target = QgsCoordinateTransform(WGS84, target, context.transformContext())
     south = to_target.transform(QgsPointXY(centre.x(), centre.y() - 0.0045))
     north = to_target.transform(QgsPointXY(centre.x(), centre.y() + 0.0045))
     ground = haversine_m(centre.y() - 0.0045, centre.x(), centre.y() + 0.0045, centre.x())
@@ -216,10 +217,9 @@ def check_on_earth(crs, extent, name: str, what: str, context):
             f"{name}: the {what} has no CRS, so its positions cannot be related to the prices. Set its CRS "
             "(Layer Properties > Source) and run again."
         )
-    wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
-    to_wgs84 = QgsCoordinateTransform(crs, wgs84, context.transformContext())
+    to_wgs84 = QgsCoordinateTransform(crs, WGS84, context.transformContext())
     # a local grid (engineering CRS) has no transform: QGIS passes its coordinates through unchanged
-    related = crs == wgs84 or (to_wgs84.isValid() and not to_wgs84.isShortCircuited())
+    related = crs == WGS84 or (to_wgs84.isValid() and not to_wgs84.isShortCircuited())
     try:
         box = to_wgs84.transformBoundingBox(extent)
         placed = (
