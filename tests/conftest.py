@@ -188,16 +188,16 @@ def labelled_photos(tmp_path_factory):
     return root
 
 
-def people_layer(rows):
-    """Memory points from (lon, lat, owner, ISO date taken or None), with the harvest's field names."""
+def people_layer(rows, crs="EPSG:4326"):
+    """Memory points from (x, y, owner, ISO date taken or None), with the harvest's field names."""
     from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsVectorLayer
     from qgis.PyQt.QtCore import QDateTime, Qt
 
-    layer = QgsVectorLayer("Point?crs=EPSG:4326&field=owner:string&field=taken:datetime", "photos", "memory")
+    layer = QgsVectorLayer(f"Point?crs={crs}&field=owner:string&field=taken:datetime", "photos", "memory")
     features = []
-    for lon, lat, owner, taken in rows:
+    for x, y, owner, taken in rows:
         feature = QgsFeature(layer.fields())
-        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(lon, lat)))
+        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(x, y)))
         feature.setAttributes([owner, QDateTime.fromString(taken, Qt.ISODate) if taken else None])
         features.append(feature)
     layer.dataProvider().addFeatures(features)
@@ -280,3 +280,4 @@ def image_server():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}", gets
     server.shutdown()
+    server.server_close()

@@ -11,6 +11,7 @@ its size; malformed lines are counted, never fatal."""
 import bz2
 import datetime
 import io
+import os
 import re
 import urllib.parse
 from dataclasses import dataclass, field
@@ -19,7 +20,6 @@ from typing import IO, Iterator, Optional, Set, Tuple
 from ..errors import SILENT, Progress, UserError
 
 COLUMNS = 25
-DATE_FIELDS = ("upload", "taken")  # as the Flickr harvest numbers them
 # Flickr's licence ids of the Creative Commons licences in the dump, by the licence URL's path
 LICENSE_IDS = {"by-nc-sa": 1, "by-nc": 2, "by-nc-nd": 3, "by": 4, "by-sa": 5, "by-nd": 6}
 _LICENSE = re.compile(r"creativecommons\.org/licenses/([a-z-]+)/")
@@ -124,15 +124,13 @@ def parse(line: str) -> dict:
 
 def read(path: str, wanted: YfccFilter, stats: YfccStats, progress: Progress = SILENT) -> Iterator[dict]:
     """The kept photos, as a stream; stats counts what went and why. Progress is bytes read."""
-    import os
-
     try:
         total = os.path.getsize(path)
         stream, raw = open_stream(path)
     except OSError as exc:
         raise YfccError(f"INPUT: cannot read {path} ({exc.strerror or exc}).") from None
-    with stream, raw:
-        for raw_line in io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="\n"):
+    with raw, io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="\n") as text:
+        for raw_line in text:
             stats.lines += 1
             if stats.lines % 20000 == 0:
                 stats.bytes_read = raw.tell()
