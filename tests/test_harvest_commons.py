@@ -20,30 +20,20 @@ def commons():
 
 
 def test_harvest_writes_camera_positioned_photos_and_their_images(run_alg, commons, tmp_path):
-    result = run_alg(
-        "scenicheatmap:harvestcommons",
-        {
-            "EXTENT": "16.30,16.42,48.17,48.25 [EPSG:4326]",
-            "IMAGE_FOLDER": str(tmp_path / "images"),
-            "API_ENDPOINT": commons.endpoint,
-            "OUTPUT": str(tmp_path / "commons.gpkg"),
-        },
-    )
+    parameters = {
+        "EXTENT": "16.30,16.42,48.17,48.25 [EPSG:4326]",
+        "IMAGE_FOLDER": str(tmp_path / "images"),
+        "API_ENDPOINT": commons.endpoint,
+        "OUTPUT": str(tmp_path / "commons.gpkg"),
+    }
+    result = run_alg("scenicheatmap:harvestcommons", parameters)
     layer = QgsVectorLayer(result["OUTPUT"], "commons")
     assert result["PHOTOS"] == layer.featureCount() == 28 and result["NO_CAMERA_POSITION"] == 1
     assert result["DEAD_LINKS"] == 1 and result["DOWNLOADS"] == 28
     feature = next(layer.getFeatures())
     assert feature["position_source"].startswith("camera") and feature["image_path"].startswith(str(tmp_path))
     assert len(list((tmp_path / "images").glob("*.jpg"))) == 28 and not (tmp_path / "etc").exists()
-    again = run_alg(
-        "scenicheatmap:harvestcommons",
-        {
-            "EXTENT": "16.30,16.42,48.17,48.25 [EPSG:4326]",
-            "IMAGE_FOLDER": str(tmp_path / "images"),
-            "API_ENDPOINT": commons.endpoint,
-            "OUTPUT": str(tmp_path / "again.gpkg"),
-        },
-    )
+    again = run_alg("scenicheatmap:harvestcommons", dict(parameters, OUTPUT=str(tmp_path / "again.gpkg")))
     assert again["PHOTOS"] == 28 and again["DOWNLOADS"] == 0  # resumed: all tiles done, nothing fetched
 
 

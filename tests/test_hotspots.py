@@ -2,13 +2,13 @@
 
 import numpy as np
 import pytest
+from conftest import people_layer
 from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsVectorLayer
 
 
 def photos(crs="EPSG:31256", planted=True, seed=4, lone_owner_cluster=False):
     """Complete spatial randomness over 4 x 4 km, many owners, with a planted cluster of 150 photos
     by 30 owners at (1000, 1000); optionally 150 photos of one owner at (3000, 3000)."""
-    layer = QgsVectorLayer(f"Point?crs={crs}&field=owner:string&field=taken:string", "photos", "memory")
     rng = np.random.default_rng(seed)
     rows = [(rng.uniform(0, 4000), rng.uniform(0, 4000), f"o{rng.integers(200)}") for _ in range(800)]
     if lone_owner_cluster:  # nobody else near the holiday maker
@@ -17,14 +17,7 @@ def photos(crs="EPSG:31256", planted=True, seed=4, lone_owner_cluster=False):
         rows += [(1000 + rng.normal(0, 80), 1000 + rng.normal(0, 80), f"p{i % 30}") for i in range(150)]
     if lone_owner_cluster:
         rows += [(3000 + rng.normal(0, 60), 3000 + rng.normal(0, 60), "holiday") for _ in range(150)]
-    features = []
-    for x, y, owner in rows:
-        feature = QgsFeature(layer.fields())
-        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(x, y)))
-        feature.setAttributes([owner, "2019-06-01T10:00:00"])
-        features.append(feature)
-    layer.dataProvider().addFeatures(features)
-    return layer
+    return people_layer([(x, y, owner, "2019-06-01T10:00:00") for x, y, owner in rows], crs=crs)
 
 
 def cells_at(layer, x, y):
@@ -125,7 +118,6 @@ def test_through_qgis_process(qgis_process, tmp_path):
 def test_tourist_share_is_hot_where_tourists_gather(run_alg):
     """Locals (photos over a year) everywhere, day visitors clustered at (1000, 1000): the tourist share of
     photo-user-days is hot there, though the plain count is not higher than elsewhere."""
-    layer = QgsVectorLayer("Point?crs=EPSG:31256&field=owner:string&field=taken:string", "p", "memory")
     rng = np.random.default_rng(11)
     rows = []
     for i in range(1200):  # 60 locals, photos on many days of 2019
@@ -139,13 +131,7 @@ def test_tourist_share_is_hot_where_tourists_gather(run_alg):
         )
     for i in range(120):  # 120 visitors, one day each, around (1000, 1000)
         rows.append((1000 + rng.normal(0, 90), 1000 + rng.normal(0, 90), f"visitor{i}", "2019-07-01T10:00:00"))
-    features = []
-    for x, y, owner, taken in rows:
-        feature = QgsFeature(layer.fields())
-        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(x, y)))
-        feature.setAttributes([owner, taken])
-        features.append(feature)
-    layer.dataProvider().addFeatures(features)
+    layer = people_layer(rows, crs="EPSG:31256")
     result = run(run_alg, layer, WEIGHTING=1, AUDIENCE=3, LOCAL_DAYS=30, MIN_OWNERS=0, MAX_OWNER_SHARE=0)
     centre = cells_at(result["OUTPUT"], 1000, 1000)
     assert centre[0]["class"] in ("hot 99", "hot 95")
@@ -159,7 +145,6 @@ def test_tourist_share_is_hot_where_tourists_gather(run_alg):
 def test_tourist_share_with_the_share_of_days_inside_the_clip(run_alg):
     """Residents photograph mostly inside the clip square (0..4000 m), visitors mostly elsewhere and one
     day at (1000, 1000): by the share rule the visitors are tourists, and their spot is hot."""
-    layer = QgsVectorLayer("Point?crs=EPSG:31256&field=owner:string&field=taken:string", "p", "memory")
     clip = QgsVectorLayer("Polygon?crs=EPSG:31256", "clip", "memory")
     square = QgsFeature()
     square.setGeometry(QgsGeometry.fromWkt("POLYGON((0 0,4000 0,4000 4000,0 4000,0 0))"))
@@ -172,13 +157,7 @@ def test_tourist_share_with_the_share_of_days_inside_the_clip(run_alg):
     for i in range(120):
         rows.append((1000 + rng.normal(0, 90), 1000 + rng.normal(0, 90), f"vis{i}", "2019-07-01T10:00:00"))
         rows += [(20000 + rng.uniform(0, 500), 20000, f"vis{i}", f"2019-0{1 + d}-05T10:00:00") for d in range(3)]
-    features = []
-    for x, y, owner, taken in rows:
-        feature = QgsFeature(layer.fields())
-        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(x, y)))
-        feature.setAttributes([owner, taken])
-        features.append(feature)
-    layer.dataProvider().addFeatures(features)
+    layer = people_layer(rows, crs="EPSG:31256")
     result = run(
         run_alg,
         layer,

@@ -3,6 +3,7 @@ messages that name the real cause, through processing.run."""
 
 import numpy as np
 import pytest
+from conftest import people_layer
 from osgeo import gdal
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -20,19 +21,11 @@ BURST = (2500.0, 2500.0)
 def crowd_and_burst(burst=True, seed=7):
     """1,500 photos of 1,500 people at random over 6 x 6 km, and one person's 400 photos within 60 m."""
     rng = np.random.default_rng(seed)
-    layer = QgsVectorLayer("Point?crs=EPSG:31256&field=owner:string&field=taken:string", "photos", "memory")
     rows = [(rng.uniform(0, 6000), rng.uniform(0, 6000), f"person{i}") for i in range(1500)]
     if burst:
         angle, distance = rng.uniform(0, 2 * np.pi, 400), 60 * np.sqrt(rng.uniform(0, 1, 400))
         rows += [(BURST[0] + d * np.cos(a), BURST[1] + d * np.sin(a), "burst") for a, d in zip(angle, distance)]
-    features = []
-    for x, y, owner in rows:
-        feature = QgsFeature(layer.fields())
-        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(x, y)))
-        feature.setAttributes([owner, "2019-06-01T10:00:00"])
-        features.append(feature)
-    layer.dataProvider().addFeatures(features)
-    return layer
+    return people_layer([(x, y, owner, "2019-06-01T10:00:00") for x, y, owner in rows], crs="EPSG:31256")
 
 
 def hot_near_burst(layer, reach=500.0):

@@ -17,21 +17,18 @@ def fake(fake_flickr):
     return fake_flickr(make_photos(60, VIENNA, START, END, seed=4), image_scale=0.1)
 
 
-def model_parameters(fake, folder, districts_path):
+def after_the_photos(folder, districts_path):
+    """The parameters both models share: classify -> districts -> heat map, outputs in folder."""
     west, south, east, north = VIENNA
     return {
         "EXTENT": f"{west},{east},{south},{north} [EPSG:4326]",
-        "START": START.isoformat(),
-        "END": END.isoformat(),
-        "API_ENDPOINT": fake.rest_url,
-        "THRESHOLD": 0.0,  # the fake's images are plain
+        "THRESHOLD": 0.0,  # the served images are plain
         "DISTRICTS": str(districts_path),
         "DISTRICT_ID": "DISTRICT_CODE",
         "RADIUS": 1000,
         "PIXEL_SIZE": 50,
         "WEIGHTING": 1,
         "harvest:Photo folder": str(folder / "images"),
-        "harvest:Harvested photos": str(folder / "harvest.gpkg"),
         "classify:Classified photos": str(folder / "classified.gpkg"),
         "classify:Valid photos": str(folder / "valid.gpkg"),
         "districts:Valid photos in districts": str(folder / "clipped.gpkg"),
@@ -39,6 +36,16 @@ def model_parameters(fake, folder, districts_path):
         "districts:District summary": str(folder / "summary.csv"),
         "heatmap:Heat map": str(folder / "heat.tif"),
     }
+
+
+def model_parameters(fake, folder, districts_path):
+    return dict(
+        after_the_photos(folder, districts_path),
+        START=START.isoformat(),
+        END=END.isoformat(),
+        API_ENDPOINT=fake.rest_url,
+        **{"harvest:Harvested photos": str(folder / "harvest.gpkg")},
+    )
 
 
 def check_outputs(folder, fake):
@@ -138,29 +145,15 @@ def test_the_keyless_model_runs_from_a_yfcc100m_file(run_alg, tmp_path, district
         for i in range(40)
     ]
     (tmp_path / "yfcc100m_dataset").write_text("\n".join(lines) + "\n")
-    west, south, east, north = VIENNA
     run_alg(
         "scenicheatmap:workflow_yfcc",
-        {
-            "YFCC_FILE": str(tmp_path / "yfcc100m_dataset"),
-            "EXTENT": f"{west},{east},{south},{north} [EPSG:4326]",
-            "START": "2016-01-01",  # the rows are taken in 2016
-            "END": "2016-12-31",
-            "THRESHOLD": 0.0,  # the served images are plain
-            "DISTRICTS": str(districts_path),
-            "DISTRICT_ID": "DISTRICT_CODE",
-            "RADIUS": 1000,
-            "PIXEL_SIZE": 50,
-            "WEIGHTING": 1,
-            "harvest:Photo folder": str(tmp_path / "images"),
-            "harvest:Imported photos": str(tmp_path / "imported.gpkg"),
-            "classify:Classified photos": str(tmp_path / "classified.gpkg"),
-            "classify:Valid photos": str(tmp_path / "valid.gpkg"),
-            "districts:Valid photos in districts": str(tmp_path / "clipped.gpkg"),
-            "districts:Districts with counts": str(tmp_path / "districts.gpkg"),
-            "districts:District summary": str(tmp_path / "summary.csv"),
-            "heatmap:Heat map": str(tmp_path / "heat.tif"),
-        },
+        dict(
+            after_the_photos(tmp_path, districts_path),
+            YFCC_FILE=str(tmp_path / "yfcc100m_dataset"),
+            START="2016-01-01",  # the rows are taken in 2016
+            END="2016-12-31",
+            **{"harvest:Imported photos": str(tmp_path / "imported.gpkg")},
+        ),
     )
     assert QgsVectorLayer(str(tmp_path / "valid.gpkg"), "v").featureCount() == 40
     assert len(list((tmp_path / "images").glob("*.jpg"))) == 40 and sum(gets.values()) == 40
