@@ -4,7 +4,7 @@ VENV := .venv
 PYSAL_VENV := .venv-pysal
 PY := $(VENV)/bin/python
 QGIS_PROCESS := /usr/bin/qgis_process.bin
-APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal
+APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export QT_QPA_PLATFORM := offscreen
 export PYTHONDONTWRITEBYTECODE := 1
@@ -19,10 +19,11 @@ $(PYSAL_VENV)/.installed:
 	python3 -m venv $(PYSAL_VENV) && $(PYSAL_VENV)/bin/pip install --disable-pip-version-check -q esda==2.9.0 libpysal==4.14.1
 	touch $@
 
-# Debian's QGIS 3.22 for the system Python; skipped when it is already there.
+# Debian's QGIS 3.22 for the system Python, and the browser the web-map tests drive; skipped when
+# they are already there.
 qgis:
-	@if [ -x $(QGIS_PROCESS) ] && /usr/bin/python3 -c 'import qgis.core, osgeo.gdal' 2>/dev/null; then \
-		echo "QGIS is installed."; \
+	@if [ -x $(QGIS_PROCESS) ] && [ -x /usr/bin/chromedriver ] && /usr/bin/python3 -c 'import qgis.core, osgeo.gdal' 2>/dev/null; then \
+		echo "QGIS and chromium are installed."; \
 	else \
 		$(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $(APT_PACKAGES); \
 	fi

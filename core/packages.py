@@ -30,6 +30,9 @@ PIP_NAMES = {
     "statsmodels": "statsmodels",
     "spreg": "spreg",
     "libpysal": "libpysal",
+    # Leaflet and its marker clusters as Python packages (one namespace, "xstatic", for both)
+    "xstatic.pkg.leaflet": "xstatic-leaflet",
+    "xstatic.pkg.leaflet_markercluster": "xstatic-leaflet-markercluster",
 }
 # What a user can install on its own: (what it enables, import names, installed size in MB measured
 # in a fresh venv on Linux x86-64, with each package's own dependencies such as keras, llvmlite, dask)
@@ -45,6 +48,7 @@ FEATURES = {
     "price model": ("Photo variable in a hedonic price model", ("statsmodels", "spreg", "libpysal", "pandas"), 160),
     "cluster": ("SCHEDULER: heat maps and classification on a Dask cluster", ("distributed",), 25),
     "speed": ("faster heat maps (numba)", ("numba",), 210),
+    "web map": ("Web map of the results (Leaflet)", ("xstatic.pkg.leaflet", "xstatic.pkg.leaflet_markercluster"), 4),
 }
 # packages QGIS's own Python bindings are built against: a second copy must keep the major version
 KEEP_VERSIONS = ("numpy",)
@@ -58,13 +62,15 @@ class MissingPackages(ImportError):  # noqa: N818 - an ImportError, named for wh
 
 
 def pip_name(import_name: str) -> str:
-    return PIP_NAMES.get(import_name.split(".")[0], import_name.split(".")[0])
+    top = import_name.split(".")[0]
+    return PIP_NAMES.get(import_name, PIP_NAMES.get(top, top))
 
 
 def is_available(import_name: str) -> bool:
     """True when the top-level package can be imported; nothing is imported (TensorFlow must not
     load inside QGIS)."""
-    top = import_name.split(".")[0]
+    # a namespace's sub-package (xstatic.pkg.leaflet) is looked up whole: its parent proves nothing
+    top = import_name if import_name in PIP_NAMES else import_name.split(".")[0]
     if top in sys.modules:
         return sys.modules[top] is not None
     try:

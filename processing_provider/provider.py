@@ -22,6 +22,7 @@ from ..algorithms.support.cluster import register_setting, unregister_setting
 from ..algorithms.support.parameter_help import help_for
 from ..algorithms.train_classifier import TrainClassifierAlgorithm
 from ..algorithms.validate_prices import ValidatePricesAlgorithm
+from ..algorithms.web_map import WebMapAlgorithm
 
 RESOURCES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources")
 ICON = os.path.join(RESOURCES, "icon.svg")
@@ -82,6 +83,7 @@ class ScenicHeatmapProvider(QgsProcessingProvider):
             CheckWorkflowAlgorithm(),
             HotspotsAlgorithm(),
             HeatmapUncertaintyAlgorithm(),
+            WebMapAlgorithm(),
         ):
             self.addAlgorithm(algorithm)
         for name in sorted(os.listdir(MODELS)) if os.path.isdir(MODELS) else []:

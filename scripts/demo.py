@@ -355,6 +355,26 @@ def main(out: pathlib.Path):
         },
     )
     print(f"heatmapseries: {series['PERIODS']} seasons in {series['OUTPUT_FOLDER']}")
+    spots = processing.run(
+        "scenicheatmap:hotspots",
+        {"POINTS": stats["CLIPPED"], "CELL": 300, "PERMUTATIONS": 199, "OUTPUT": str(out / "hotspots.gpkg")},
+    )
+    print(f"hotspots: {spots['HOT']} hot and {spots['COLD']} cold of {spots['CELLS']} cells")
+    web = processing.run(
+        "scenicheatmap:webmap",
+        {
+            "HEATMAPS": [maps["heatmap"]["OUTPUT"], maps["heatmap_photo_user_days"]["OUTPUT"]],
+            "SERIES": series["OUTPUT_FOLDER"],
+            "HOTSPOTS": spots["OUTPUT"],
+            "DISTRICTS": stats["DISTRICTS_OUT"],
+            "DISTRICT_NAME": "name",
+            "PHOTOS": stats["CLIPPED"],  # SAMPLE photos: invented positions, so no one is identified
+            "TITLE": "Scenic Heatmap demo (SAMPLE data)",
+            "ATTRIBUTION": "SAMPLE photos with invented positions; maps: Scenic Heatmap",
+            "OUTPUT": str(out / "webmap.html"),
+        },
+    )
+    print(f"webmap: {web['OUTPUT']}, {web['SIZE_MB']:.1f} MB, {web['LAYERS']} layers, {web['PHOTOS_SHOWN']} photos")
     prices = processing.run(
         "scenicheatmap:validateprices",
         {

@@ -37,6 +37,18 @@ def shared_path(*parts) -> pathlib.Path:
 
 
 @pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """`scripts/demo.py` once for the session: (output folder, its stdout). The demo and the web map's
+    browser tests read the same run."""
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "demo.py"), str(out)], capture_output=True, text=True, timeout=900
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return out, proc.stdout
+
+
+@pytest.fixture(scope="session")
 def exif_dir():
     return shared_path("data", "exif")
 

@@ -2,8 +2,6 @@
 
 import pathlib
 import re
-import subprocess
-import sys
 
 from qgis.core import QgsCoordinateTransform, QgsProject, QgsRasterLayer
 from qgis.PyQt.QtGui import QFontDatabase
@@ -11,14 +9,10 @@ from qgis.PyQt.QtGui import QFontDatabase
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
 
-def test_demo_runs_the_whole_chain(tmp_path):
-    out = tmp_path / "demo"
-    proc = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "demo.py"), str(out)], capture_output=True, text=True, timeout=900
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "import: 400 photos, 2 files rejected" in proc.stdout
-    valid = int(re.search(r"classify: (\d+) of 400 photos valid", proc.stdout).group(1))
+def test_demo_runs_the_whole_chain(demo_run):
+    out, stdout = demo_run
+    assert "import: 400 photos, 2 files rejected" in stdout
+    valid = int(re.search(r"classify: (\d+) of 400 photos valid", stdout).group(1))
     # 315 views of a temple among 85 photos of food, a cat, a portrait and a page of text
     assert 250 <= valid <= 315
     for name in (
@@ -40,14 +34,16 @@ def test_demo_runs_the_whole_chain(tmp_path):
         "scenic_heatmap_demo.qgz",
         "rejected_files.csv",
         "valid_photos.csv",
+        "hotspots.gpkg",
+        "webmap.html",
     ):
         assert (out / name).stat().st_size > 0, name
     table = (out / "district_table.csv").read_text().splitlines()
     assert table[0] == "district,name,images,percent,area_km2,images_per_km2" and len(table) == 10
-    rho = float(re.search(r"validateprices: Spearman rho (-?[\d.]+)", proc.stdout).group(1))
+    rho = float(re.search(r"validateprices: Spearman rho (-?[\d.]+)", stdout).group(1))
     assert rho > 0.2  # the invented prices rise near the hot spots
     report = (out / "report.html").read_text()
-    assert re.search(r"pricemodel: .*; (priced|explained by location|not distinguishable)", proc.stdout)
+    assert re.search(r"pricemodel: .*; (priced|explained by location|not distinguishable)", stdout)
     assert "The ladder" in (out / "price_model_report.html").read_text()
     assert (
         report.count("data:image/png;base64,") == 5

@@ -21,6 +21,7 @@ from qgis.core import (
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterPoint,
     QgsProcessingParameterRasterDestination,
@@ -109,6 +110,9 @@ _BUILDERS = {
         s.name, label, [GEOMETRY[g] for g in s.options], s.default, s.optional
     ),
     "raster": lambda s, label: QgsProcessingParameterRasterLayer(s.name, label, s.default, s.optional),
+    "rasters": lambda s, label: QgsProcessingParameterMultipleLayers(
+        s.name, label, QgsProcessing.TypeRaster, s.default, s.optional
+    ),
     "field": _field,
     "fields": _field,
     "crs": lambda s, label: QgsProcessingParameterCrs(s.name, label, s.default, s.optional),
@@ -153,6 +157,7 @@ _READERS = {
     "bool": lambda a, p, n, c: a.parameterAsBool(p, n, c),
     "source": lambda a, p, n, c: a.parameterAsSource(p, n, c),
     "raster": lambda a, p, n, c: a.parameterAsRasterLayer(p, n, c),
+    "rasters": lambda a, p, n, c: a.parameterAsLayerList(p, n, c),
     "field": lambda a, p, n, c: a.parameterAsString(p, n, c),
     "fields": lambda a, p, n, c: a.parameterAsFields(p, n, c),
     "crs": lambda a, p, n, c: a.parameterAsCrs(p, n, c),
@@ -217,5 +222,5 @@ def file_in(name, label, extension="", folder=False, **more) -> Spec:
 
 
 def simple(kind, name, label, **more) -> Spec:
-    """raster, crs, point, extent, string, date, file, folder, authcfg, raster_out, folder_out."""
+    """raster, rasters, crs, point, extent, string, date, file, folder, authcfg, raster_out, folder_out."""
     return Spec(kind, name, label, **more)

@@ -1,8 +1,6 @@
 """Checking what the classifier did: a contact sheet, and a folder of doubtful photos to label. QGIS-free."""
 
-import base64
 import html
-import io
 import os
 import re
 import shutil
@@ -10,7 +8,7 @@ from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
 from ..files import write_text_atomically
-from ..packages import need
+from ..photos.thumbnails import thumbnail_data
 
 STUDY_CLASSES = ("event", "food", "indoor", "meme", "photo-shoot", "random", "selfie", "stuff", "valid")
 TO_SORT = "to_sort"  # trainclassifier ignores this folder
@@ -29,20 +27,6 @@ def by_doubt(items: Sequence[Reviewed], threshold: float) -> List[Reviewed]:
     """Scored photos, the ones whose score lies nearest the threshold first."""
     scored = [item for item in items if item.score is not None and not item.error]
     return sorted(scored, key=lambda item: (abs(item.score - threshold), item.path))
-
-
-def thumbnail_data(path: str, edge: int = 160) -> str:
-    """A small JPEG as a data: URI, or "" when the photo cannot be read."""
-    try:
-        with need("PIL.Image").open(path) as image:
-            image.draft("RGB", (edge * 2, edge * 2))
-            image = need("PIL.ImageOps").exif_transpose(image).convert("RGB")
-            image.thumbnail((edge, edge))
-            buffer = io.BytesIO()
-            image.save(buffer, "JPEG", quality=80)
-    except Exception:  # Pillow raises many kinds on bad files; the sheet shows a gap instead
-        return ""
-    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def write_contact_sheet(

@@ -29,6 +29,7 @@ class Cells:
     owners: np.ndarray  # distinct owners per cell
     values: np.ndarray  # the weighted value that is tested (photos, user-days or owners)
     shares: Optional[np.ndarray] = None  # the largest owner's share of each cell's value (NaN: empty)
+    point_cells: Optional[np.ndarray] = None  # each point's cell (-1: outside the lattice)
 
     def polygon(self, i: int) -> List[tuple]:
         """The corners of cell i (closed ring)."""
@@ -120,4 +121,4 @@ def aggregate(xs, ys, owners, values, size: float, kind: str = "square", extent:
     pairs = np.unique(np.column_stack([keys[ok], owner_codes]), axis=0)
     owner_counts = np.bincount(pairs[:, 0], minlength=n).astype(float) if len(pairs) else np.zeros(n)
     shares = cell_shares(keys[ok], owner_codes, values[ok], n)
-    return Cells(kind, float(size), centres, counts, owner_counts, summed, shares)
+    return Cells(kind, float(size), centres, counts, owner_counts, summed, shares, keys)
