@@ -50,6 +50,7 @@ bench: setup
 	$(PY) bench/workflow.py
 	$(PY) bench/pricemodel.py
 	$(PY) bench/yfcc.py
+	$(PY) bench/webmap.py
 
 # Only ruff, in a venv of its own: no QGIS, no TensorFlow.
 LINT_VENV := .venv-lint

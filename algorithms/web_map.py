@@ -35,7 +35,7 @@ class WebMapAlgorithm(ScenicAlgorithm):
         simple("string", "TITLE", "Title", default="Where people photograph"),
         simple("string", "ATTRIBUTION", "Data sources (attribution line)", default=ATTRIBUTION, advanced=True),
         enum("BASEMAP", "Background map", BASEMAPS),
-        file_out("OUTPUT", "Web map", "HTML files (*.html)"),
+        file_out("OUTPUT", "Web map", "HTML files (*.html)", optional=True),
     )
     OUTPUTS = {"numbers": ("SIZE_MB", "PHOTOS_SHOWN", "LAYERS")}
     HELP = (
@@ -54,6 +54,9 @@ class WebMapAlgorithm(ScenicAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):
         v = self.read(parameters, context)
+        if not v.output:  # skipped, as the workflow model does unless a file is named
+            feedback.pushInfo("No web map was asked for (OUTPUT skipped); nothing written.")
+            return {"OUTPUT": None, "SIZE_MB": 0, "PHOTOS_SHOWN": 0, "LAYERS": 0}
         page.check_output(v.output)
         if not (v.heatmaps or v.series or v.hotspots or v.districts or v.photos):
             raise page.WebMapError(

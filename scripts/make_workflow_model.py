@@ -245,7 +245,23 @@ def build(source_kind: str = "flickr"):
         {"OUTPUT": "Heat map"},
         1200,
     )
+    # optional: no web map unless the user names a file (the step then writes nothing)
+    child(
+        "webmap",
+        "scenicheatmap:webmap",
+        "Web map for people without QGIS",
+        {
+            "HEATMAPS": output_of("heatmap", "OUTPUT"),
+            "DISTRICTS": output_of("districts", "DISTRICTS_OUT"),
+            "BASEMAP": static(0),
+        },
+        {"OUTPUT": "Web map"},
+        1450,
+    )
     model.updateDestinationParameters()
+    for definition in model.destinationParameterDefinitions():
+        if definition.name().startswith("webmap:"):
+            definition.setCreateByDefault(False)
     return model
 
 

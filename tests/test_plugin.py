@@ -44,6 +44,7 @@ def test_init_processing_registers_without_iface(processing_provider):
         "scenicheatmap:pricemodel",
         "scenicheatmap:trainclassifier",
         "scenicheatmap:validateprices",
+        "scenicheatmap:webmap",
         "scenicheatmap:workflow",
         "scenicheatmap:workflow_yfcc",
     ]
@@ -170,11 +171,13 @@ def test_plugin_loads_without_optional_packages(tmp_path):
     lines = [line for line in child.stdout.splitlines() if line.startswith("RESULT ")]
     assert lines, child.stdout + child.stderr
     seen = json.loads(lines[-1][7:])
-    assert len(seen["algorithms"]) == 16 and "scenicheatmap:importphotos" in seen["algorithms"]
+    assert len(seen["algorithms"]) == 17 and "scenicheatmap:importphotos" in seen["algorithms"]
     assert seen["loaded"] == []
     assert seen["heatmap_max"] > 0
     assert "exifread" in seen["importphotos"] and "pip install --target" in seen["importphotos"]
     assert "Traceback" not in seen["importphotos"]
+    web = seen["webmap"]  # before any work, and nothing written
+    assert "xstatic-leaflet" in web and "pip install --target" in web and "written" not in web
     bar = seen["bar"]  # names the algorithms that cannot run yet, and only those
     assert "Import geotagged photos" in bar and "Classify photos" in bar and "need packages" in bar
     assert "heat map" not in bar.lower()

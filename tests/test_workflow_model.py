@@ -77,6 +77,7 @@ def test_the_provider_lists_the_model_with_its_parameters(processing_provider):
         "PIXEL_SIZE",
         "WEIGHTING",
         "heatmap:Heat map",
+        "webmap:Web map",
     } <= names
     assert all(child.algorithm() is not None for child in model.childAlgorithms().values())
 
@@ -86,6 +87,7 @@ def test_model_runs_the_whole_chain(run_alg, fake, tmp_path, districts_path, mon
     monkeypatch.setenv("SCENIC_HEATMAP_FLICKR_SECRET", SECRET)
     run_alg("scenicheatmap:workflow", model_parameters(fake, tmp_path, districts_path))
     check_outputs(tmp_path, fake)
+    assert not list(tmp_path.rglob("*.html"))  # the web map is optional, and off unless named
 
 
 def test_model_runs_through_qgis_process(qgis_process, qgis_process_env, fake, tmp_path, districts_path):
@@ -152,9 +154,16 @@ def test_the_keyless_model_runs_from_a_yfcc100m_file(run_alg, tmp_path, district
             YFCC_FILE=str(tmp_path / "yfcc100m_dataset"),
             START="2016-01-01",  # the rows are taken in 2016
             END="2016-12-31",
-            **{"harvest:Imported photos": str(tmp_path / "imported.gpkg")},
+            **{
+                "harvest:Imported photos": str(tmp_path / "imported.gpkg"),
+                "webmap:Web map": str(tmp_path / "web.html"),
+            },
         ),
     )
     assert QgsVectorLayer(str(tmp_path / "valid.gpkg"), "v").featureCount() == 40
     assert len(list((tmp_path / "images").glob("*.jpg"))) == 40 and sum(gets.values()) == 40
     assert QgsRasterLayer(str(tmp_path / "heat.tif"), "heat").isValid()
+    from web_map_pages import page_data
+
+    web = page_data(tmp_path / "web.html")  # the optional web map, named here: the heat map and the districts
+    assert [o["name"] for o in web["overlays"]] == ["heat"] and web["vectors"][0]["name"] == "Districts"

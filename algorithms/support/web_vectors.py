@@ -71,8 +71,10 @@ def hotspots(source, context, feedback, renderer) -> page.Features:
 def districts(source, name_field: str, context, feedback) -> page.Features:
     """Districts as a choropleth of photos per km², with name, photos, per km² and share."""
     check_layer(source, "DISTRICTS", "polygon", DISTRICT_FIELDS, "scenicheatmap:districtstats")
-    if not name_field:
+    if not name_field:  # 'name', else 'district', else the first text field
+        texts = [f.name() for f in source.fields() if f.type() == QVariant.String]
         name_field = next((f for f in ("name", "district") if source.fields().lookupField(f) >= 0), "")
+        name_field = name_field or (texts[0] if texts else "")
     rows, shapes = [], []
     for feature, geometry in features_in_wgs84(source, context, feedback):
         density = feature["images_per_km2"]
