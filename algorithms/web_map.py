@@ -57,15 +57,9 @@ class WebMapAlgorithm(ScenicAlgorithm):
         if not v.output:  # skipped, as the workflow model does unless a file is named
             feedback.pushInfo("No web map was asked for (OUTPUT skipped); nothing written.")
             return {"OUTPUT": None, "SIZE_MB": 0, "PHOTOS_SHOWN": 0, "LAYERS": 0}
-        page.check_output(v.output)
-        if not (v.heatmaps or v.series or v.hotspots or v.districts or v.photos):
-            raise page.WebMapError(
-                "Choose at least one layer: heat maps, a series folder, hot spots, districts or photos."
-            )
+        self._check(v)
         bar = progress(feedback)
         webmap = page.WebMap(v.title or "Web map", v.attribution, basemap=v.basemap == 0)
-        for layer in v.heatmaps:  # checked first: a raster without a CRS stops the run before any work
-            web_layers.check_raster(layer, "HEATMAPS")
         for i, layer in enumerate(v.heatmaps):
             bar.report(0.4 * i / len(v.heatmaps), f"Heat map {layer.name()}")
             image, note = web_layers.raster_image(layer, v.max_pixels, "HEATMAPS")
@@ -93,6 +87,29 @@ class WebMapAlgorithm(ScenicAlgorithm):
         size = page.write(v.output, webmap, bar.part(0.9, 1.0))
         feedback.pushInfo(f"Wrote {v.output}: {page.size_text(size)}, layers: {', '.join(webmap.layer_names())}.")
         return {"OUTPUT": v.output, "SIZE_MB": size / 1e6, "PHOTOS_SHOWN": shown, "LAYERS": len(webmap.layer_names())}
+
+    @staticmethod
+    def _check(v):
+        """Every input, in seconds, before any work: the output's name, at least one layer, CRSs,
+        geometries and the fields each step writes."""
+        page.check_output(v.output)
+        if not (v.heatmaps or v.series or v.hotspots or v.districts or v.photos):
+            raise page.WebMapError(
+                "Choose at least one layer: heat maps, a series folder, hot spots, districts or photos."
+            )
+        for layer in v.heatmaps:
+            web_layers.check_raster(layer, "HEATMAPS")
+        if v.series:
+            web_layers.series_layers(v.series)
+        if v.hotspots:
+            web_vectors.check_layer(
+                v.hotspots, "HOTSPOTS", "polygon", web_vectors.HOTSPOT_FIELDS, "scenicheatmap:hotspots"
+            )
+        if v.districts:
+            fields = web_vectors.DISTRICT_FIELDS
+            web_vectors.check_layer(v.districts, "DISTRICTS", "polygon", fields, "scenicheatmap:districtstats")
+        if v.photos:
+            web_vectors.check_photos(v.photos, v)
 
     @staticmethod
     def _series(v, feedback):

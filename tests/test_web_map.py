@@ -213,3 +213,34 @@ def test_hostile_names_arrive_as_text(run_alg, demo_run, tmp_path):
         text = fh.read()
     assert "<b>map" not in text
     assert page_data(result["OUTPUT"])["overlays"][0]["name"] == 'heat<b>map<i> "x" & y'
+
+
+def test_cancel_during_the_thumbnails_writes_nothing(run_alg, demo_run, tmp_path):
+    out, _ = demo_run
+
+    class CancelAtThumbnails(QgsProcessingFeedback):
+        def setProgressText(self, text):  # noqa: N802 - QGIS's name
+            super().setProgressText(text)
+            if text == "Thumbnails":
+                self.cancel()
+
+    target = tmp_path / "map.html"
+    with pytest.raises(QgsProcessingException, match="Cancelled"):
+        run_alg(
+            "scenicheatmap:webmap",
+            {"PHOTOS": str(out / "photos_in_districts.gpkg"), "OUTPUT": str(target)},
+            feedback=CancelAtThumbnails(),
+        )
+    assert not target.exists() and not os.path.exists(str(target) + ".part")
+
+
+def test_the_web_map_runs_through_qgis_process(qgis_process, demo_run, tmp_path):
+    out, _ = demo_run
+    target = tmp_path / "map.html"
+    rc, result, log = qgis_process(
+        "scenicheatmap:webmap",
+        {"HEATMAPS": str(out / "heatmap.tif"), "HOTSPOTS": str(out / "hotspots.gpkg"), "OUTPUT": str(target)},
+    )
+    assert rc == 0, log[-3000:]
+    assert result["results"]["LAYERS"] == 2 and target.stat().st_size > 100_000
+    assert [v["name"] for v in page_data(target)["vectors"]] == ["Hot spots (Gi*)"]

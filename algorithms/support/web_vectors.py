@@ -92,18 +92,23 @@ def districts(source, name_field: str, context, feedback) -> page.Features:
     return page.Features("Districts", "polygons", items, legend)
 
 
-def photos(source, settings, context, feedback, progress):
-    """(page.Features, Shown): the photos that pass the owner floor and the dominance rule, at most
-    settings.max_photos, each with an embedded thumbnail (at most 320 px)."""
+def check_photos(source, settings):
+    """Points with a CRS, and the owner field whenever a privacy rule is on."""
     check_layer(source, "PHOTOS", "point")
-    names = source.fields().names()
-    path_field = next((f for f in PATH_FIELDS if f in names), "")
     needs_owner = settings.min_owners > 0 or settings.max_owner_share > 0
-    if needs_owner and "owner" not in names:
+    if needs_owner and source.fields().lookupField("owner") < 0:
         raise QgsProcessingException(
             "PHOTOS: the layer has no 'owner' field, so the privacy floor cannot be kept. Use harvested or "
             "imported photos, or set MIN_OWNERS to 0 and MAX_OWNER_SHARE to 0 (every position then shows)."
         )
+
+
+def photos(source, settings, context, feedback, progress):
+    """(page.Features, Shown): the photos that pass the owner floor and the dominance rule, at most
+    settings.max_photos, each with an embedded thumbnail (at most 320 px)."""
+    check_photos(source, settings)
+    names = source.fields().names()
+    path_field = next((f for f in PATH_FIELDS if f in names), "")
     target = default_target_crs(source, context)
     to_metres = QgsCoordinateTransform(WGS84, target, context.transformContext())
     rows, xs, ys, owners = [], [], [], []
