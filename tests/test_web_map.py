@@ -244,3 +244,16 @@ def test_the_web_map_runs_through_qgis_process(qgis_process, demo_run, tmp_path)
     assert rc == 0, log[-3000:]
     assert result["results"]["LAYERS"] == 2 and target.stat().st_size > 100_000
     assert [v["name"] for v in page_data(target)["vectors"]] == ["Hot spots (Gi*)"]
+
+
+def test_a_raster_without_its_style_gets_the_plugins_ylorrd_classes(run_alg, demo_run, tmp_path):
+    from qgis.core import QgsStyle
+
+    out, _ = demo_run
+    bare = tmp_path / "bare.tif"
+    shutil.copy(out / "heatmap.tif", bare)  # no .qml beside it: QGIS would draw it grey
+    result, _ = web_map(run_alg, tmp_path / "map.html", HEATMAPS=[str(bare)])
+    legend = page_data(result["OUTPUT"])["overlays"][0]["legend"]
+    ramp = QgsStyle.defaultStyle().colorRamp("YlOrRd")
+    assert len(legend["items"]) == 5
+    assert legend["items"][0][0] == ramp.color(0).name() and legend["items"][-1][0] == ramp.color(1).name()

@@ -28,7 +28,7 @@ from .styling import apply_density_style, style_path
 WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
 MERCATOR = QgsCoordinateReferenceSystem("EPSG:3857")
 SERIES_FILE = "heatmap_series.qlr"
-OWN_RENDERERS = ("singlebandpseudocolor", "paletted", "singlebandgray", "multibandcolor")
+OWN_RENDERERS = ("singlebandpseudocolor", "paletted")  # a style someone chose; grey is only the default
 
 
 def css(qcolor, opacity: float = 1.0) -> str:
@@ -76,12 +76,12 @@ def raster_image(layer, max_pixels: int, name: str, period: str = ""):
     from osgeo import gdal
 
     check_raster(layer, name)
-    band = gdal.Open(layer.source())
-    if band is None:
+    dataset = gdal.Open(layer.source())
+    if dataset is None:
         raise QgsProcessingException(f"{name}: GDAL cannot open {layer.source()}.")
-    nodata = band.GetRasterBand(1).GetNoDataValue()
-    unit = band.GetRasterBand(1).GetDescription()  # the density algorithms write their unit here
-    band = None
+    nodata = dataset.GetRasterBand(1).GetNoDataValue()
+    unit = dataset.GetRasterBand(1).GetDescription()  # the density algorithms write their unit here
+    dataset = None
     with tempfile.TemporaryDirectory(prefix="scenic_web_") as tmp:
         common = {"srcSRS": layer.crs().toWkt(), "dstSRS": "EPSG:3857", "resampleAlg": "near"}
         common["dstNodata"] = nodata if nodata is not None else -3.4e38
