@@ -38,6 +38,7 @@ def test_installs_into_the_target_and_the_package_imports(tmp_path, qgis_app):
 
     assert scenictinypkg.VALUE == 7 and scenictinypkg.__file__.startswith(str(target))
     sys.path.remove(str(target))
+    del sys.modules["scenictinypkg"]  # later tests count it as not installed
 
 
 def test_cancel_kills_pip_and_says_so(tmp_path, qgis_app, monkeypatch):
