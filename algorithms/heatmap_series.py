@@ -102,7 +102,7 @@ class HeatmapSeriesAlgorithm(ScenicAlgorithm):
             feedback.pushInfo(note)
         low, high = series.vmin or 0.0, series.vmax or 1.0  # an empty series: the log said why; no MIN or MAX
         layers = self._style(series, low, high, inputs.values.classes, request, context, inputs.method)
-        qlr = os.path.join(folder, "heatmap_series.qlr")
+        qlr = os.path.join(folder, pipeline.SERIES_DEFINITION)
         self._write_layer_definition(layers, qlr, f"Photo density per {period} ({request.unit})")
         feedback.setProgress(90)
         # the strip is drawn by a print layout, which belongs on the main thread: postProcessAlgorithm

@@ -94,13 +94,11 @@ class WebMapAlgorithm(ScenicAlgorithm):
         geometries and the fields each step writes."""
         page.check_output(v.output)
         if not (v.heatmaps or v.series or v.hotspots or v.districts or v.photos):
-            raise page.WebMapError(
-                "Choose at least one layer: heat maps, a series folder, hot spots, districts or photos."
-            )
+            raise page.WebMapError(page.NO_LAYER)
         for layer in v.heatmaps:
             web_layers.check_raster(layer, "HEATMAPS")
         if v.series:
-            web_layers.series_layers(v.series)
+            web_layers.series_definition(v.series)
         if v.hotspots:
             web_vectors.check_layer(
                 v.hotspots, "HOTSPOTS", "polygon", web_vectors.HOTSPOT_FIELDS, "scenicheatmap:hotspots"

@@ -5,11 +5,17 @@ import stat
 
 
 def write_text_atomically(path: str, text: str):
-    """Writes `path` through a `.part` file and a rename, so a reader never sees half a page."""
+    """Writes `path` through a `.part` file and a rename, so a reader never sees half a page; a failed
+    write leaves no `.part` behind."""
     tmp = f"{path}.part"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
 
 
 def not_regular_reason(path: str) -> str:

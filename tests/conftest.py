@@ -200,6 +200,24 @@ def labelled_photos(tmp_path_factory):
     return root
 
 
+def log_feedback():
+    """A Processing feedback whose `.text` gathers the log's info and warning lines."""
+    from qgis.core import QgsProcessingFeedback
+
+    class LogFeedback(QgsProcessingFeedback):
+        def __init__(self):
+            super().__init__()
+            self.text = ""
+
+        def pushInfo(self, info):  # noqa: N802 - QGIS's name
+            self.text += info + "\n"
+
+        def pushWarning(self, warning):  # noqa: N802
+            self.text += warning + "\n"
+
+    return LogFeedback()
+
+
 def people_layer(rows, crs="EPSG:4326"):
     """Memory points from (x, y, owner, ISO date taken or None), with the harvest's field names."""
     from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsVectorLayer

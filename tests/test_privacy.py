@@ -3,7 +3,7 @@ messages that name the real cause, through processing.run."""
 
 import numpy as np
 import pytest
-from conftest import people_layer
+from conftest import log_feedback, people_layer
 from osgeo import gdal
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -11,7 +11,6 @@ from qgis.core import (
     QgsGeometry,
     QgsPointXY,
     QgsProcessingException,
-    QgsProcessingFeedback,
     QgsVectorLayer,
 )
 
@@ -98,7 +97,7 @@ def test_an_empty_map_names_the_rule_that_emptied_it(run_alg, tmp_path):
     feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(1000, 1000)))
     feature.setAttributes(["alone"])
     layer.dataProvider().addFeatures([feature])
-    feedback = LogFeedback()
+    feedback = log_feedback()
     result = run_alg(
         "scenicheatmap:heatmap",
         {"POINTS": layer, "RADIUS": 300, "PIXEL_SIZE": 20, "OUTPUT": str(tmp_path / "one.tif")},
@@ -135,7 +134,7 @@ def test_photos_in_a_local_grid_are_refused_by_name(run_alg, airbnb_uri):
 def test_districts_without_a_name_field_group_by_feature(run_alg, airbnb_uri, districts_path):
     from test_validate_prices import photo_points
 
-    feedback = LogFeedback()
+    feedback = log_feedback()
     result = run_alg(
         "scenicheatmap:validateprices",
         {
@@ -160,15 +159,3 @@ def read_nan(path):
     values = band.ReadAsArray().astype(float)
     values[values == band.GetNoDataValue()] = np.nan
     return values, dataset.GetGeoTransform()
-
-
-class LogFeedback(QgsProcessingFeedback):
-    def __init__(self):
-        super().__init__()
-        self.text = ""
-
-    def pushInfo(self, info):  # noqa: N802 - QGIS's name
-        self.text += info + "\n"
-
-    def pushWarning(self, warning):  # noqa: N802
-        self.text += warning + "\n"

@@ -6,6 +6,7 @@ import shutil
 
 import numpy as np
 import pytest
+from conftest import log_feedback
 from osgeo import gdal
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -23,25 +24,10 @@ WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
 MERCATOR = QgsCoordinateReferenceSystem("EPSG:3857")
 
 
-class Log(QgsProcessingFeedback):
-    def __init__(self):
-        super().__init__()
-        self.lines = []
-
-    def pushInfo(self, info):  # noqa: N802 - QGIS's name
-        self.lines.append(info)
-
-    def pushWarning(self, warning):  # noqa: N802 - QGIS's name
-        self.lines.append("WARNING " + warning)
-
-    def text(self):
-        return "\n".join(self.lines)
-
-
 def web_map(run_alg, out, **parameters):
-    log = Log()
+    log = log_feedback()
     result = run_alg("scenicheatmap:webmap", {"BASEMAP": 1, "OUTPUT": str(out), **parameters}, feedback=log)
-    return result, log.text()
+    return result, log.text
 
 
 def qgis_colours(tif):

@@ -21,13 +21,12 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QBuffer, QByteArray, QIODevice
 
 from ...core.density.classes import breaks, label
+from ...core.density.pipeline import SERIES_DEFINITION
 from ...core.webmap import page
-from ...core.webmap.photos import raster_size
-from .styling import apply_density_style, style_path
+from .layers import WGS84
+from .styling import RAMP, apply_density_style, style_path
 
-WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
 MERCATOR = QgsCoordinateReferenceSystem("EPSG:3857")
-SERIES_FILE = "heatmap_series.qlr"
 OWN_RENDERERS = ("singlebandpseudocolor", "paletted")  # a style someone chose; grey is only the default
 
 
@@ -88,7 +87,7 @@ def raster_image(layer, max_pixels: int, name: str, period: str = ""):
         probe = gdal.Warp(os.path.join(tmp, "probe.vrt"), layer.source(), format="VRT", **common)
         if probe is None:
             raise QgsProcessingException(f"{name}: GDAL cannot reproject {layer.name()} to Web Mercator.")
-        cols, rows, resampled = raster_size(probe.RasterXSize, probe.RasterYSize, max_pixels)
+        cols, rows, resampled = page.raster_size(probe.RasterXSize, probe.RasterYSize, max_pixels)
         probe = None
         path = os.path.join(tmp, "web.tif")
         if gdal.Warp(path, layer.source(), format="GTiff", width=cols, height=rows, **common) is None:
@@ -114,13 +113,19 @@ def _degrees(extent):
     return south_west, north_east
 
 
-def series_layers(folder: str):
-    """The periods of a heatmapseries folder in time order, from the layer definition it wrote."""
-    qlr = os.path.join(folder, SERIES_FILE)
+def series_definition(folder: str) -> str:
+    """The layer definition a heatmapseries folder holds, refused by name when it is not there."""
+    qlr = os.path.join(folder, SERIES_DEFINITION)
     if not os.path.isfile(qlr):
         raise QgsProcessingException(
-            f"SERIES: {folder} holds no {SERIES_FILE}; choose the folder that scenicheatmap:heatmapseries wrote."
+            f"SERIES: {folder} holds no {SERIES_DEFINITION}; choose the folder that scenicheatmap:heatmapseries wrote."
         )
+    return qlr
+
+
+def series_layers(folder: str):
+    """The periods of a heatmapseries folder in time order, from the layer definition it wrote."""
+    qlr = series_definition(folder)
     layers = [layer for layer in QgsLayerDefinition.loadLayerDefinitionLayers(qlr) if isinstance(layer, QgsRasterLayer)]
     if not layers:
         raise QgsProcessingException(f"SERIES: {qlr} lists no heat map.")
@@ -154,8 +159,8 @@ def features_in_wgs84(source, context, feedback, fields=()):
         raise QgsProcessingException(f"Cannot transform the layer to WGS 84: {exc}") from None
 
 
-def ramp_colours(count: int, ramp: str = "YlOrRd"):
-    colours = QgsStyle.defaultStyle().colorRamp(ramp)
+def ramp_colours(count: int):
+    colours = QgsStyle.defaultStyle().colorRamp(RAMP)
     return [css(colours.color(i / max(1, count - 1))) for i in range(count)]
 
 

@@ -8,8 +8,8 @@ from qgis.PyQt.QtCore import QDateTime, QVariant
 from ...core.photos.thumbnails import thumbnail_data
 from ...core.webmap import page
 from ...core.webmap import photos as web_photos
-from .layers import default_target_crs
-from .web_layers import WGS84, class_legend, css, features_in_wgs84, geojson
+from .layers import WGS84, default_target_crs
+from .web_layers import class_legend, css, features_in_wgs84, geojson
 
 HOTSPOT_FIELDS = ("class", "gi_z", "p_fdr", "owners", "count")
 DISTRICT_FIELDS = ("images", "images_per_km2", "percent")
@@ -72,9 +72,9 @@ def districts(source, name_field: str, context, feedback) -> page.Features:
     """Districts as a choropleth of photos per km², with name, photos, per km² and share."""
     check_layer(source, "DISTRICTS", "polygon", DISTRICT_FIELDS, "scenicheatmap:districtstats")
     if not name_field:  # 'name', else 'district', else the first text field
-        texts = [f.name() for f in source.fields() if f.type() == QVariant.String]
-        name_field = next((f for f in ("name", "district") if source.fields().lookupField(f) >= 0), "")
-        name_field = name_field or (texts[0] if texts else "")
+        fields = source.fields()
+        named = [f for f in ("name", "district") if fields.lookupField(f) >= 0]
+        name_field = (named + [f.name() for f in fields if f.type() == QVariant.String] + [""])[0]
     rows, shapes = [], []
     for feature, geometry in features_in_wgs84(source, context, feedback):
         density = feature["images_per_km2"]

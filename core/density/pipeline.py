@@ -21,6 +21,7 @@ from .periods import periods_of
 from .raster import RasterError
 
 MAX_CELLS = 4_000_000_000  # heat maps are computed and written in strips, never whole
+SERIES_DEFINITION = "heatmap_series.qlr"  # beside the heatmap_<period>.tif of a series folder
 
 
 @dataclass

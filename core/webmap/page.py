@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Tuple
 
 from ..errors import Progress, UserError
+from ..files import write_text_atomically
 from . import assets
 
 HERE = os.path.dirname(__file__)
@@ -22,6 +23,7 @@ OSM = {
     "attribution": "© OpenStreetMap contributors",
     "link": "https://www.openstreetmap.org/copyright",
 }
+NO_LAYER = "Choose at least one layer: heat maps, a series folder, hot spots, districts or photos."
 _COLOUR = re.compile(r"^(#[0-9a-fA-F]{6}|rgba\(\d{1,3},\d{1,3},\d{1,3},(0|1|0?\.\d+)\))$")
 
 
@@ -51,6 +53,15 @@ class Image:
     bounds: Tuple[float, float, float, float]  # south, west, north, east
     legend: Optional[Legend] = None
     period: str = ""  # the label of a series period
+
+
+def raster_size(cols: int, rows: int, max_pixels: int):
+    """(cols, rows, resampled): the size that keeps the longer side within max_pixels."""
+    longest = max(cols, rows)
+    if longest <= max_pixels:
+        return cols, rows, False
+    scale = max_pixels / longest
+    return max(1, round(cols * scale)), max(1, round(rows * scale)), True
 
 
 @dataclass
@@ -142,9 +153,7 @@ def _unique(webmap: WebMap):
 def payload(webmap: WebMap) -> dict:
     _unique(webmap)
     if not webmap.layer_names():
-        raise WebMapError(
-            "Choose at least one layer for the web map (heat maps, series, hot spots, districts or photos)."
-        )
+        raise WebMapError(NO_LAYER)
     return {
         "title": webmap.title,
         "attribution": webmap.attribution,
@@ -199,14 +208,9 @@ def write(path: str, webmap: WebMap, progress: Optional[Progress] = None) -> int
     progress.report(0.0, "Writing the web map")
     text = render(webmap)
     progress.check()
-    tmp = f"{path}.part"
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
+        write_text_atomically(path, text)
     except OSError as exc:
-        if os.path.exists(tmp):
-            os.remove(tmp)
         raise WebMapError(f"OUTPUT: cannot write {path}: {exc.strerror or exc}") from None
     progress.report(1.0, "")
     return os.path.getsize(path)

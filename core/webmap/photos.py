@@ -58,12 +58,3 @@ def popup_rows(score, category, taken: str, title: str = ""):
     if taken:
         rows.append(("Taken", taken))
     return rows
-
-
-def raster_size(cols: int, rows: int, max_pixels: int):
-    """(cols, rows, resampled): the size that keeps the longer side within max_pixels."""
-    longest = max(cols, rows)
-    if longest <= max_pixels:
-        return cols, rows, False
-    scale = max_pixels / longest
-    return max(1, round(cols * scale)), max(1, round(rows * scale)), True

@@ -2,6 +2,8 @@
 
 import os
 
+import pytest
+
 from scenic_heatmap.core import files
 
 
@@ -21,3 +23,10 @@ def test_write_text_atomically_leaves_no_part_file(tmp_path):
     target = tmp_path / "page.html"
     files.write_text_atomically(str(target), "<p>ü</p>")
     assert target.read_text(encoding="utf-8") == "<p>ü</p>" and os.listdir(tmp_path) == ["page.html"]
+
+
+def test_a_failed_atomic_write_leaves_neither_file(tmp_path):
+    target = tmp_path / "page.html"
+    with pytest.raises(UnicodeEncodeError):  # a lone surrogate cannot be UTF-8: the write fails midway
+        files.write_text_atomically(str(target), "<p>\ud800</p>")
+    assert os.listdir(tmp_path) == []

@@ -116,3 +116,9 @@ def test_a_missing_leaflet_names_the_package_to_install(monkeypatch):
     assert "xstatic-leaflet-markercluster" in str(caught.value)
     assert packages.pip_name(assets.LEAFLET) == "xstatic-leaflet"
     assert packages.is_available(assets.LEAFLET)
+
+
+def test_raster_size_keeps_the_longer_side_within_the_limit():
+    assert page.raster_size(1000, 500, 4096) == (1000, 500, False)
+    assert page.raster_size(10000, 5000, 4096) == (4096, 2048, True)
+    assert page.raster_size(300, 9000, 256) == (9, 256, True)

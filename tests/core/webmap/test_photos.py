@@ -55,9 +55,3 @@ def test_popup_rows_leave_out_what_is_absent():
         ("Taken", "2016-05-01 10:00"),
     ]
     assert photos.popup_rows(None, "", "") == []
-
-
-def test_raster_size_keeps_the_longer_side_within_the_limit():
-    assert photos.raster_size(1000, 500, 4096) == (1000, 500, False)
-    assert photos.raster_size(10000, 5000, 4096) == (4096, 2048, True)
-    assert photos.raster_size(300, 9000, 256) == (9, 256, True)
